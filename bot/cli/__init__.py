@@ -1,0 +1,60 @@
+"""The ``tongguan`` command line.
+
+Each command module exposes ``register(subparsers)``; its commands set
+``func=run`` where ``run(args) -> int`` returns the exit code. A
+:class:`~bot.errors.TongguanError` (bad setting, bad input) becomes one line on
+stderr and exit code 2 — never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from bot.errors import TongguanError
+
+COMMAND_MODULES = (
+    "bot.cli.core_cmds",
+    "bot.cli.codes_cmds",
+    "bot.cli.nlu_cmds",
+    "bot.cli.wechat_cmds",
+    "bot.cli.supply_cmds",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The whole ``tongguan`` parser with every available command."""
+    parser = argparse.ArgumentParser(prog="tongguan", description="Tongguan (通管) service.")
+    parser.add_argument("--config", help="config file (default: $TONGGUAN_CONFIG or config.yml)")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as err:
+            if err.name == name:
+                continue
+            raise
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``tongguan`` console script."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    try:
+        return int(args.func(args) or 0)
+    except TongguanError as err:
+        print(f"tongguan: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

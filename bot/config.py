@@ -1,0 +1,214 @@
+"""Service settings: ``config.yml`` first, each key overridable by ``TONGGUAN_<KEY>``.
+
+Nested keys join with ``_`` in the environment: ``wechat.app_id`` is
+``TONGGUAN_WECHAT_APP_ID``. A bad or missing value raises :class:`ConfigError`
+naming the key; the CLI turns that into one line on stderr and exit code 2.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.errors import ConfigError
+
+ENV_PREFIX = "TONGGUAN_"
+DEFAULT_CONFIG_FILE = Path("config.yml")
+MIN_SECRET_LENGTH = 32
+
+
+def _doc(text: str, default: Any = dataclasses.MISSING, **kw: Any) -> Any:
+    if default is dataclasses.MISSING and "default_factory" not in kw:
+        return field(metadata={"doc": text}, **kw)
+    return field(default=default, metadata={"doc": text}, **kw)
+
+
+@dataclass(frozen=True)
+class NluSettings:
+    """How messages are understood."""
+
+    backend: str = _doc("`builtin` (trained from intents/ at start-up) or `rasa`.", "builtin")
+    rasa_url: str = _doc("Base URL of a Rasa server (`rasa run --enable-api`).", "")
+    threshold: float = _doc("Intent confidence below which the bot asks again.", 0.45)
+    timeout: float = _doc("Seconds to wait for the Rasa server before falling back.", 2.0)
+
+
+@dataclass(frozen=True)
+class WechatSettings:
+    """The WeChat Official Account channel; disabled while app_id or token is empty."""
+
+    app_id: str = _doc("Official Account AppID.", "")
+    app_secret: str = _doc("Official Account AppSecret (for the API).", "")
+    token: str = _doc("Callback token used in signatures.", "")
+    aes_key: str = _doc("EncodingAESKey (43 chars) for compatible/safe modes.", "")
+    api_base: str = _doc("WeChat API host; tests point it at a local fake.",
+                         "https://api.weixin.qq.com")
+    path: str = _doc("Callback path.", "/wechat")
+    reply_budget: float = _doc("Seconds a turn may take before replying `success` "
+                               "and pushing the answer later.", 4.0)
+    timestamp_window: int = _doc("Seconds a callback timestamp may differ from now.", 300)
+    menu_file: str = _doc("YAML file with the menu (`tongguan wechat menu push`).",
+                          "flows/wechat_menu.yml")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """All settings of one Tongguan process."""
+
+    database_url: str = _doc("SQLAlchemy async URL; SQLite file under var/ by default.",
+                             "sqlite+aiosqlite:///var/tongguan.db")
+    secret_key: str = _doc("Secret (≥ 32 chars) for tokens, field encryption and blind "
+                           "indexes. Set it from the environment in production.", "")
+    host: str = _doc("Address `tongguan serve` binds.", "127.0.0.1")
+    port: int = _doc("Port `tongguan serve` binds.", 8080)
+    public_url: str = _doc("URL residents reach this server at (links in chat).",
+                           "http://localhost:8080")
+    flows_dir: Path = _doc("Folder of flow YAML files.", Path("flows"))
+    intents_dir: Path = _doc("Folder with nlu.yml and config.yml.", Path("intents"))
+    keys_dir: Path = _doc("Folder of health-code signing keys.", Path("var/keys"))
+    default_language: str = _doc("`zh` or `en` when the first message does not tell.", "zh")
+    idle_minutes: int = _doc("Idle minutes after which a return offers continue/start over.",
+                             30)
+    session_days: int = _doc("Days a chat API session token stays valid.", 30)
+    flows_reload_seconds: float = _doc("How often the server looks for changed flow files "
+                                       "(0 turns reloading off).", 2.0)
+    outbox_poll_seconds: float = _doc("How often the outbox worker looks for due messages.",
+                                      1.0)
+    log_level: str = _doc("DEBUG, INFO, WARNING or ERROR.", "INFO")
+    nlu: NluSettings = _doc("NLU settings.", default_factory=NluSettings)
+    wechat: WechatSettings = _doc("WeChat settings.", default_factory=WechatSettings)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+_VALIDATORS: dict[str, typing.Callable[[Any], str | None]] = {
+    "secret_key": lambda v: "missing (set it in config.yml or TONGGUAN_SECRET_KEY)" if not v
+    else None if len(v) >= MIN_SECRET_LENGTH
+    else f"must be at least {MIN_SECRET_LENGTH} characters",
+    "database_url": lambda v: None if v.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://"))
+    else "must start with sqlite+aiosqlite:// or postgresql+asyncpg://",
+    "port": lambda v: None if 0 < v < 65536 else "must be between 1 and 65535",
+    "default_language": lambda v: None if v in ("zh", "en") else "must be zh or en",
+    "log_level": lambda v: None if v.upper() in ("DEBUG", "INFO", "WARNING", "ERROR")
+    else "must be DEBUG, INFO, WARNING or ERROR",
+    "idle_minutes": lambda v: None if v > 0 else "must be positive",
+    "session_days": lambda v: None if v > 0 else "must be positive",
+    "nlu.backend": lambda v: None if v in ("builtin", "rasa") else "must be builtin or rasa",
+    "nlu.threshold": lambda v: None if 0 <= v <= 1 else "must be between 0 and 1",
+    "wechat.reply_budget": lambda v: None if 0 < v < 5 else "must be between 0 and 5 seconds",
+    "wechat.aes_key": lambda v: None if v == "" or len(v) == 43 else "must be 43 characters",
+}
+
+
+def _coerce(key: str, kind: Any, raw: Any) -> Any:
+    try:
+        if kind is bool:
+            if isinstance(raw, bool):
+                return raw
+            text = str(raw).strip().lower()
+            if text in ("1", "true", "yes", "on"):
+                return True
+            if text in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        if kind is int:
+            if isinstance(raw, bool):
+                raise ValueError(raw)
+            return int(raw)
+        if kind is float:
+            return float(raw)
+        if kind is Path:
+            return Path(str(raw))
+        if raw is None or isinstance(raw, (dict, list)):
+            raise ValueError(raw)
+        return str(raw)
+    except (TypeError, ValueError):
+        name = getattr(kind, "__name__", str(kind))
+        raise ConfigError(key, f"expected {name}, got {raw!r}") from None
+
+
+def _build(cls: type, data: Mapping[str, Any], env: Mapping[str, str], prefix: str) -> Any:
+    if not isinstance(data, Mapping):
+        raise ConfigError(prefix.rstrip(".") or "config.yml", "must be a mapping")
+    hints = typing.get_type_hints(cls)
+    known = {f.name for f in dataclasses.fields(cls)}
+    for extra in set(data) - known:
+        raise ConfigError(prefix + str(extra), "unknown setting")
+    values: dict[str, Any] = {}
+    for f in dataclasses.fields(cls):
+        key = prefix + f.name
+        kind = hints[f.name]
+        if dataclasses.is_dataclass(kind):
+            values[f.name] = _build(kind, data.get(f.name) or {}, env, key + ".")
+            continue
+        env_name = ENV_PREFIX + key.replace(".", "_").upper()
+        if env_name in env:
+            raw = env[env_name]
+        elif f.name in data:
+            raw = data[f.name]
+        elif f.default is not dataclasses.MISSING:
+            raw = f.default
+        else:
+            raise ConfigError(key, f"missing (set it in config.yml or {env_name})")
+        value = _coerce(key, kind, raw)
+        check = _VALIDATORS.get(key)
+        problem = check(value) if check else None
+        if problem:
+            raise ConfigError(key, problem)
+        values[f.name] = value
+    return cls(**values)
+
+
+def load_settings(path: Path | None = None, env: Mapping[str, str] | None = None,
+                  **overrides: Any) -> Settings:
+    """Read settings from ``path`` (default ``$TONGGUAN_CONFIG`` or ``config.yml``) and env.
+
+    Raises:
+        ConfigError: a key is missing, unknown or invalid.
+    """
+    env = os.environ if env is None else env
+    if path is None:
+        path = Path(env.get(ENV_PREFIX + "CONFIG", DEFAULT_CONFIG_FILE))
+    data: dict[str, Any] = {}
+    if path.exists():
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            where = f" line {mark.line + 1}" if mark else ""
+            raise ConfigError(str(path), f"not valid YAML{where}") from err
+    settings = _build(Settings, data, env, "")
+    return dataclasses.replace(settings, **overrides) if overrides else settings
+
+
+def describe_settings() -> list[tuple[str, str, str, str]]:
+    """(key, environment variable, default, description) for every setting; used by docs."""
+    rows: list[tuple[str, str, str, str]] = []
+
+    def walk(cls: type, prefix: str) -> None:
+        hints = typing.get_type_hints(cls)
+        for f in dataclasses.fields(cls):
+            if dataclasses.is_dataclass(hints[f.name]):
+                walk(hints[f.name], prefix + f.name + ".")
+                continue
+            key = prefix + f.name
+            default = "" if f.default is dataclasses.MISSING else str(f.default)
+            rows.append((key, ENV_PREFIX + key.replace(".", "_").upper(), default,
+                         f.metadata.get("doc", "")))
+
+    walk(Settings, "")
+    return rows
+
+
+__all__ = ["NluSettings", "Settings", "WechatSettings", "describe_settings", "load_settings",
+]

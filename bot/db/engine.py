@@ -1,0 +1,91 @@
+"""Engine and session factory for SQLite (WAL) or PostgreSQL (asyncpg)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+
+T = TypeVar("T")
+
+#: SQLSTATEs PostgreSQL uses for conflicts worth retrying (serialization, deadlock).
+RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+MAX_RETRIES = 8
+
+
+@dataclass
+class Database:
+    """An engine and its session factory; ``dialect`` is ``sqlite`` or ``postgresql``."""
+
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    async def retrying(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+        """Run ``work`` in one transaction, retrying on serialization failure / SQLITE_BUSY.
+
+        ``work`` must be safe to run again from the start: the failed attempt was rolled
+        back whole, so nothing is half-applied.
+        """
+        for attempt in range(MAX_RETRIES):
+            try:
+                async with self.sessions.begin() as session:
+                    return await work(session)
+            except DBAPIError as err:
+                if attempt == MAX_RETRIES - 1 or not is_retryable(err):
+                    raise
+                await asyncio.sleep(random.uniform(0.002, 0.01) * (2 ** attempt))
+        raise AssertionError("unreachable")
+
+
+def is_retryable(err: DBAPIError) -> bool:
+    """True for conflicts a fresh attempt may pass: serialization, deadlock, SQLite busy."""
+    orig = getattr(err, "orig", None)
+    code = getattr(orig, "sqlstate", None) or getattr(getattr(orig, "__cause__", None),
+                                                      "sqlstate", None)
+    if code in RETRYABLE_SQLSTATES:
+        return True
+    return isinstance(err, OperationalError) and "locked" in str(err).lower()
+
+
+def make_database(url: str, *, echo: bool = False, pool_size: int = 20) -> Database:
+    """Create the engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+
+        @event.listens_for(engine.sync_engine, "connect")
+        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+            # Take transaction control from the driver (SQLAlchemy's documented recipe
+            # for pysqlite/aiosqlite), so the "begin" hook below decides how to BEGIN.
+            dbapi_conn.isolation_level = None
+
+        @event.listens_for(engine.sync_engine, "begin")
+        def _sqlite_begin(conn: sa.Connection) -> None:
+            # The driver's own transaction handling is off (isolation_level=None above);
+            # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on the
+            # busy timeout instead of failing late with SQLITE_BUSY on upgrade.
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+    else:
+        engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
+                                     pool_pre_ping=False)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    return Database(engine=engine, sessions=sessions)

@@ -1,0 +1,57 @@
+"""Run Alembic migrations programmatically (``tongguan db upgrade``, ``serve``, tests)."""
+
+from __future__ import annotations
+
+
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def alembic_config(url: str) -> Config:
+    """An Alembic config pointing at the packaged migrations and ``url``."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.set_main_option("sqlalchemy.url", url)
+    return cfg
+
+
+def ensure_sqlite_dir(url: str) -> None:
+    """Create the folder of a SQLite file URL, so a fresh checkout can start."""
+    if url.startswith("sqlite") and ":///" in url:
+        path = url.split(":///", 1)[1]
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+
+
+def upgrade(url: str, revision: str = "heads") -> None:
+    """Upgrade the database at ``url`` to ``revision`` (default: every head)."""
+    ensure_sqlite_dir(url)
+    command.upgrade(alembic_config(url), revision)
+
+
+async def upgrade_async(engine: AsyncEngine, revision: str = "heads") -> None:
+    """Upgrade through an existing async engine (used inside a running loop)."""
+    cfg = alembic_config(str(engine.url.render_as_string(hide_password=False)))
+
+    def _do(connection) -> None:  # type: ignore[no-untyped-def]
+        cfg.attributes["connection"] = connection
+        command.upgrade(cfg, revision)
+
+    async with engine.begin() as conn:
+        await conn.run_sync(_do)
+
+
+def current_heads(url: str) -> list[str]:
+    """The head revisions the code knows of."""
+    from alembic.script import ScriptDirectory
+
+    return list(ScriptDirectory.from_config(alembic_config(url)).get_heads())
+
+
+__all__ = ["alembic_config", "current_heads", "ensure_sqlite_dir", "upgrade", "upgrade_async",
+]

@@ -1,0 +1,32 @@
+"""The one error root of the ``bot`` package and its direct children."""
+
+
+class TongguanError(Exception):
+    """Base class of every error raised on purpose by ``bot``."""
+
+
+class ConfigError(TongguanError):
+    """A setting is missing or invalid.
+
+    Args:
+        key: the setting's name as an admin writes it (``database_url``).
+        problem: what is wrong, one short phrase.
+    """
+
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(f"config: {key}: {problem}")
+        self.key = key
+        self.problem = problem
+
+
+class ActionError(TongguanError):
+    """A registered action failed in a way the user should hear about.
+
+    ``zh`` and ``en`` are shown to the user; the flow stays where it was.
+    """
+
+    def __init__(self, zh: str, en: str, *, code: str = "action_failed") -> None:
+        super().__init__(en)
+        self.zh = zh
+        self.en = en
+        self.code = code
