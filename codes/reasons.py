@@ -31,7 +31,7 @@ class Reason(StrEnum):
     NO_QR = "no_qr"
 
 
-class Warning_(StrEnum):
+class Notice(StrEnum):
     """Advisory codes on a verdict; the verdict keeps its validity."""
 
     TRUST_LIST_OLD = "trust_list_old"
@@ -73,3 +73,17 @@ def message(code: str, lang: str = "en") -> str:
     """The message for a reason or warning code in ``lang`` (``en`` or ``zh``)."""
     en, zh = MESSAGES.get(code, (code, code))
     return zh if lang == "zh" else en
+
+
+class Refusal(Exception):
+    """Raised by a verification check; the pipeline turns it into a refused verdict.
+
+    Args:
+        reason: a :class:`Reason`.
+        detail: a technical English detail for logs and debugging (not shown to guards).
+    """
+
+    def __init__(self, reason: Reason, detail: str = "") -> None:
+        super().__init__(f"{reason}: {detail}" if detail else str(reason))
+        self.reason = reason
+        self.detail = detail

@@ -1,4 +1,8 @@
-"""All models; importing this module registers every table on ``Base.metadata``."""
+"""All models. Importing this package imports every module in it, registering each table
+on ``Base.metadata`` (a feature adds a module here and a migration, nothing else)."""
+
+import importlib
+import pkgutil
 
 from bot.db.models.core import (
     ApiSession,
@@ -9,5 +13,8 @@ from bot.db.models.core import (
     Record,
     Turn,
 )
+
+for _info in pkgutil.iter_modules(__path__):
+    importlib.import_module(f"{__name__}.{_info.name}")
 
 __all__ = ["ApiSession", "Conversation", "Handoff", "OutboxMessage", "Profile", "Record", "Turn"]

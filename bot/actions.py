@@ -1,0 +1,81 @@
+"""Registered actions: the only way a flow reaches business logic.
+
+A flow names an action (``action: records.save``); services register a coroutine
+under that name at start-up. An action gets an :class:`ActionContext` and returns an
+:class:`ActionResult`; to tell the user something went wrong it raises
+:class:`~bot.errors.ActionError` (the flow then stays where it was).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from bot.channels.messages import Reply
+from bot.errors import TongguanError
+
+
+@dataclass(frozen=True)
+class ActionContext:
+    """What an action may read: the conversation's answers and who is asking."""
+
+    user_key: str  #: "channel:user_id"
+    channel: str
+    user_id: str
+    lang: str  #: "zh" or "en"
+    flow_id: str
+    slots: Mapping[str, Any]  #: answers so far (read-only view)
+    params: Mapping[str, Any]  #: the step's ``params`` from the flow file
+    now: datetime
+
+
+@dataclass
+class ActionResult:
+    """What an action hands back: slots to set, replies to send, an outcome to branch on."""
+
+    slots: dict[str, Any] = field(default_factory=dict)
+    replies: list[Reply] = field(default_factory=list)
+
+
+ActionFn = Callable[[ActionContext], Awaitable[ActionResult]]
+
+
+class UnknownActionError(TongguanError):
+    """A flow named an action nobody registered."""
+
+
+@dataclass(frozen=True)
+class ActionSpec:
+    """A registered action with what it promises to set (for flow validation)."""
+
+    name: str
+    fn: ActionFn
+    description: str = ""
+    sets: frozenset[str] = frozenset()  #: slot names this action may set
+
+
+class ActionRegistry:
+    """Name → action. Built once at start-up by the services, then read-only."""
+
+    def __init__(self) -> None:
+        self._actions: dict[str, ActionSpec] = {}
+
+    def register(self, name: str, fn: ActionFn, *, description: str = "",
+                 sets: frozenset[str] | set[str] = frozenset()) -> None:
+        if name in self._actions:
+            raise ValueError(f"action {name!r} registered twice")
+        self._actions[name] = ActionSpec(name, fn, description, frozenset(sets))
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._actions
+
+    def get(self, name: str) -> ActionSpec:
+        try:
+            return self._actions[name]
+        except KeyError:
+            raise UnknownActionError(f"no action named {name!r}") from None
+
+    def names(self) -> list[str]:
+        return sorted(self._actions)

@@ -1,0 +1,180 @@
+"""The persistent outbox: messages sent later (reminders, review outcomes, slow replies).
+
+A message is written in the caller's transaction (or its own), then a worker claims it
+with a lease, hands it to its channel's :class:`Deliverer` and marks it sent, or
+schedules a retry with exponential backoff. A worker killed mid-delivery loses nothing:
+the lease runs out and another worker claims the message again (delivery is
+at-least-once; a ``dedupe_key`` stops the same message from being queued twice).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Protocol
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.channels.messages import Reply
+from bot.clock import Clock
+from bot.db.engine import Database
+from bot.db.models import OutboxMessage
+from bot.errors import TongguanError
+from bot.privacy import Sealer
+
+log = logging.getLogger("tongguan.outbox")
+
+LEASE = timedelta(seconds=60)
+MAX_ATTEMPTS = 8
+MAX_BACKOFF = timedelta(hours=1)
+PULL_CHANNELS = frozenset({"web", "terminal"})  #: channels whose clients fetch their messages
+
+
+class DeliveryError(TongguanError):
+    """A delivery failed; ``retry`` says whether trying later may help."""
+
+    def __init__(self, message: str, *, retry: bool = True) -> None:
+        super().__init__(message)
+        self.retry = retry
+
+
+class Deliverer(Protocol):
+    """Sends queued replies to one user of one channel."""
+
+    channel: str
+
+    async def deliver(self, user_id: str, replies: list[Reply]) -> None:
+        """Deliver or raise :class:`DeliveryError`."""
+
+
+@dataclass(frozen=True)
+class OutboxItem:
+    """A claimed message, opened."""
+
+    id: int
+    channel: str
+    user_id: str
+    replies: list[Reply]
+    attempts: int
+
+
+class Outbox:
+    """Queue, claim and settle outbound messages."""
+
+    def __init__(self, db: Database, sealer: Sealer, clock: Clock) -> None:
+        self.db = db
+        self.sealer = sealer
+        self.clock = clock
+
+    async def enqueue(self, *, channel: str, user_id: str, replies: list[Reply],
+                      due_at: datetime | None = None, dedupe_key: str | None = None,
+                      session: AsyncSession | None = None) -> None:
+        """Queue ``replies``; inside ``session`` when given (same transaction as the cause)."""
+        now = self.clock.now()
+        values = dict(channel=channel, user_id=user_id, dedupe_key=dedupe_key,
+                      payload=self.sealer.seal([r.to_json() for r in replies]),
+                      status="pending", attempts=0, due_at=due_at or now, created_at=now)
+        insert = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
+        stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(
+            index_elements=["dedupe_key"])
+        if session is not None:
+            await session.execute(stmt)
+            return
+        async with self.db.sessions.begin() as own:
+            await own.execute(stmt)
+
+    async def claim(self, *, channels: set[str] | None = None, user_id: str | None = None,
+                    limit: int = 20) -> list[OutboxItem]:
+        """Claim due messages (pending, or sending with an expired lease)."""
+        now = self.clock.now()
+        query = (sa.select(OutboxMessage)
+                 .where(OutboxMessage.status.in_(("pending", "sending")),
+                        OutboxMessage.due_at <= now)
+                 .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit))
+        if channels is not None:
+            query = query.where(OutboxMessage.channel.in_(channels))
+        if user_id is not None:
+            query = query.where(OutboxMessage.user_id == user_id)
+        if self.db.dialect == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        items: list[OutboxItem] = []
+        async with self.db.sessions.begin() as session:
+            for row in (await session.scalars(query)).all():
+                row.status = "sending"
+                row.due_at = now + LEASE
+                row.attempts += 1
+                items.append(OutboxItem(row.id, row.channel, row.user_id,
+                                        [Reply.from_json(r) for r in self.sealer.open(row.payload)],
+                                        row.attempts))
+        return items
+
+    async def mark_sent(self, item_id: int) -> None:
+        async with self.db.sessions.begin() as session:
+            await session.execute(sa.update(OutboxMessage).where(OutboxMessage.id == item_id)
+                                  .values(status="sent", sent_at=self.clock.now(),
+                                          last_error=None))
+
+    async def mark_failed(self, item: OutboxItem, error: str, *, retry: bool) -> None:
+        """Schedule a retry with backoff, or give up (status ``failed``)."""
+        now = self.clock.now()
+        give_up = not retry or item.attempts >= MAX_ATTEMPTS
+        backoff = min(timedelta(seconds=2 ** item.attempts), MAX_BACKOFF)
+        async with self.db.sessions.begin() as session:
+            await session.execute(
+                sa.update(OutboxMessage).where(OutboxMessage.id == item.id).values(
+                    status="failed" if give_up else "pending",
+                    due_at=now if give_up else now + backoff, last_error=error[:300]))
+        log.warning("outbox.delivery.%s id=%s channel=%s attempts=%s error=%s",
+                    "abandoned" if give_up else "retry", item.id, item.channel,
+                    item.attempts, error[:120])
+
+    async def counts(self) -> dict[str, int]:
+        """Messages per status (for status pages and tests)."""
+        async with self.db.sessions() as session:
+            rows = await session.execute(sa.select(OutboxMessage.status, sa.func.count())
+                                         .group_by(OutboxMessage.status))
+            return {status: n for status, n in rows.all()}
+
+
+class OutboxWorker:
+    """Delivers due messages of push channels through their deliverers, forever."""
+
+    def __init__(self, outbox: Outbox, deliverers: dict[str, Deliverer],
+                 poll_seconds: float = 1.0) -> None:
+        self.outbox = outbox
+        self.deliverers = deliverers
+        self.poll_seconds = poll_seconds
+
+    async def run_once(self) -> int:
+        """Deliver what is due now; returns how many were handled."""
+        if not self.deliverers:
+            return 0
+        items = await self.outbox.claim(channels=set(self.deliverers))
+        for item in items:
+            try:
+                await self.deliverers[item.channel].deliver(item.user_id, item.replies)
+            except DeliveryError as err:
+                await self.outbox.mark_failed(item, str(err), retry=err.retry)
+            except Exception as err:  # a deliverer bug must not stop the worker
+                log.exception("outbox.delivery.crashed id=%s", item.id)
+                await self.outbox.mark_failed(item, repr(err), retry=True)
+            else:
+                await self.outbox.mark_sent(item.id)
+        return len(items)
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                handled = await self.run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("outbox.worker.error")
+                handled = 0
+            if not handled:
+                await asyncio.sleep(self.poll_seconds)

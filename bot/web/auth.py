@@ -1,0 +1,53 @@
+"""Bearer session tokens of the web / mini-program API."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import timedelta
+
+import sqlalchemy as sa
+from aiohttp import web
+
+from bot.db.models import ApiSession
+from bot.hub import Hub
+from bot.privacy import token_hash
+from bot.web.keys import HUB_KEY
+from bot.web.middlewares import json_error
+
+
+async def create_session(hub: Hub) -> tuple[str, str]:
+    """A new anonymous session: returns (token, user_id). Only the token's hash is kept."""
+    token = secrets.token_urlsafe(32)
+    user_id = secrets.token_hex(12)
+    now = hub.clock.now()
+    async with hub.db.sessions.begin() as session:
+        session.add(ApiSession(token_hash=token_hash(token), user_id=user_id, created_at=now,
+                               expires_at=now + timedelta(days=hub.settings.session_days)))
+    return token, user_id
+
+
+async def session_user(hub: Hub, token: str) -> str | None:
+    """The user id of a live token, or None."""
+    async with hub.db.sessions() as session:
+        row = (await session.execute(
+            sa.select(ApiSession.user_id, ApiSession.expires_at)
+            .where(ApiSession.token_hash == token_hash(token)))).first()
+    if row is None or row.expires_at <= hub.clock.now():
+        return None
+    return row.user_id
+
+
+async def require_session(request: web.Request) -> str:
+    """The caller's user id from ``Authorization: Bearer <token>``, else a JSON 401."""
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise web.HTTPUnauthorized(
+            text=json_error(401, "unauthorized", "missing bearer token").text,
+            content_type="application/json")
+    user_id = await session_user(request.app[HUB_KEY], token.strip())
+    if user_id is None:
+        raise web.HTTPUnauthorized(
+            text=json_error(401, "unauthorized", "unknown or expired token").text,
+            content_type="application/json")
+    return user_id

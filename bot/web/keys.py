@@ -1,0 +1,9 @@
+"""Typed application keys shared by the web modules."""
+
+from aiohttp import web
+
+from bot.config import Settings
+from bot.hub import Hub
+
+HUB_KEY = web.AppKey("hub", Hub)
+SETTINGS_KEY = web.AppKey("settings", Settings)

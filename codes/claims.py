@@ -1,0 +1,162 @@
+"""CWT claims of a Tongguan code and their compact CBOR form.
+
+Standard CWT claims (RFC 8392) carry issuer, subject, times and the code id; one
+private-use claim (RFC 8392 §9.1: keys below -65536 are private use) carries the health
+data in a map with one-letter keys, so a live code fits a small QR symbol.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from enum import IntEnum, StrEnum
+from typing import Any
+
+from cwt import CWTClaims
+
+#: Private claim key holding ``{"c": colour, "k": kind, "n": masked name, "r": rules}``.
+TG_CLAIM = -70000
+CODE_ID_BYTES = 8
+MAX_SUBJECT = 64
+MAX_NAME = 32
+_ID_NUMBER = re.compile(r"\d{17}[\dXx]|\d{15}")
+
+
+class Claim(IntEnum):
+    """CWT claim keys used here (registry numbers as in python-cwt)."""
+
+    ISS = CWTClaims.ISS
+    SUB = CWTClaims.SUB
+    EXP = CWTClaims.EXP
+    IAT = CWTClaims.IAT
+    CTI = CWTClaims.CTI
+    HCERT = CWTClaims.HCERT
+    TG = TG_CLAIM
+
+
+class Color(StrEnum):
+    GREEN = "green"
+    YELLOW = "yellow"
+    RED = "red"
+
+
+class Kind(StrEnum):
+    LIVE = "live"
+    PAPER = "paper"
+
+
+_COLOR_CODE = {Color.GREEN: "g", Color.YELLOW: "y", Color.RED: "r"}
+_COLOR_OF = {v: k for k, v in _COLOR_CODE.items()}
+_KIND_CODE = {Kind.LIVE: "l", Kind.PAPER: "p"}
+_KIND_OF = {v: k for k, v in _KIND_CODE.items()}
+
+
+class ClaimsProblem(ValueError):
+    """The claims map is incomplete or malformed (becomes reason ``bad_claims``)."""
+
+
+def new_code_id() -> bytes:
+    """A random code id (``cti``), 8 bytes: enough to be unique, small for the QR."""
+    return secrets.token_bytes(CODE_ID_BYTES)
+
+
+def to_epoch(when: datetime) -> int:
+    if when.tzinfo is None:
+        raise ValueError("datetimes must be timezone-aware")
+    return int(when.timestamp())
+
+
+def from_epoch(value: int) -> datetime:
+    return datetime.fromtimestamp(value, UTC)
+
+
+@dataclass(frozen=True)
+class CodeClaims:
+    """What a Tongguan code states. Times are whole seconds, UTC."""
+
+    issuer: str
+    subject: str  # pseudonymous id, never an ID number
+    issued_at: int
+    expires_at: int
+    code_id: bytes
+    color: Color
+    kind: Kind
+    masked_name: str
+    rules_version: str
+
+    def validate(self) -> None:
+        """Check the values an issuer controls.
+
+        Raises:
+            ClaimsProblem: naming the first bad field.
+        """
+        if not self.issuer or len(self.issuer) > 32:
+            raise ClaimsProblem("issuer must be 1-32 characters")
+        if not self.subject or len(self.subject) > MAX_SUBJECT:
+            raise ClaimsProblem(f"subject must be 1-{MAX_SUBJECT} characters")
+        if _ID_NUMBER.search(self.subject):
+            raise ClaimsProblem("subject looks like an ID number; use a pseudonymous id")
+        if not self.masked_name or len(self.masked_name) > MAX_NAME:
+            raise ClaimsProblem(f"masked name must be 1-{MAX_NAME} characters")
+        if not self.rules_version or len(self.rules_version) > 16:
+            raise ClaimsProblem("rules version must be 1-16 characters")
+        if self.expires_at <= self.issued_at:
+            raise ClaimsProblem("expiry must be after issue time")
+
+    def to_cbor_map(self) -> dict[int, Any]:
+        return {
+            Claim.ISS: self.issuer,
+            Claim.SUB: self.subject,
+            Claim.EXP: self.expires_at,
+            Claim.IAT: self.issued_at,
+            Claim.CTI: self.code_id,
+            Claim.TG: {"c": _COLOR_CODE[self.color], "k": _KIND_CODE[self.kind],
+                       "n": self.masked_name, "r": self.rules_version},
+        }
+
+    @classmethod
+    def from_cbor_map(cls, data: Any) -> CodeClaims:
+        """Read a decoded claims map.
+
+        Raises:
+            ClaimsProblem: a claim is missing or has the wrong type.
+        """
+        if not isinstance(data, dict):
+            raise ClaimsProblem("claims are not a CBOR map")
+        tg = _need(data, Claim.TG, dict, "health claim (-70000)")
+        color = _COLOR_OF.get(tg.get("c"))
+        kind = _KIND_OF.get(tg.get("k"))
+        if color is None:
+            raise ClaimsProblem("colour is missing or unknown")
+        if kind is None:
+            raise ClaimsProblem("code kind is missing or unknown")
+        return cls(
+            issuer=_need(data, Claim.ISS, str, "iss"),
+            subject=_need(data, Claim.SUB, str, "sub"),
+            issued_at=_need(data, Claim.IAT, int, "iat"),
+            expires_at=_need(data, Claim.EXP, int, "exp"),
+            code_id=_need(data, Claim.CTI, bytes, "cti"),
+            color=color, kind=kind,
+            masked_name=_need(tg, "n", str, "masked name"),
+            rules_version=_need(tg, "r", str, "rules version"),
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        """Plain JSON-friendly claims for a :class:`~codes.verdict.Verdict`."""
+        return {
+            "iss": self.issuer, "sub": self.subject,
+            "iat": from_epoch(self.issued_at).isoformat(),
+            "exp": from_epoch(self.expires_at).isoformat(),
+            "cti": self.code_id.hex(), "color": self.color.value, "kind": self.kind.value,
+            "masked_name": self.masked_name, "rules_version": self.rules_version,
+        }
+
+
+def _need(data: dict, key: Any, typ: type, label: str) -> Any:
+    value = data.get(key)
+    # bool is an int subclass; a CBOR true is never a valid time.
+    if value is None or not isinstance(value, typ) or isinstance(value, bool):
+        raise ClaimsProblem(f"claim {label} is missing or not a {typ.__name__}")
+    return value

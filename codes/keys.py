@@ -1,0 +1,204 @@
+"""Signing keys and trusted public keys: generation, kids, PEM files (0600, encrypted).
+
+A kid is the first 8 bytes of SHA-256 over the DER SubjectPublicKeyInfo, as the EU DCC
+does for its signer certificates (there over the certificate DER).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from cwt import COSEKey
+
+from codes.algs import ALG_IDS, ALG_NAMES, EDDSA, ES256, KEY_ALGS, PS256
+from codes.errors import SigningKeyError
+
+KID_LENGTH = 8
+KINDS: tuple[str, ...] = ("live", "paper")
+
+
+def kid_of(public_key: Any) -> bytes:
+    """The kid of a public key: SHA-256(DER SubjectPublicKeyInfo)[:8]."""
+    return hashlib.sha256(spki_of(public_key)).digest()[:KID_LENGTH]
+
+
+def spki_of(public_key: Any) -> bytes:
+    """The DER SubjectPublicKeyInfo of a ``cryptography`` public key."""
+    return public_key.public_bytes(serialization.Encoding.DER,
+                                   serialization.PublicFormat.SubjectPublicKeyInfo)
+
+
+def alg_for(public_key: Any) -> int:
+    """The COSE alg a public key signs with; raises for curves we do not accept."""
+    if isinstance(public_key, ec.EllipticCurvePublicKey):
+        if isinstance(public_key.curve, ec.SECP256R1):
+            return ES256
+        raise SigningKeyError(f"EC curve {public_key.curve.name} is not allowed (P-256 only)")
+    if isinstance(public_key, ed25519.Ed25519PublicKey):
+        return EDDSA
+    if isinstance(public_key, rsa.RSAPublicKey):
+        return PS256
+    raise SigningKeyError(f"key type {type(public_key).__name__} is not allowed")
+
+
+def cose_public_key(public_key: Any, kid: bytes, alg: int) -> Any:
+    """A python-cwt verification key for a ``cryptography`` public key (built once, cached)."""
+    pem = public_key.public_bytes(serialization.Encoding.PEM,
+                                  serialization.PublicFormat.SubjectPublicKeyInfo)
+    try:
+        return COSEKey.from_pem(pem, alg=ALG_NAMES[alg], kid=kid)
+    except Exception as err:  # cwt raises ValueError / DecodeError
+        raise SigningKeyError(f"cannot use this public key: {err}") from err
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    """A private key ready to sign codes and lists."""
+
+    private_key: Any
+    alg: int
+    kid: bytes
+    cose_key: Any = field(repr=False, compare=False)
+
+    @property
+    def alg_name(self) -> str:
+        return ALG_NAMES[self.alg]
+
+    @property
+    def public_key(self) -> Any:
+        return self.private_key.public_key()
+
+    @property
+    def spki(self) -> bytes:
+        return spki_of(self.public_key)
+
+    def sign(self, message: bytes) -> bytes:
+        """A raw COSE signature (r||s for ES256) over ``message``."""
+        return self.cose_key.sign(message)
+
+    @classmethod
+    def from_private_key(cls, private_key: Any) -> SigningKey:
+        """Wrap a ``cryptography`` private key (P-256 or Ed25519)."""
+        alg = alg_for(private_key.public_key())
+        if alg not in (ES256, EDDSA):
+            raise SigningKeyError("only ES256 and EdDSA keys can sign Tongguan codes")
+        kid = kid_of(private_key.public_key())
+        pem = private_key.private_bytes(serialization.Encoding.PEM,
+                                        serialization.PrivateFormat.PKCS8,
+                                        serialization.NoEncryption())
+        try:
+            cose_key = COSEKey.from_pem(pem, alg=ALG_NAMES[alg], kid=kid)
+        except Exception as err:
+            raise SigningKeyError(f"cannot use this private key: {err}") from err
+        return cls(private_key=private_key, alg=alg, kid=kid, cose_key=cose_key)
+
+
+def generate_key(alg: str = "ES256") -> SigningKey:
+    """A new signing key.
+
+    Raises:
+        SigningKeyError: ``alg`` is not ES256 or EdDSA.
+    """
+    if alg not in KEY_ALGS:
+        raise SigningKeyError(f"unknown key algorithm {alg!r}; use one of {', '.join(KEY_ALGS)}")
+    if ALG_IDS[alg] == ES256:
+        return SigningKey.from_private_key(ec.generate_private_key(ec.SECP256R1()))
+    return SigningKey.from_private_key(ed25519.Ed25519PrivateKey.generate())
+
+
+def private_key_pem(key: SigningKey, passphrase: bytes | None = None) -> bytes:
+    """PEM PKCS#8, encrypted with ``passphrase`` (BestAvailableEncryption) when given."""
+    enc: serialization.KeySerializationEncryption = (
+        serialization.BestAvailableEncryption(passphrase) if passphrase
+        else serialization.NoEncryption())
+    return key.private_key.private_bytes(serialization.Encoding.PEM,
+                                         serialization.PrivateFormat.PKCS8, enc)
+
+
+def load_private_key_pem(data: bytes, passphrase: bytes | None = None) -> SigningKey:
+    """Read a PEM private key written by :func:`private_key_pem`.
+
+    Raises:
+        SigningKeyError: not a key, wrong or missing passphrase, or an unsupported type.
+    """
+    try:
+        private_key = serialization.load_pem_private_key(data, password=passphrase or None)
+    except TypeError as err:  # encrypted but no passphrase, or passphrase but not encrypted
+        hint = ("it is encrypted: set TONGGUAN_KEY_PASSPHRASE" if b"ENCRYPTED" in data
+                else "it is not encrypted but a passphrase was given")
+        raise SigningKeyError(f"cannot read private key: {hint}") from err
+    except (ValueError, UnsupportedAlgorithm) as err:
+        raise SigningKeyError("cannot read private key: bad data or wrong passphrase") from err
+    return SigningKey.from_private_key(private_key)
+
+
+def load_public_key(data: bytes) -> Any:
+    """A ``cryptography`` public key from PEM or DER SubjectPublicKeyInfo.
+
+    Raises:
+        SigningKeyError: the bytes are not a public key.
+    """
+    try:
+        if data.lstrip().startswith(b"-----"):
+            return serialization.load_pem_public_key(data)
+        return serialization.load_der_public_key(data)
+    except (ValueError, UnsupportedAlgorithm) as err:
+        raise SigningKeyError("not a public key (expected PEM or DER SPKI)") from err
+
+
+def write_secret_file(path: Path, data: bytes) -> None:
+    """Write ``data`` atomically to ``path`` with mode 0600 (never readable by others)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=".pem")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+@dataclass(frozen=True)
+class TrustedKey:
+    """A public key a verifier trusts, with the window in which it may sign and its kinds.
+
+    ``valid_from``/``valid_until`` bound the *issue time* (``iat``) of codes it signs;
+    codes issued inside the window stay verifiable until their own ``exp``.
+    """
+
+    kid: bytes
+    alg: int
+    spki: bytes
+    valid_from: datetime
+    valid_until: datetime | None = None
+    kinds: frozenset[str] = frozenset(KINDS)
+    cose_key: Any = field(default=None, repr=False, compare=False)
+
+    @classmethod
+    def from_spki(cls, spki: bytes, *, valid_from: datetime, valid_until: datetime | None = None,
+                  kinds: tuple[str, ...] | frozenset[str] = KINDS,
+                  kid: bytes | None = None) -> TrustedKey:
+        """Parse the key once; ``kid`` overrides the computed one (tests, foreign kids)."""
+        public_key = load_public_key(spki)
+        alg = alg_for(public_key)
+        kid = kid_of(public_key) if kid is None else kid
+        return cls(kid=kid, alg=alg, spki=spki_of(public_key), valid_from=valid_from,
+                   valid_until=valid_until, kinds=frozenset(kinds),
+                   cose_key=cose_public_key(public_key, kid, alg))
+
+    def signs_at(self, when: datetime) -> bool:
+        """True if a code issued at ``when`` falls inside the key's signing window."""
+        return self.valid_from <= when and (self.valid_until is None or when <= self.valid_until)
