@@ -76,5 +76,5 @@ class Interpreter(ABC):
     async def parse(self, text: str) -> ParseResult:
         """Parse one message; never raises for odd text (empty, emoji, 10k chars)."""
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027 - optional hook, no-op by default
         """Release resources (HTTP sessions)."""

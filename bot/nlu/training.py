@@ -114,6 +114,8 @@ def _scalar(node: yaml.Node, path: Path, what: str) -> str:
 
 def _items(node: yaml.Node, path: Path, what: str) -> list[tuple[str, int]]:
     """The ``- item`` lines of an ``examples: |`` block, each with its file line."""
+    if isinstance(node, yaml.ScalarNode) and not str(node.value).strip():
+        raise NluDataError(path, node.start_mark.line + 1, f"{what} has no examples")
     text = _scalar(node, path, f"examples of {what}")
     first = node.start_mark.line + (2 if node.style in ("|", ">") else 1)
     items: list[tuple[str, int]] = []

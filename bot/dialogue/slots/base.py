@@ -59,6 +59,10 @@ class SlotType(ABC):
         """The value as the user should see it in a summary."""
         return str(value)
 
+    def mask(self, value: Any, lang: str, params: Mapping[str, Any]) -> str:
+        """The value with its identifying part hidden (stored profiles); default: ``display``."""
+        return self.display(value, lang, params)
+
     def check_params(self, params: Mapping[str, Any]) -> list[str]:
         """Problems with a flow's parameters for this type (load-time validation)."""
         return []

@@ -1,0 +1,233 @@
+"""The callback endpoint: authenticate, decrypt, dedupe, run the turn, answer in time."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass
+
+from aiohttp import web
+from wechatpy.messages import BaseMessage
+
+from bot.channels.messages import Inbound, Reply
+from bot.channels.wechat import render, users
+from bot.channels.wechat.dedupe import DedupeStore, Passive
+from bot.channels.wechat.errors import CallbackRejected
+from bot.channels.wechat.media import MediaStore, fetch_media
+from bot.channels.wechat.translate import CANNED, Action, dedupe_key, translate
+from bot.channels.wechat.wire import (
+    MAX_BODY,
+    Envelope,
+    encrypted_reply,
+    parse_xml,
+    sign,
+    signature_ok,
+    to_message,
+)
+from bot.hub import Hub
+
+log = logging.getLogger("tongguan.wechat")
+
+SUCCESS = "success"
+SHUTDOWN_GRACE = 10.0
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """An authenticated, decrypted callback message."""
+
+    message: BaseMessage
+    encrypted: bool
+    nonce: str
+
+
+class WechatChannel:
+    """Handles ``GET``/``POST`` on the callback path for one Official Account."""
+
+    def __init__(self, hub: Hub, media: MediaStore | None = None) -> None:
+        self.hub = hub
+        self.settings = hub.settings.wechat
+        self.envelope = (Envelope(self.settings.aes_key, self.settings.app_id)
+                         if self.settings.aes_key else None)
+        self.dedupe = DedupeStore(hub.db, hub.sealer, hub.clock)
+        self.media = media
+        self.turns = 0  #: turns started by this process (tests, bench)
+        self._late: set[asyncio.Task[None]] = set()
+
+    # -- authentication -------------------------------------------------------------
+    def _authenticate(self, request: web.Request) -> tuple[str, str]:
+        q = request.query
+        timestamp, nonce = q.get("timestamp", ""), q.get("nonce", "")
+        if not signature_ok(sign(self.settings.token, timestamp, nonce), q.get("signature", "")):
+            raise CallbackRejected(403, "bad_signature")
+        try:
+            skew = abs(int(timestamp) - self.hub.clock.now().timestamp())
+        except ValueError:
+            raise CallbackRejected(403, "bad_timestamp") from None
+        if skew > self.settings.timestamp_window:
+            raise CallbackRejected(403, "stale_timestamp")
+        return timestamp, nonce
+
+    async def verify(self, request: web.Request) -> web.Response:
+        """``GET``: WeChat's URL check; echo ``echostr`` when the signature holds."""
+        try:
+            self._authenticate(request)
+        except CallbackRejected as rej:
+            log.warning("wechat.callback.%s method=GET", rej.event)
+            return web.Response(status=rej.status, text=rej.event)
+        return web.Response(text=request.query.get("echostr", ""))
+
+    async def _read(self, request: web.Request) -> bytes:
+        if (request.content_length or 0) > MAX_BODY:
+            raise CallbackRejected(413, "too_large")
+        body = bytearray()
+        while chunk := await request.content.read(MAX_BODY + 1 - len(body)):
+            body += chunk
+            if len(body) > MAX_BODY:
+                raise CallbackRejected(413, "too_large")
+        return bytes(body)
+
+    async def _open(self, request: web.Request) -> Incoming:
+        timestamp, nonce = self._authenticate(request)
+        fields = parse_xml(await self._read(request))
+        if request.query.get("encrypt_type", "raw").lower() != "aes":
+            return Incoming(to_message(fields), False, nonce)
+        encrypt = fields.get("Encrypt")
+        if self.envelope is None or not isinstance(encrypt, str):
+            raise CallbackRejected(400, "no_aes_key" if self.envelope is None else
+                                   "missing_fields")
+        expected = sign(self.settings.token, timestamp, nonce, encrypt)
+        if not signature_ok(expected, request.query.get("msg_signature", "")):
+            raise CallbackRejected(403, "bad_msg_signature")
+        return Incoming(to_message(parse_xml(self.envelope.open(encrypt))), True, nonce)
+
+    # -- the turn ---------------------------------------------------------------------
+    async def receive(self, request: web.Request) -> web.Response:
+        """``POST``: one message or event; always an answer before WeChat gives up."""
+        deadline = asyncio.get_running_loop().time() + self.settings.reply_budget
+        try:
+            incoming = await self._open(request)
+        except CallbackRejected as rej:
+            log.warning("wechat.callback.%s", rej.event)
+            return web.Response(status=rej.status, text=rej.event)
+        msg = incoming.message
+        try:
+            passive = await self._handle(msg, translate(msg), deadline)
+        except Exception:  # never a 5xx: WeChat would show its error page to the user
+            log.exception("wechat.callback.failed type=%s", msg.type)
+            passive = None
+        if passive is None:
+            return web.Response(text=SUCCESS)
+        xml = render.passive_xml(passive, openid=msg.source, account=msg.target or "")
+        if incoming.encrypted and self.envelope is not None:
+            stamp = str(int(self.hub.clock.now().timestamp()))
+            xml = encrypted_reply(self.envelope, self.settings.token, xml, incoming.nonce, stamp)
+        return web.Response(text=xml, content_type="application/xml")
+
+    async def _handle(self, msg: BaseMessage, action: Action, deadline: float) -> Passive | None:
+        db, clock = self.hub.db, self.hub.clock
+        if action.effect == "unsubscribe":
+            await users.stop_pushes(db, clock, msg.source)
+        elif action.effect == "subscribe":
+            await users.resume_pushes(db, clock, msg.source)
+        elif action.effect == "location" and action.location is not None:
+            await users.remember_location(db, self.hub.sealer, clock, msg.source,
+                                          action.location)
+        if action.inbound is not None:
+            return await self._turn(msg, action.inbound, deadline)
+        if action.canned:
+            lang = await users.user_lang(db, msg.source, self.hub.settings.default_language)
+            return self._text(CANNED[action.canned][lang])
+        return None
+
+    def _text(self, text: str) -> Passive:
+        return Passive("text", text, int(self.hub.clock.now().timestamp()))
+
+    async def _engine(self, inbound: Inbound) -> list[Reply]:
+        self.turns += 1
+        try:
+            if self.hub.engine is None:
+                raise RuntimeError("no dialogue engine")
+            return await self.hub.engine.handle(inbound)
+        except Exception:
+            log.exception("wechat.turn.failed kind=%s", inbound.kind)
+            return [Reply.say(CANNED["busy"][self.hub.settings.default_language])]
+
+    async def _turn(self, msg: BaseMessage, inbound: Inbound, deadline: float) -> Passive | None:
+        key = self.dedupe.key_for(dedupe_key(msg))
+        claim = await self.dedupe.claim(key)
+        if not claim.mine:
+            log.info("wechat.callback.retry status=%s", claim.status)
+            if claim.status == "running":
+                return await self.dedupe.wait(key, deadline)
+            return claim.passive
+        loop = asyncio.get_running_loop()
+        task = asyncio.create_task(self._engine(inbound))
+        try:
+            done, _ = await asyncio.wait({task}, timeout=max(0.0, deadline - loop.time()))
+        except asyncio.CancelledError:  # the request went away: the turn still settles
+            done = set()
+            self._go_late(key, task, msg.source)
+            raise
+        if not done:
+            log.info("wechat.turn.late kind=%s", inbound.kind)
+            self._go_late(key, task, msg.source)
+            return None
+        text, rest = render.split(task.result())
+        passive = self._text(text) if text else None
+        if passive is None and rest:
+            passive, rest = await self._passive_image(rest, deadline)
+        async with self.hub.db.sessions.begin() as session:
+            await self.dedupe.settle(session, key, passive)
+            if rest:
+                await self.hub.outbox.enqueue(channel="wechat", user_id=msg.source,
+                                              replies=rest, dedupe_key=f"wechat:{key}",
+                                              session=session)
+        return passive
+
+    async def _passive_image(self, images: list[Reply],
+                             deadline: float) -> tuple[Passive | None, list[Reply]]:
+        """Answer with the first image if it can be uploaded in time; else push them all."""
+        if self.media is None:
+            return None, images
+        remaining = deadline - asyncio.get_running_loop().time()
+        upload = asyncio.ensure_future(self._upload(images[0]))
+        try:
+            media_id = await asyncio.wait_for(asyncio.shield(upload), timeout=remaining)
+        except TimeoutError:
+            return None, images  # the upload goes on and lands in the cache for the push
+        if media_id is None:
+            return None, images
+        create_time = int(self.hub.clock.now().timestamp())
+        return Passive("image", media_id, create_time), images[1:]
+
+    async def _upload(self, image: Reply) -> str | None:
+        data = await fetch_media(self.hub.extras, image.url)
+        if data is None or self.media is None:
+            return None
+        try:
+            return await self.media.media_id(data)
+        except Exception:
+            log.warning("wechat.media.upload_failed")
+            return None
+
+    def _go_late(self, key: str, task: asyncio.Task[list[Reply]], openid: str) -> None:
+        late = asyncio.create_task(self._finish_late(key, task, openid))
+        self._late.add(late)
+        late.add_done_callback(self._late.discard)
+
+    async def _finish_late(self, key: str, task: asyncio.Task[list[Reply]], openid: str) -> None:
+        replies = render.for_push(await task)
+        async with self.hub.db.sessions.begin() as session:
+            await self.dedupe.settle(session, key, None)
+            if replies:
+                await self.hub.outbox.enqueue(channel="wechat", user_id=openid, replies=replies,
+                                              dedupe_key=f"wechat:{key}", session=session)
+
+    async def close(self) -> None:
+        """Let late turns store their replies before the process stops."""
+        if self._late:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.gather(*self._late, return_exceptions=True),
+                                       SHUTDOWN_GRACE)

@@ -1,0 +1,55 @@
+"""Assemble the dialogue side of a hub: flow registry, interpreter, store, engine."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from typing import TYPE_CHECKING
+
+from bot.dialogue.engine import Engine
+from bot.dialogue.flows.registry import FlowRegistry
+from bot.dialogue.slots import SLOT_TYPES
+from bot.nlu.factory import build_interpreter
+from bot.services.conversations import SqlStore
+from bot.services.handoffs import Handoffs
+from bot.services.profiles import Profiles
+
+if TYPE_CHECKING:
+    from bot.actions import ActionRegistry
+    from bot.hub import Hub
+
+log = logging.getLogger("tongguan.flows")
+
+
+def slot_param_problems(type_name: str, params: dict) -> list[str] | None:
+    """Problems with a collect step's params; None when the type is unknown."""
+    slot_type = SLOT_TYPES.get(type_name)
+    if slot_type is None:
+        return None
+    params = {k: v for k, v in params.items() if k != "options_from"}
+    if "options" not in params and type_name in ("choice", "multi_choice"):
+        params["options"] = [{"value": "dynamic", "zh": "动态", "en": "dynamic"}]
+    return slot_type.check_params(params)
+
+
+def make_flow_registry(directory, actions: ActionRegistry) -> FlowRegistry:  # type: ignore[no-untyped-def]
+    """A registry checking actions and slot types against this process's registries."""
+    return FlowRegistry(directory, action_names=actions.names,
+                        action_sets=lambda name: actions.get(name).sets,
+                        slot_param_problems=slot_param_problems)
+
+
+async def build_dialogue(hub: Hub) -> None:
+    """Load flows, train/connect NLU and build the engine onto ``hub``."""
+    settings = hub.settings
+    hub.flows = make_flow_registry(settings.flows_dir, hub.actions)
+    problems = hub.flows.load()
+    log.info("flows.loaded count=%d problems=%d", len(hub.flows.flows), len(problems))
+    hub.interpreter = build_interpreter(settings)
+    hub.engine = Engine(
+        flows=hub.flows, interpreter=hub.interpreter, actions=hub.actions,
+        store=SqlStore(hub.db, hub.sealer, hub.clock), clock=hub.clock,
+        profiles=Profiles(hub.db, hub.sealer, hub.clock),
+        handoffs=Handoffs(hub.db, hub.sealer, hub.clock),
+        default_lang=settings.default_language, idle=timedelta(minutes=settings.idle_minutes),
+        threshold=settings.nlu.threshold)

@@ -1,0 +1,304 @@
+"""The dialogue engine: one message in, replies out.
+
+Order of work for a text: clean it → repair commands → a pending offer → the awaited
+answer (slot, summary, field pick) → start or interrupt a flow → fallback. State is
+loaded after the conversation lock is taken and saved with the turn log before it is
+released (see :mod:`bot.dialogue.store`).
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import unicodedata
+from datetime import datetime, timedelta
+from typing import Any
+
+from bot.actions import ActionRegistry
+from bot.channels.messages import Inbound, Option, Reply
+from bot.clock import Clock
+from bot.dialogue.answers import AnswerHandler
+from bot.dialogue.commands import CommandHandler, match_command
+from bot.dialogue.executor import ActionFailed, Executor, FlowLoopError, Turn
+from bot.dialogue.flows.conditions import ConditionError
+from bot.dialogue.flows.model import CollectStep, Flow
+from bot.dialogue.flows.registry import FlowRegistry, normalize_command
+from bot.dialogue.prompts import yes_no
+from bot.dialogue.state import Frame, State
+from bot.dialogue.store import ConversationStore, TurnRecord
+from bot.dialogue.texts import t
+from bot.nlu.base import Interpreter, ParseResult
+from bot.nlu.language import guess_language
+from bot.services.handoffs import Handoffs
+from bot.services.profiles import ProfileData, Profiles
+
+log = logging.getLogger("tongguan.dialogue")
+
+MAX_TEXT = 2000  #: characters of one message the engine reads
+INTERRUPT_CONFIDENCE = 0.75  #: intent confidence that counts as "clearly another flow"
+MAX_PAUSED = 3
+
+
+def clean_text(text: str) -> str:
+    """NFC, control characters removed (newlines kept as spaces), trimmed."""
+    text = unicodedata.normalize("NFC", text)
+    text = "".join(" " if ch in "\r\n\t" else ch for ch in text
+                   if ch in "\r\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
+    return text.strip()
+
+
+class Engine:
+    """Handles messages of every channel against the live flows."""
+
+    def __init__(self, *, flows: FlowRegistry, interpreter: Interpreter,
+                 actions: ActionRegistry, store: ConversationStore, clock: Clock,
+                 profiles: Profiles | None = None, handoffs: Handoffs | None = None,
+                 default_lang: str = "zh", idle: timedelta = timedelta(minutes=30),
+                 threshold: float = 0.45) -> None:
+        self.flows = flows
+        self.interpreter = interpreter
+        self.actions = actions
+        self.store = store
+        self.clock = clock
+        self.profiles = profiles
+        self.handoffs = handoffs
+        self.default_lang = default_lang
+        self.idle = idle
+        self.threshold = threshold
+        self.executor = Executor(self)
+        self.commands = CommandHandler(self)
+        self.answers = AnswerHandler(self)
+
+    # -- entry point ------------------------------------------------------------
+    async def handle(self, inbound: Inbound) -> list[Reply]:
+        """Handle one message; returns the replies (also logged with the turn)."""
+        async with self.store.open(inbound.user_key) as conv:
+            snapshot = copy.deepcopy(conv.state.to_json())
+            turn = Turn(conv.state, inbound)
+            turn.parse = None  # type: ignore[attr-defined]
+            try:
+                await self._dispatch(turn)
+            except ActionFailed as err:
+                conv.state = State.from_json(snapshot)
+                turn.state = conv.state
+                turn.replies = [*err.replies, Reply.say(t("retry_hint", turn.lang))]
+            except (FlowLoopError, ConditionError):
+                log.exception("flow.broken user_flow=%s",
+                              conv.state.top.flow if conv.state.top else "-")
+                conv.state.stack.clear()
+                conv.state.pending = {}
+                turn.replies = [Reply.say(t("internal", turn.lang))]
+            conv.state.touch(self.clock.now())
+            parse: ParseResult | None = turn.parse  # type: ignore[attr-defined]
+            conv.log(TurnRecord(
+                inbound=inbound.to_json(), parse=parse.to_dict() if parse else None,
+                replies=[r.to_json() for r in turn.replies],
+                flow_id=conv.state.top.flow if conv.state.top else None,
+                intent=parse.intent.name if parse else None))
+            return turn.replies
+
+    async def _dispatch(self, turn: Turn) -> None:
+        inbound, state = turn.inbound, turn.state
+        if inbound.kind == "welcome":
+            self._set_lang(state, "")
+            self.greet(turn)
+            return
+        if inbound.kind == "start":
+            self._set_lang(state, "")
+            await self._start_trigger(turn)
+            return
+        if inbound.kind == "image":
+            self._set_lang(state, "")
+            turn.replies.append(Reply.say("收到图片，谢谢。" if turn.lang == "zh"
+                                          else "Picture received, thank you."))
+            self.reask(turn)
+            return
+        if inbound.kind == "location":
+            self._set_lang(state, "")
+            top = state.top
+            if top is not None and top.mode in ("ask", "edit"):
+                await self.answers.answer(turn, "", location=inbound.location)
+            else:
+                turn.say("location_needed")
+                self.reask(turn) if top else self.greet(turn)
+            return
+        text = clean_text(inbound.text)
+        self._set_lang(state, text)
+        if not text:
+            turn.say("empty")
+            self.reask(turn)
+            return
+        if len(text) > MAX_TEXT:
+            text = text[:MAX_TEXT]
+        command = match_command(text)
+        if command:
+            await self.commands.run(turn, command)
+            return
+        if state.stack and self._idle(state) and not state.pending:
+            self._offer_idle(turn)
+            return
+        if state.pending and await self.answers.pending(turn, text):
+            return
+        top = state.top
+        if top is not None and top.mode:
+            await self.answers.answer(turn, text)
+            return
+        await self.route(turn, text)
+
+    # -- routing -----------------------------------------------------------------
+    async def parse(self, turn: Turn, text: str) -> ParseResult:
+        cached = getattr(turn, "parse", None)
+        if cached is None or cached.text != text:
+            cached = await self.interpreter.parse(text)
+            turn.parse = cached  # type: ignore[attr-defined]
+        return cached
+
+    async def other_flow(self, turn: Turn, text: str, *, strict: bool) -> Flow | None:
+        """A flow the text clearly asks for, other than the running one."""
+        current = turn.state.stack[0].flow if turn.state.stack else None
+        flow = self.flows.by_keyword(text)
+        if flow is None:
+            parse = await self.parse(turn, text)
+            need = INTERRUPT_CONFIDENCE if strict else self.threshold
+            if parse.intent.confidence >= need:
+                flow = self.flows.by_intent(parse.intent.name)
+        return flow if flow is not None and flow.id != current else None
+
+    async def route(self, turn: Turn, text: str) -> None:
+        """No flow is waiting for an answer: start one, or greet, help, fall back."""
+        menu_flow = self._menu_pick(text)
+        flow = menu_flow or await self.other_flow(turn, text, strict=False)
+        if flow is not None:
+            await self.start(turn, flow)
+            return
+        parse = await self.parse(turn, text)
+        intent = parse.intent.name if parse.intent.confidence >= self.threshold else ""
+        if intent == "human_handoff":
+            await self.commands.run(turn, "handoff")
+        elif intent == "help":
+            await self.commands.run(turn, "help")
+        elif intent == "cancel":
+            turn.say("nothing_to_cancel")
+        elif intent == "greet":
+            self.greet(turn)
+        else:
+            menu = self.flows.menu
+            if menu is not None:
+                turn.replies.append(Reply.say(menu.fallback.get(turn.lang)))
+            self.greet(turn, with_greeting=False)
+
+    def _menu_pick(self, text: str) -> Flow | None:
+        menu = self.flows.menu
+        items = [self.flows.get(i) for i in (menu.items if menu else ())]
+        items = [f for f in items if f is not None]
+        norm = normalize_command(text)
+        if norm.isdigit() and 1 <= int(norm) <= len(items):
+            return items[int(norm) - 1]
+        for flow in self.flows.flows.values():
+            if norm in (normalize_command(flow.title.zh), normalize_command(flow.title.en)):
+                return flow
+        return None
+
+    async def _start_trigger(self, turn: Turn) -> None:
+        inbound = turn.inbound
+        slots: dict[str, Any] = {}
+        flow: Flow | None = None
+        if inbound.trigger == "menu":
+            flow = self.flows.by_menu_key(inbound.value)
+        elif inbound.trigger == "scene":
+            found = self.flows.by_scene(inbound.value)
+            if found:
+                flow, rest = found
+                slots = {"scene": inbound.value, "venue": rest}
+        elif inbound.trigger == "flow":
+            flow = self.flows.get(inbound.value)
+        if flow is None:
+            self.greet(turn)
+            return
+        await self.start(turn, flow, slots)
+
+    async def start(self, turn: Turn, flow: Flow, slots: dict[str, Any] | None = None) -> None:
+        """Start ``flow``; a different running flow is paused and offered back later."""
+        state = turn.state
+        if state.stack:
+            if state.stack[0].flow == flow.id and not slots:
+                self.reask(turn)
+                return
+            turn.say("interrupted", flow=self.title(state.stack[0].flow, turn.lang))
+            state.paused = [*state.paused, state.stack][-MAX_PAUSED:]
+        state.stack = [Frame(flow.id, slots=dict(slots or {}))]
+        state.pending = {}
+        await self.executor.run(turn)
+
+    # -- presentation -----------------------------------------------------------
+    def title(self, flow_id: str, lang: str) -> str:
+        flow = self.flows.get(flow_id)
+        return flow.title.get(lang) if flow else flow_id
+
+    def greet(self, turn: Turn, *, with_greeting: bool = True) -> None:
+        menu = self.flows.menu
+        lang = turn.lang
+        items = [f for f in (self.flows.get(i) for i in (menu.items if menu else ())) if f]
+        lines = [menu.greeting.get(lang)] if menu and with_greeting else []
+        lines.append(t("menu_prompt", lang))
+        turn.replies.append(Reply(type="options", text="\n".join(lines),
+                                  options=tuple(Option(f.title.get(lang), f.title.get(lang))
+                                                for f in items)))
+
+    def reask(self, turn: Turn) -> None:
+        """Repeat whatever the conversation is waiting for."""
+        self.answers.reask(turn)
+
+    # -- language, idle, profiles --------------------------------------------------
+    def _set_lang(self, state: State, text: str) -> None:
+        if not state.lang:
+            state.lang = guess_language(text) or self.default_lang
+
+    def _idle(self, state: State) -> bool:
+        if not state.last_active:
+            return False
+        last = datetime.fromisoformat(state.last_active)
+        return self.clock.now() - last > self.idle
+
+    def _offer_idle(self, turn: Turn) -> None:
+        lang = turn.lang
+        turn.state.pending = {"kind": "idle"}
+        title = self.title(turn.state.stack[0].flow, lang)
+        turn.replies.append(Reply(type="options", text=t("idle_offer", lang, flow=title),
+                                  options=(Option(t("idle_continue", lang), t("idle_continue", lang)),
+                                           Option(t("idle_restart", lang), t("idle_restart", lang)))))
+
+    async def profile(self, turn: Turn) -> ProfileData:
+        cached = getattr(turn, "profile", None)
+        if cached is None:
+            cached = (await self.profiles.get(turn.inbound.user_key) if self.profiles
+                      else ProfileData())
+            turn.profile = cached  # type: ignore[attr-defined]
+        return cached
+
+    async def profile_value(self, turn: Turn, step: CollectStep) -> Any:
+        """A saved value offered for reuse, or None."""
+        if not step.profile or self.profiles is None:
+            return None
+        data = await self.profile(turn)
+        return data.values.get(step.slot) if data.consent else None
+
+    async def after_flow(self, turn: Turn, flow: Flow, frame: Frame) -> bool:
+        """Keep or offer to keep profile answers; True when it asked the user."""
+        values = {s.slot: frame.slots[s.slot] for s in flow.steps
+                  if isinstance(s, CollectStep) and s.profile
+                  and frame.slots.get(s.slot) is not None}
+        if not values or self.profiles is None:
+            return False
+        data = await self.profile(turn)
+        if data.consent is None:
+            labels = [s.label.get(turn.lang).rstrip("？?：: ") for s in flow.steps
+                      if isinstance(s, CollectStep) and s.slot in values]
+            turn.state.pending = {"kind": "consent", "values": values}
+            sep = "、" if turn.lang == "zh" else ", "
+            turn.replies.append(yes_no(t("consent_offer", turn.lang, fields=sep.join(labels)),
+                                       turn.lang))
+            return True
+        if data.consent:
+            await self.profiles.save(turn.inbound.user_key, consent=True, values=values)
+        return False

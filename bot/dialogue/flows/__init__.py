@@ -1,0 +1,1 @@
+"""Flow definitions: data parsed once into frozen dataclasses, validated at load time."""

@@ -1,0 +1,96 @@
+"""Where conversation state lives, behind a small interface (memory or SQL).
+
+``async with store.open(user_key) as conv:`` takes the per-conversation lock, then
+loads the state (never before the lock), lets the engine change ``conv.state``, and on
+a clean exit saves it together with the turn log. An exception saves nothing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from bot.dialogue.state import State
+
+
+@dataclass
+class TurnRecord:
+    """What one handled message did (for the audit log)."""
+
+    inbound: dict[str, Any]
+    parse: dict[str, Any] | None
+    replies: list[dict[str, Any]]
+    flow_id: str | None = None
+    intent: str | None = None
+
+
+@dataclass
+class OpenConversation:
+    """A loaded conversation under its lock."""
+
+    user_key: str
+    state: State
+    is_new: bool
+    turns: list[TurnRecord] = field(default_factory=list)
+
+    def log(self, turn: TurnRecord) -> None:
+        self.turns.append(turn)
+
+
+class ConversationStore(ABC):
+    """Load → handle → save, one conversation at a time."""
+
+    @abstractmethod
+    def open(self, user_key: str) -> Any:
+        """An async context manager yielding an :class:`OpenConversation`."""
+
+    @abstractmethod
+    async def recent_turns(self, user_key: str, limit: int = 30) -> list[TurnRecord]:
+        """The latest turns, oldest first (for handoff transcripts)."""
+
+
+class KeyLocks:
+    """One asyncio lock per key, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (asyncio.Lock(), 0))
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users <= 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+class MemoryStore(ConversationStore):
+    """State in a dict: for tests and the terminal chat without a database."""
+
+    def __init__(self) -> None:
+        self._data: dict[str, dict[str, Any]] = {}
+        self._turns: dict[str, list[TurnRecord]] = {}
+        self._locks = KeyLocks()
+
+    @asynccontextmanager
+    async def open(self, user_key: str) -> AsyncIterator[OpenConversation]:
+        async with self._locks.hold(user_key):
+            raw = self._data.get(user_key)
+            conv = OpenConversation(user_key, State.from_json(copy.deepcopy(raw)), raw is None)
+            yield conv
+            self._data[user_key] = copy.deepcopy(conv.state.to_json())
+            self._turns.setdefault(user_key, []).extend(conv.turns)
+
+    async def recent_turns(self, user_key: str, limit: int = 30) -> list[TurnRecord]:
+        return self._turns.get(user_key, [])[-limit:]

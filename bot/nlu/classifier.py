@@ -1,0 +1,89 @@
+"""A compact pure-Python intent classifier: TF-IDF features, nearest examples + centroids."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+from bot.nlu.text import weigh
+
+
+class TfidfClassifier:
+    """Scores each intent by cosine similarity to its nearest examples and its centroid.
+
+    The score blends the best example match, the mean of the ``k`` best and the centroid;
+    a softmax with ``sharpness`` turns scores into confidences. An implicit "unknown"
+    option with score ``floor`` takes part in the softmax (and is then dropped), so
+    weak matches stay unconfident; text with no known feature gets low, flat confidences.
+    """
+
+    def __init__(self, k: int = 3, sharpness: float = 25.0,
+                 blend: tuple[float, float, float] = (0.4, 0.2, 0.4), floor: float = 0.2
+                 ) -> None:
+        self.k = k
+        self.sharpness = sharpness
+        self.blend = blend
+        self.floor = floor
+        self.labels: list[str] = []
+        self.idf: dict[str, float] = {}
+        self._index: dict[str, list[tuple[int, float]]] = {}
+        self._example_label: list[int] = []
+        self._centroids: list[dict[str, float]] = []
+
+    def fit(self, docs: list[Counter[str]], labels: list[str]) -> TfidfClassifier:
+        """Learn IDF, the inverted example index and per-label centroids."""
+        self.labels = list(dict.fromkeys(labels))
+        position = {label: i for i, label in enumerate(self.labels)}
+        df: Counter[str] = Counter()
+        for doc in docs:
+            df.update(doc.keys())
+        n = len(docs)
+        self.idf = {f: math.log((n + 1) / (d + 1)) + 1.0 for f, d in df.items()}
+        self._index = {}
+        self._example_label = [position[label] for label in labels]
+        sums: list[Counter[str]] = [Counter() for _ in self.labels]
+        for i, doc in enumerate(docs):
+            vec = weigh(doc, self.idf)
+            for feat, weight in vec.items():
+                self._index.setdefault(feat, []).append((i, weight))
+            sums[self._example_label[i]].update(vec)
+        self._centroids = []
+        for total in sums:
+            norm = math.sqrt(sum(v * v for v in total.values())) or 1.0
+            self._centroids.append({f: v / norm for f, v in total.items()})
+        return self
+
+    def scores(self, doc: Counter[str]) -> list[float]:
+        """Raw similarity score per label (same order as :attr:`labels`)."""
+        vec = weigh(doc, self.idf)
+        sims: dict[int, float] = {}
+        for feat, weight in vec.items():
+            for i, w in self._index.get(feat, ()):
+                sims[i] = sims.get(i, 0.0) + weight * w
+        per_label: list[list[float]] = [[] for _ in self.labels]
+        for i, sim in sims.items():
+            per_label[self._example_label[i]].append(sim)
+        best, top_k, centroid = self.blend
+        out: list[float] = []
+        for label, label_sims in enumerate(per_label):
+            label_sims.sort(reverse=True)
+            top = label_sims[:self.k]
+            score = best * top[0] + top_k * sum(top) / self.k if top else 0.0
+            cen = self._centroids[label]
+            score += centroid * sum(w * cen.get(f, 0.0) for f, w in vec.items())
+            out.append(score)
+        return out
+
+    def predict(self, doc: Counter[str]) -> list[tuple[str, float]]:
+        """(label, confidence) pairs, best first; confidences sum to at most 1."""
+        raw = self.scores(doc)
+        top = max(raw, default=0.0)
+        exps = [math.exp(self.sharpness * (s - top)) for s in raw]
+        total = sum(exps) + (math.exp(self.sharpness * (self.floor - top)) if self.floor else 0)
+        total = total or 1.0
+        ranked = [(label, e / total) for label, e in zip(self.labels, exps, strict=True)]
+        ranked.sort(key=lambda pair: -pair[1])
+        return ranked
+
+
+__all__ = ["TfidfClassifier"]

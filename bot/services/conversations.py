@@ -1,0 +1,113 @@
+"""The SQL conversation store: state sealed at rest, turns logged, users serialized.
+
+On PostgreSQL the conversation row is locked (``SELECT … FOR UPDATE``) for the whole
+turn, so two messages of one user queue even across server processes. SQLite is the
+single-process embedded default: turns of one user queue on an in-process lock, and
+the save checks the row version so a second process can never overwrite silently.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.clock import Clock
+from bot.db.engine import Database
+from bot.db.models import Conversation, Turn
+from bot.dialogue.state import State
+from bot.dialogue.store import ConversationStore, KeyLocks, OpenConversation, TurnRecord
+from bot.errors import TongguanError
+from bot.privacy import Sealer
+
+
+class ConcurrentUpdateError(TongguanError):
+    """Another process saved this conversation first (SQLite, several processes)."""
+
+
+class SqlStore(ConversationStore):
+    """Conversation state in the ``conversations`` table."""
+
+    def __init__(self, db: Database, sealer: Sealer, clock: Clock, *,
+                 max_parallel: int = 16) -> None:
+        self.db = db
+        self.sealer = sealer
+        self.clock = clock
+        self._locks = KeyLocks()
+        # Each PostgreSQL turn holds one pooled connection for its row lock while its
+        # actions use others; bounding lock holders keeps the pool from running dry.
+        self._gate = asyncio.Semaphore(max_parallel)
+
+    async def _ensure_row(self, session: AsyncSession, user_key: str) -> None:
+        now = self.clock.now()
+        insert = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
+        await session.execute(insert(Conversation).values(
+            user_key=user_key, lang="", state=None, version=0, push_allowed=True,
+            created_at=now, updated_at=now).on_conflict_do_nothing(index_elements=["user_key"]))
+
+    def _load(self, row: Conversation) -> OpenConversation:
+        data = self.sealer.open(row.state, context=row.user_key.encode()) if row.state else None
+        return OpenConversation(row.user_key, State.from_json(data), data is None)
+
+    def _write(self, session: AsyncSession, row_id: int, conv: OpenConversation) -> None:
+        now = self.clock.now()
+        for turn in conv.turns:
+            session.add(Turn(conversation_id=row_id, at=now, flow_id=turn.flow_id,
+                             intent=turn.intent,
+                             sealed=self.sealer.seal({"in": turn.inbound, "parse": turn.parse,
+                                                      "out": turn.replies})))
+
+    @asynccontextmanager
+    async def open(self, user_key: str) -> AsyncIterator[OpenConversation]:
+        async with self._locks.hold(user_key):
+            if self.db.dialect == "postgresql":
+                async with self._gate, self.db.sessions.begin() as session:
+                    await self._ensure_row(session, user_key)
+                    row = (await session.scalars(
+                        sa.select(Conversation).where(Conversation.user_key == user_key)
+                        .with_for_update())).one()
+                    conv = self._load(row)
+                    yield conv
+                    row.state = self.sealer.seal(conv.state.to_json(),
+                                                 context=user_key.encode())
+                    row.lang = conv.state.lang
+                    row.version += 1
+                    row.updated_at = self.clock.now()
+                    self._write(session, row.id, conv)
+                return
+            async with self.db.sessions.begin() as session:
+                await self._ensure_row(session, user_key)
+                row = (await session.scalars(
+                    sa.select(Conversation).where(Conversation.user_key == user_key))).one()
+                row_id, version = row.id, row.version
+                conv = self._load(row)
+            yield conv
+            async with self.db.sessions.begin() as session:
+                result = await session.execute(
+                    sa.update(Conversation)
+                    .where(Conversation.id == row_id, Conversation.version == version)
+                    .values(state=self.sealer.seal(conv.state.to_json(),
+                                                   context=user_key.encode()),
+                            lang=conv.state.lang, version=version + 1,
+                            updated_at=self.clock.now()))
+                if result.rowcount != 1:
+                    raise ConcurrentUpdateError(f"conversation {row_id} changed meanwhile")
+                self._write(session, row_id, conv)
+
+    async def recent_turns(self, user_key: str, limit: int = 30) -> list[TurnRecord]:
+        async with self.db.sessions() as session:
+            rows = (await session.scalars(
+                sa.select(Turn).join(Conversation, Turn.conversation_id == Conversation.id)
+                .where(Conversation.user_key == user_key)
+                .order_by(Turn.id.desc()).limit(limit))).all()
+        out = []
+        for row in reversed(rows):
+            data = self.sealer.open(row.sealed)
+            out.append(TurnRecord(data["in"], data["parse"], data["out"], row.flow_id,
+                                  row.intent))
+        return out

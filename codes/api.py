@@ -1,0 +1,116 @@
+"""The one-call entry points: ``issue_code``, ``verify_code``, ``verify_image``."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from codes import envelope
+from codes.claims import ClaimsProblem, CodeClaims, Color, Kind, new_code_id, to_epoch
+from codes.errors import IssueError, QRError
+from codes.keys import SigningKey, TrustedKey
+from codes.qr import decode_image
+from codes.reasons import Reason
+from codes.revocation import RevocationList
+from codes.trustlist import TrustList
+from codes.verdict import Verdict, refused
+from codes.verify import Policy, Verifier
+
+LIVE_TTL = timedelta(minutes=10)
+PAPER_TTL = timedelta(hours=24)
+MAX_TTL = timedelta(days=7)
+DEFAULT_TTL = {Kind.LIVE: LIVE_TTL, Kind.PAPER: PAPER_TTL}
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def issue_code(*, key: SigningKey, subject: str, color: Color | str, masked_name: str,
+               kind: Kind | str = Kind.LIVE, ttl: timedelta | None = None,
+               rules_version: str = "1", issuer: str = "TG", at: datetime | None = None,
+               code_id: bytes | None = None) -> str:
+    """Sign a health code and return its ``TG1:`` text (ready for a QR symbol).
+
+    Args:
+        key: the active signing key (``KeyStore.active_signer()``).
+        subject: a pseudonymous subject id (never an ID number; refused if it looks like one).
+        color: ``green``, ``yellow`` or ``red``.
+        masked_name: e.g. ``张*明`` (see :func:`codes.mask_name`).
+        kind: ``live`` (refreshing page, default TTL 10 min) or ``paper`` (24 h).
+        ttl: lifetime, at most 7 days.
+        at: issue time (default: now); aware datetime.
+        code_id: the ``cti`` (8 random bytes by default); keep it to revoke the code.
+
+    Raises:
+        IssueError: a bad argument.
+    """
+    try:
+        color, kind = Color(color), Kind(kind)
+    except ValueError as err:
+        raise IssueError(f"{err}; colour is green/yellow/red, kind is live/paper") from err
+    ttl = DEFAULT_TTL[kind] if ttl is None else ttl
+    if not timedelta(0) < ttl <= MAX_TTL:
+        raise IssueError(f"ttl must be between 1 second and {MAX_TTL.days} days")
+    at = _utcnow() if at is None else at
+    if at.tzinfo is None:
+        raise IssueError("'at' must be a timezone-aware datetime")
+    code_id = new_code_id() if code_id is None else code_id
+    if not isinstance(code_id, bytes) or not 1 <= len(code_id) <= 32:
+        raise IssueError("code_id must be 1-32 bytes")
+    issued = to_epoch(at)
+    claims = CodeClaims(issuer=issuer, subject=subject, issued_at=issued,
+                        expires_at=issued + int(ttl.total_seconds()), code_id=code_id,
+                        color=color, kind=kind, masked_name=masked_name,
+                        rules_version=rules_version)
+    try:
+        claims.validate()
+    except ClaimsProblem as err:
+        raise IssueError(str(err)) from err
+    return envelope.seal(claims.to_cbor_map(), key)
+
+
+def verify_code(text: str, *, trusted_certs: list[bytes] | None = None,
+                trust_list: TrustList | Iterable[TrustedKey] | None = None,
+                at: datetime | None = None, revocations: RevocationList | None = None,
+                policy: Policy = Policy()) -> Verdict:
+    """Verify a ``TG1:`` or ``HC1:`` code and say why it is or is not valid.
+
+    For many scans, build one :class:`~codes.verify.Verifier` and call its ``verify``;
+    this wrapper is cheap too (lists are parsed objects; certificates are cached).
+
+    Args:
+        text: the scanned code text.
+        trusted_certs: DCC signer certificates, DER (or PEM), for ``HC1:`` codes.
+        trust_list: the verified trust list (or trusted keys) for ``TG1:`` codes.
+        at: the verification time (default: now).
+        revocations: the verified revocation list.
+        policy: leeway and trust-list age limits.
+
+    Raises:
+        SigningKeyError: a certificate in ``trusted_certs`` cannot be read (a caller error;
+            a bad *code* never raises, it gets a refused :class:`Verdict`).
+    """
+    verifier = Verifier(trust_list=trust_list, trusted_certs=trusted_certs,
+                        revocations=revocations, policy=policy)
+    return verifier.verify(text, at=_utcnow() if at is None else at)
+
+
+def verify_image(source: Any, **kwargs: Any) -> Verdict:
+    """Find a QR code in a photo or screenshot and verify it (``no_qr`` if there is none).
+
+    Takes the same keyword arguments as :func:`verify_code`. With several QR codes in the
+    picture, the first one that verifies wins; otherwise the first one's verdict is kept.
+
+    Raises:
+        QRError: the bytes are not an image at all (``bad_image``).
+    """
+    try:
+        texts = decode_image(source)
+    except QRError as err:
+        if err.reason != "no_qr":
+            raise
+        return refused(Reason.NO_QR, str(err))
+    verdicts = [verify_code(text, **kwargs) for text in texts]
+    return next((v for v in verdicts if v.valid), verdicts[0])

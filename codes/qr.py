@@ -1,0 +1,101 @@
+"""QR symbols for codes: render PNG/SVG with ``qrcode``, read photos with zxing-cpp.
+
+Codes are Base45, whose 45 characters are exactly the QR alphanumeric set, so the text
+goes in alphanumeric mode (5.5 bits a character) at error-correction level Q, like the DCC.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import qrcode
+import qrcode.image.svg
+import zxingcpp
+from PIL import Image, UnidentifiedImageError
+from qrcode.exceptions import DataOverflowError
+from qrcode.util import MODE_ALPHA_NUM, QRData
+
+from codes.errors import QRError
+
+ERROR_CORRECTION = qrcode.constants.ERROR_CORRECT_Q
+QUIET_ZONE = 4  # modules of margin, as ISO/IEC 18004 requires
+#: Largest version a *minimal live* code is designed to fit (checked by the tests).
+TARGET_MAX_VERSION = 11
+
+
+@dataclass(frozen=True)
+class QRImage:
+    """A rendered symbol: ``data`` is PNG bytes or SVG text (UTF-8 bytes)."""
+
+    data: bytes
+    version: int
+    media_type: str
+
+
+def build_qr(text: str, *, box_size: int = 8) -> qrcode.QRCode:
+    """The QR matrix of a code text (alphanumeric mode, level Q, smallest version)."""
+    qr = qrcode.QRCode(error_correction=ERROR_CORRECTION, box_size=box_size, border=QUIET_ZONE)
+    try:
+        qr.add_data(QRData(text, mode=MODE_ALPHA_NUM))
+        qr.make(fit=True)
+    except (DataOverflowError, ValueError, TypeError) as err:
+        raise QRError(f"cannot encode this text as an alphanumeric QR code: {err}",
+                      reason="bad_qr_data") from err
+    return qr
+
+
+def qr_version(text: str) -> int:
+    """The QR version (1-40) this code text needs."""
+    return build_qr(text).version
+
+
+def render_png(text: str, *, box_size: int = 8) -> QRImage:
+    """A PNG image of the code's QR symbol."""
+    qr = build_qr(text, box_size=box_size)
+    out = io.BytesIO()
+    qr.make_image(fill_color="black", back_color="white").save(out, format="PNG")
+    return QRImage(out.getvalue(), qr.version, "image/png")
+
+
+def render_svg(text: str, *, box_size: int = 8) -> QRImage:
+    """A standalone SVG (one path) of the code's QR symbol."""
+    qr = build_qr(text, box_size=box_size)
+    image = qr.make_image(image_factory=qrcode.image.svg.SvgPathImage)
+    return QRImage(image.to_string(encoding="unicode").encode("utf-8"), qr.version,
+                   "image/svg+xml")
+
+
+def _as_image(source: Any) -> Image.Image:
+    if isinstance(source, Image.Image):
+        return source
+    try:
+        if isinstance(source, bytes | bytearray):
+            image = Image.open(io.BytesIO(source))
+        else:
+            image = Image.open(Path(source))
+        image.load()
+    except (UnidentifiedImageError, OSError, ValueError) as err:
+        raise QRError(f"not a readable image: {err}", reason="bad_image") from err
+    return image
+
+
+def decode_image(source: Any) -> list[str]:
+    """Every QR code text found in a photo or screenshot (PIL image, bytes or path).
+
+    Raises:
+        QRError: the image cannot be read (``bad_image``) or holds no QR code (``no_qr``).
+    """
+    image = _as_image(source)
+    if image.mode not in ("L", "RGB"):
+        image = image.convert("RGB")
+    try:
+        found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+    except (ValueError, RuntimeError) as err:
+        raise QRError(f"cannot scan this image: {err}", reason="bad_image") from err
+    texts = [b.text for b in found if b.valid and b.text]
+    if not texts:
+        raise QRError("no QR code found in the image", reason="no_qr")
+    return texts

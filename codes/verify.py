@@ -1,0 +1,258 @@
+"""The verification pipeline: named checks in order, each refusing with a stable reason.
+
+``TG1:`` codes are checked against a trust list (and an optional revocation list);
+``HC1:`` codes against DCC signer certificates. Keys, lists and certificates are parsed
+once, outside the per-scan path, so a scan costs little more than the signature itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from codes import envelope
+from codes.algs import DCC_ALLOWED, TG_ALLOWED, alg_name
+from codes.claims import ClaimsProblem, CodeClaims
+from codes.dcc import DccClaims, DccTrust, dcc_trust
+from codes.keys import TrustedKey
+from codes.reasons import MESSAGES, Notice, Reason, Refusal
+from codes.revocation import RevocationList
+from codes.trustlist import TrustList
+from codes.verdict import Verdict, refused
+
+#: Clock skew tolerated between issuer and checkpoint, both for ``iat`` and ``exp``.
+CLOCK_SKEW_LEEWAY = timedelta(seconds=60)
+TRUST_LIST_WARN_AGE = timedelta(hours=24)
+TRUST_LIST_MAX_AGE = timedelta(hours=72)
+
+
+@dataclass(frozen=True)
+class Policy:
+    """Tunable limits of a verifier."""
+
+    leeway: timedelta = CLOCK_SKEW_LEEWAY
+    trust_list_warn_age: timedelta = TRUST_LIST_WARN_AGE  #: older → warning
+    trust_list_max_age: timedelta = TRUST_LIST_MAX_AGE  #: older (or past expiry) → refused
+
+
+@dataclass(slots=True)
+class Scan:
+    """State carried from check to check for one code."""
+
+    text: str
+    at: datetime
+    now: int
+    prefix: str = ""
+    body: str = ""
+    data: bytes = b""
+    sign1: Any = None
+    candidates: tuple = ()
+    key: Any = None
+    claims: Any = None
+    warnings: list[str] = field(default_factory=list)
+
+
+Check = Callable[["Verifier", Scan], None]
+
+
+class Verifier:
+    """Verifies codes against fixed trust material; reuse one instance for many scans.
+
+    Args:
+        trust_list: a verified :class:`TrustList`, or plain :class:`TrustedKey` objects
+            (no freshness check then).
+        trusted_certs: DCC signer certificates (DER or PEM) for ``HC1:`` codes.
+        revocations: a verified :class:`RevocationList` for ``TG1:`` codes.
+        policy: leeway and trust-list ages.
+    """
+
+    def __init__(self, *, trust_list: TrustList | Iterable[TrustedKey] | None = None,
+                 trusted_certs: Iterable[bytes] | None = None,
+                 revocations: RevocationList | None = None, policy: Policy = Policy()) -> None:
+        if trust_list is not None and not isinstance(trust_list, TrustList):
+            trust_list = TrustList(issuer="", issued_at=datetime.max.replace(tzinfo=UTC),
+                                   expires_at=datetime.max.replace(tzinfo=UTC),
+                                   keys=tuple(trust_list))
+            self._check_freshness = False
+        else:
+            self._check_freshness = trust_list is not None
+        self.trust_list = trust_list
+        self.dcc: DccTrust = dcc_trust(tuple(trusted_certs or ()))
+        self.revocations = revocations
+        self.policy = policy
+
+    def verify(self, text: str, *, at: datetime) -> Verdict:
+        """Run every check on ``text`` at time ``at``; never raises for a bad code."""
+        scan = Scan(text=text, at=at, now=int(at.timestamp()))
+        passed: list[str] = []
+        try:
+            for name, check in _COMMON:
+                check(self, scan)
+                passed.append(name)
+            for name, check in _TG if scan.prefix == envelope.TG_PREFIX else _DCC:
+                check(self, scan)
+                passed.append(name)
+        except Refusal as refusal:
+            return refused(refusal.reason, refusal.detail, **self._context(scan, passed))
+        en, zh = MESSAGES[Reason.OK]
+        return Verdict(valid=True, reason=Reason.OK.value, message=en, message_zh=zh,
+                       claims=scan.claims.as_dict(), **self._context(scan, passed))
+
+    @staticmethod
+    def _context(scan: Scan, passed: list[str]) -> dict[str, Any]:
+        sign1 = scan.sign1
+        kid = sign1.kid if sign1 is not None else None
+        return {"warnings": tuple(scan.warnings), "format": scan.prefix.rstrip(":"),
+                "kid": kid.hex() if isinstance(kid, bytes) else "",
+                "alg": alg_name(sign1.alg) if sign1 is not None else "",
+                "checks": tuple(passed)}
+
+
+# -- checks shared by both formats -------------------------------------------------------
+def check_prefix(v: Verifier, s: Scan) -> None:
+    s.prefix, s.body = envelope.split_prefix(s.text)
+
+
+def check_size(v: Verifier, s: Scan) -> None:
+    envelope.check_size(s.text)
+
+
+def check_base45(v: Verifier, s: Scan) -> None:
+    s.data = envelope.unbase45(s.body)
+
+
+def check_compression(v: Verifier, s: Scan) -> None:
+    s.data = envelope.inflate(s.data)
+
+
+def check_cose(v: Verifier, s: Scan) -> None:
+    s.sign1 = envelope.parse_sign1(s.data)
+
+
+def _algorithm(allowed: frozenset[int]) -> Check:
+    def check_algorithm(v: Verifier, s: Scan) -> None:
+        alg = s.sign1.alg
+        if alg is None:
+            detail = ("alg must be in the protected header" if 1 in s.sign1.unprotected
+                      else "no alg header")
+            raise Refusal(Reason.BAD_ALGORITHM, detail)
+        if alg not in allowed or isinstance(alg, bool):
+            raise Refusal(Reason.BAD_ALGORITHM, f"{alg_name(alg)} is not allowed")
+    return check_algorithm
+
+
+def check_signature(v: Verifier, s: Scan) -> None:
+    message = s.sign1.to_be_signed()
+    for key in s.candidates:
+        if key.alg != s.sign1.alg:
+            continue
+        try:
+            key.cose_key.verify(message, s.sign1.signature)
+        except Exception:  # cwt VerifyError (bad or malformed signature): try the next key
+            continue
+        s.key = key
+        return
+    raise Refusal(Reason.BAD_SIGNATURE, f"no key with this kid ({len(s.candidates)}) verifies")
+
+
+def check_time(v: Verifier, s: Scan) -> None:
+    leeway = int(v.policy.leeway.total_seconds())
+    if s.now > s.claims.expires_at + leeway:
+        raise Refusal(Reason.EXPIRED, f"expired {s.now - s.claims.expires_at} s ago")
+    if s.claims.issued_at > s.now + leeway:
+        raise Refusal(Reason.NOT_YET_VALID, f"issued {s.claims.issued_at - s.now} s ahead")
+
+
+def _lookup(candidates: Callable[[Verifier, bytes], tuple]) -> Check:
+    def check_kid(v: Verifier, s: Scan) -> None:
+        kid = s.sign1.kid
+        if not isinstance(kid, bytes) or not kid:
+            raise Refusal(Reason.UNKNOWN_KID, "no kid in the COSE headers")
+        s.candidates = candidates(v, kid)
+        if not s.candidates:
+            raise Refusal(Reason.UNKNOWN_KID, f"kid {kid.hex()} is not trusted")
+    return check_kid
+
+
+def _claims(parse: Callable[[Any], Any]) -> Check:
+    def check_claims(v: Verifier, s: Scan) -> None:
+        data = envelope.cbor_load(s.sign1.payload, Reason.BAD_CLAIMS, "claims")
+        try:
+            s.claims = parse(data)
+        except ClaimsProblem as err:
+            raise Refusal(Reason.BAD_CLAIMS, str(err)) from err
+    return check_claims
+
+
+# -- Tongguan (TG1) checks ---------------------------------------------------------------
+def check_trust_list(v: Verifier, s: Scan) -> None:
+    tl = v.trust_list
+    if tl is None or not v._check_freshness:
+        return
+    age = s.at - tl.issued_at
+    if s.at > tl.expires_at or age > v.policy.trust_list_max_age:
+        raise Refusal(Reason.TRUST_LIST_STALE, f"trust list issued {tl.issued_at.isoformat()}")
+    if age > v.policy.trust_list_warn_age:
+        s.warnings.append(Notice.TRUST_LIST_OLD.value)
+
+
+def check_key_window(v: Verifier, s: Scan) -> None:
+    key: TrustedKey = s.key
+    issued = s.claims.issued_at
+    if issued < key.valid_from.timestamp() or (
+            key.valid_until is not None and issued > key.valid_until.timestamp()):
+        raise Refusal(Reason.KEY_NOT_VALID, "code issued outside the key's signing window")
+
+
+def check_kind(v: Verifier, s: Scan) -> None:
+    if s.claims.kind.value not in s.key.kinds:
+        raise Refusal(Reason.KIND_NOT_ALLOWED, f"key may not sign {s.claims.kind.value} codes")
+
+
+def check_revocation(v: Verifier, s: Scan) -> None:
+    revocations = v.revocations
+    if revocations is None:
+        return
+    if revocations.is_revoked(s.claims.code_id):
+        raise Refusal(Reason.REVOKED, f"code id {s.claims.code_id.hex()} is revoked")
+    if s.at > revocations.expires_at:
+        s.warnings.append(Notice.REVOCATION_LIST_EXPIRED.value)
+
+
+# -- EU DCC (HC1) checks -----------------------------------------------------------------
+def check_certificate_window(v: Verifier, s: Scan) -> None:
+    signer = s.key
+    if s.claims.issued_at < signer.not_before:
+        raise Refusal(Reason.KEY_NOT_VALID, "signed before the certificate was valid")
+    if s.claims.expires_at > signer.not_after:
+        raise Refusal(Reason.KEY_NOT_VALID, "code expires after its signer certificate")
+
+
+def check_certificate_type(v: Verifier, s: Scan) -> None:
+    if s.claims.cert_type not in s.key.types:
+        raise Refusal(Reason.KIND_NOT_ALLOWED,
+                      f"certificate's key usage does not allow type {s.claims.cert_type!r}")
+
+
+_COMMON: tuple[tuple[str, Check], ...] = (
+    ("prefix", check_prefix), ("size", check_size), ("base45", check_base45),
+    ("compression", check_compression), ("cose", check_cose),
+)
+_TG: tuple[tuple[str, Check], ...] = (
+    ("algorithm", _algorithm(TG_ALLOWED)), ("trust_list", check_trust_list),
+    ("kid", _lookup(lambda v, kid: v.trust_list.candidates(kid) if v.trust_list else ())),
+    ("signature", check_signature), ("claims", _claims(CodeClaims.from_cbor_map)),
+    ("time", check_time), ("key_window", check_key_window), ("kind", check_kind),
+    ("revocation", check_revocation),
+)
+_DCC: tuple[tuple[str, Check], ...] = (
+    ("algorithm", _algorithm(DCC_ALLOWED)),
+    ("kid", _lookup(lambda v, kid: v.dcc.candidates(kid))),
+    ("signature", check_signature), ("claims", _claims(DccClaims.from_cbor_map)),
+    ("time", check_time), ("key_window", check_certificate_window),
+    ("kind", check_certificate_type),
+)
+#: Check names in order, per format (documented in docs/codes.md).
+CHECKS = {"TG1": [n for n, _ in _COMMON + _TG], "HC1": [n for n, _ in _COMMON + _DCC]}
