@@ -19,7 +19,7 @@ from cryptography.x509.oid import ExtensionOID
 from codes.algs import DCC_ALLOWED
 from codes.claims import Claim, ClaimsProblem, from_epoch
 from codes.errors import SigningKeyError
-from codes.keys import KID_LENGTH, alg_for, cose_public_key
+from codes.keys import KID_LENGTH, SignatureCheck, alg_for, signature_check
 
 HCERT_TYPES = ("v", "t", "r")
 _TYPE_NAMES = {"v": "vaccination", "t": "test", "r": "recovery"}
@@ -41,7 +41,10 @@ class DccSigner:
     not_after: int
     types: frozenset[str]
     subject: str
-    cose_key: Any = field(repr=False, compare=False)
+    check: SignatureCheck = field(repr=False, compare=False)
+
+    def verify(self, message: bytes, signature: bytes) -> bool:
+        return self.check(message, signature)
 
     @classmethod
     def from_certificate(cls, data: bytes) -> DccSigner:
@@ -64,7 +67,7 @@ class DccSigner:
                    not_before=int(cert.not_valid_before_utc.timestamp()),
                    not_after=int(cert.not_valid_after_utc.timestamp()),
                    types=_allowed_types(cert), subject=cert.subject.rfc4514_string(),
-                   cose_key=cose_public_key(cert.public_key(), kid, alg))
+                   check=signature_check(cert.public_key(), alg))
 
 
 def _allowed_types(cert: x509.Certificate) -> frozenset[str]:

@@ -16,6 +16,7 @@ import base45
 import cbor2
 from cwt import COSE, COSEHeaders
 
+from codes.b45 import b45decode
 from codes.keys import SigningKey
 from codes.reasons import Reason, Refusal
 
@@ -58,7 +59,7 @@ def check_size(text: str) -> None:
 
 def unbase45(body: str) -> bytes:
     try:
-        return base45.b45decode(body)
+        return b45decode(body)
     except (ValueError, TypeError) as err:
         raise Refusal(Reason.BAD_BASE45, str(err)) from err
 

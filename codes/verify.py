@@ -148,12 +148,9 @@ def check_signature(v: Verifier, s: Scan) -> None:
     for key in s.candidates:
         if key.alg != s.sign1.alg:
             continue
-        try:
-            key.cose_key.verify(message, s.sign1.signature)
-        except Exception:  # cwt VerifyError (bad or malformed signature): try the next key
-            continue
-        s.key = key
-        return
+        if key.verify(message, s.sign1.signature):
+            s.key = key
+            return
     raise Refusal(Reason.BAD_SIGNATURE, f"no key with this kid ({len(s.candidates)}) verifies")
 
 

@@ -14,9 +14,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def tongguan(*argv: str, keys: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), "TONGGUAN_KEYS_DIR": str(keys),
+    inherited = {k: v for k, v in os.environ.items() if k != "TONGGUAN_KEY_PASSPHRASE"}
+    full_env = {**inherited, "PYTHONPATH": str(ROOT), "TONGGUAN_KEYS_DIR": str(keys),
                 **(env or {})}
-    full_env.pop("TONGGUAN_KEY_PASSPHRASE", None) if env is None else None
     return subprocess.run([sys.executable, "-m", "bot.cli", *argv], cwd=ROOT, env=full_env,
                           capture_output=True, timeout=60)
 
@@ -55,7 +55,7 @@ def test_trust_list_file_and_image(keys, tmp_path):
     assert checked.returncode == 0 and verdict["claims"]["kind"] == "paper", checked.stderr
     svg = tongguan("code", "issue", "--name", "李四", "--color", "red", "--format", "svg",
                    keys=keys)
-    assert svg.returncode == 0 and svg.stdout.startswith(b"<?xml") or b"<svg" in svg.stdout
+    assert svg.returncode == 0 and b"<svg" in svg.stdout
 
 
 def test_rotate_keeps_old_codes(keys):

@@ -55,6 +55,8 @@ class SupplyCapacity(Base):
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("supply_products.id"))
     day: Mapped[date]
     quantity: Mapped[int]
+    taken_in: Mapped[bool] = mapped_column(default=False)  #: added to stock on hand
+    distributed: Mapped[bool] = mapped_column(default=False)  #: releases computed
 
 
 class SupplyStock(Base):

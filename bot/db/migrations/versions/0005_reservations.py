@@ -64,6 +64,8 @@ def upgrade() -> None:
     sa.Column('product_id', sa.Integer(), nullable=False),
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('quantity', sa.Integer(), nullable=False),
+    sa.Column('taken_in', sa.Boolean(), nullable=False),
+    sa.Column('distributed', sa.Boolean(), nullable=False),
     sa.ForeignKeyConstraint(['product_id'], ['supply_products.id'], name=op.f('fk_supply_capacity_product_id_supply_products')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_supply_capacity')),
     sa.UniqueConstraint('product_id', 'day', name='uq_supply_capacity_day')

@@ -1,0 +1,184 @@
+"""Core commands: serve, db upgrade, flows validate, records export, handoffs list, chat,
+demo seed."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import importlib
+import json
+import logging
+import sys
+from pathlib import Path
+
+from bot.config import Settings, load_settings
+
+#: Modules whose ``seed_demo(hub)`` adds demo data (``tongguan demo seed``).
+DEMO_MODULES = ("bot.services.reservations.demo", "bot.services.declarations_demo")
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    return load_settings(Path(args.config) if getattr(args, "config", None) else None)
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from bot.db.migrate import upgrade
+    from bot.web.app import init_app
+
+    settings = settings_from(args)
+    configure_logging(settings)
+    upgrade(settings.database_url)
+    host = args.host or settings.host
+    port = args.port or settings.port
+    web.run_app(init_app(settings), host=host, port=port, access_log=None,
+                print=lambda _msg: print(f"Tongguan serving on http://{host}:{port}/chat"))
+    return 0
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from bot.db.migrate import upgrade
+
+    settings = settings_from(args)
+    upgrade(settings.database_url, args.revision)
+    print(f"database at {args.revision}")
+    return 0
+
+
+def _flows_validate(args: argparse.Namespace) -> int:
+    from bot.actions import ActionRegistry
+    from bot.clock import Clock
+    from bot.db.engine import make_database
+    from bot.dialogue.build import make_flow_registry
+    from bot.hub import Hub, register_all_actions
+    from bot.privacy import Sealer
+    from bot.services.outbox import Outbox
+
+    settings = settings_from(args)
+    directory = Path(args.dir) if args.dir else settings.flows_dir
+    db = make_database(settings.database_url)
+    sealer = Sealer(settings.secret_key)
+    hub = Hub(settings=settings, db=db, sealer=sealer, clock=Clock(), actions=ActionRegistry(),
+              outbox=Outbox(db, sealer, Clock()))
+    register_all_actions(hub)
+    registry = make_flow_registry(directory, hub.actions)
+    logging.disable(logging.WARNING)
+    problems = registry.load()
+    for problem in problems:
+        print(problem.describe())
+    print(f"{len(registry.flows)} flows valid, {len(problems)} problems", file=sys.stderr)
+    return 1 if problems else 0
+
+
+async def _with_hub(settings: Settings, work):  # type: ignore[no-untyped-def]
+    from bot.hub import open_hub
+
+    async with open_hub(settings, with_dialogue=False) as hub:
+        return await work(hub)
+
+
+def _records_export(args: argparse.Namespace) -> int:
+    from bot.services.records import export_records
+
+    settings = settings_from(args)
+    text = asyncio.run(_with_hub(settings, lambda hub: export_records(hub, args.flow)))
+    if args.out:
+        Path(args.out).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _handoffs_list(args: argparse.Namespace) -> int:
+    from bot.services.handoffs import Handoffs
+
+    async def work(hub):  # type: ignore[no-untyped-def]
+        return await Handoffs(hub.db, hub.sealer, hub.clock).list(
+            None if args.all else "open")
+
+    rows = asyncio.run(_with_hub(settings_from(args), work))
+    for row in rows:
+        last = next((t["in"].get("text", "") for t in reversed(row.transcript)
+                     if t["in"].get("text")), "")
+        print(json.dumps({"id": row.id, "user": row.user_key, "flow": row.flow_id,
+                          "status": row.status, "created_at": row.created_at.isoformat(),
+                          "turns": len(row.transcript), "last_message": last[:80]},
+                         ensure_ascii=False))
+    if not rows:
+        print("no open handoff requests", file=sys.stderr)
+    return 0
+
+
+def _chat(args: argparse.Namespace) -> int:
+    from bot.cli.terminal import run_terminal_chat
+
+    settings = settings_from(args)
+    return asyncio.run(run_terminal_chat(settings, user=args.user, lang=args.lang))
+
+
+def _demo_seed(args: argparse.Namespace) -> int:
+    from bot.db.migrate import upgrade
+
+    settings = settings_from(args)
+    upgrade(settings.database_url)
+
+    async def work(hub):  # type: ignore[no-untyped-def]
+        done = []
+        for name in DEMO_MODULES:
+            try:
+                module = importlib.import_module(name)
+            except ModuleNotFoundError as err:
+                if err.name is not None and name.startswith(err.name):
+                    continue
+                raise
+            done.append(await module.seed_demo(hub))
+        return done
+
+    for line in asyncio.run(_with_hub(settings, work)):
+        print(line)
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("serve", help="migrate, then serve the web app")
+    p.add_argument("--host")
+    p.add_argument("--port", type=int)
+    p.set_defaults(func=_serve)
+
+    db = sub.add_parser("db", help="database commands").add_subparsers(dest="db_cmd")
+    p = db.add_parser("upgrade", help="apply Alembic migrations")
+    p.add_argument("revision", nargs="?", default="heads")
+    p.set_defaults(func=_db_upgrade)
+
+    flows = sub.add_parser("flows", help="flow commands").add_subparsers(dest="flows_cmd")
+    p = flows.add_parser("validate", help="check every flow file; exit 1 listing problems")
+    p.add_argument("--dir", help="flows folder (default: settings flows_dir)")
+    p.set_defaults(func=_flows_validate)
+
+    records = sub.add_parser("records", help="form submissions").add_subparsers(dest="rec_cmd")
+    p = records.add_parser("export", help="export one flow's records")
+    p.add_argument("flow")
+    p.add_argument("--format", choices=["csv"], default="csv")
+    p.add_argument("--out")
+    p.set_defaults(func=_records_export)
+
+    handoffs = sub.add_parser("handoffs", help="human handoff requests").add_subparsers(
+        dest="ho_cmd")
+    p = handoffs.add_parser("list", help="list open requests (JSON lines)")
+    p.add_argument("--all", action="store_true", help="include closed ones")
+    p.set_defaults(func=_handoffs_list)
+
+    p = sub.add_parser("chat", help="chat with the bot in the terminal (reads stdin when piped)")
+    p.add_argument("--user", default="local", help="terminal user id")
+    p.add_argument("--lang", choices=["zh", "en"])
+    p.set_defaults(func=_chat)
+
+    demo = sub.add_parser("demo", help="demo data").add_subparsers(dest="demo_cmd")
+    p = demo.add_parser("seed", help="migrate and add demo data (idempotent)")
+    p.set_defaults(func=_demo_seed)

@@ -1,0 +1,161 @@
+"""The web / mini-program chat API under ``/api/v1``.
+
+``POST /api/v1/sessions`` → ``{"token"}``; ``POST /api/v1/chat`` with a bearer token and
+``{"text"}``, ``{"choice"}`` or ``{"location": {"lat", "lng", "label"}}`` →
+``{"replies": [...]}``; ``GET /api/v1/messages?wait=S`` long-polls messages queued for
+later (reminders, review outcomes). The user id always comes from the token.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+from typing import Any
+
+from aiohttp import web
+
+from bot.channels.messages import Inbound, Location
+from bot.web.auth import create_session, require_session
+from bot.web.keys import HUB_KEY
+from bot.web.middlewares import json_error
+
+MAX_TEXT_CHARS = 20_000
+MAX_WAIT_SECONDS = 25.0
+POLL_SECONDS = 0.5
+
+
+async def read_json_object(request: web.Request) -> dict[str, Any]:
+    """The JSON object body, or a 4xx JSON error raised."""
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise
+    try:
+        body = json.loads(raw.decode("utf-8")) if raw else None
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        raise web.HTTPBadRequest(text=json_error(400, "invalid_json",
+                                                 "the body is not valid JSON").text,
+                                 content_type="application/json") from None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text=json_error(400, "invalid_json",
+                                                 "the body must be a JSON object").text,
+                                 content_type="application/json")
+    return body
+
+
+def _invalid(message: str) -> web.HTTPUnprocessableEntity:
+    return web.HTTPUnprocessableEntity(text=json_error(422, "invalid", message).text,
+                                       content_type="application/json")
+
+
+def inbound_from_body(user_id: str, body: dict[str, Any]) -> Inbound:
+    """Validate a chat body into an :class:`Inbound`."""
+    kinds = [k for k in ("text", "choice", "location", "start") if k in body]
+    if len(kinds) != 1:
+        raise _invalid("send exactly one of text, choice, location, start")
+    kind = kinds[0]
+    value = body[kind]
+    if kind in ("text", "choice"):
+        if not isinstance(value, str):
+            raise _invalid(f"'{kind}' must be a string")
+        if len(value) > MAX_TEXT_CHARS:
+            raise web.HTTPRequestEntityTooLarge(
+                max_size=MAX_TEXT_CHARS, actual_size=len(value),
+                text=json_error(413, "too_large",
+                                f"text longer than {MAX_TEXT_CHARS} characters").text,
+                content_type="application/json")
+        return Inbound(channel="web", user_id=user_id, kind="text", text=value)
+    if kind == "start":
+        if not isinstance(value, str) or not value:
+            raise _invalid("'start' names a flow id")
+        return Inbound(channel="web", user_id=user_id, kind="start", trigger="flow", value=value)
+    if not isinstance(value, dict):
+        raise _invalid("'location' must be an object with lat and lng")
+    lat, lng, label = value.get("lat"), value.get("lng"), value.get("label", "")
+    for name, number, limit in (("lat", lat, 90), ("lng", lng, 180)):
+        if isinstance(number, bool) or not isinstance(number, (int, float)) \
+                or not math.isfinite(number) or abs(number) > limit:
+            raise _invalid(f"'location.{name}' must be a number within ±{limit}")
+    if not isinstance(label, str) or len(label) > 200:
+        raise _invalid("'location.label' must be a string of at most 200 characters")
+    return Inbound(channel="web", user_id=user_id, kind="location",
+                   location=Location(float(lat), float(lng), label))
+
+
+async def new_session(request: web.Request) -> web.Response:
+    token, _user = await create_session(request.app[HUB_KEY])
+    return web.json_response({"token": token}, status=201)
+
+
+async def chat(request: web.Request) -> web.Response:
+    user_id = await require_session(request)
+    inbound = inbound_from_body(user_id, await read_json_object(request))
+    hub = request.app[HUB_KEY]
+    replies = await hub.engine.handle(inbound)
+    return web.json_response({"replies": [r.to_json() for r in replies]})
+
+
+async def messages(request: web.Request) -> web.Response:
+    user_id = await require_session(request)
+    try:
+        wait = min(max(float(request.query.get("wait", "0")), 0.0), MAX_WAIT_SECONDS)
+    except ValueError:
+        raise _invalid("'wait' must be a number of seconds") from None
+    outbox = request.app[HUB_KEY].outbox
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + wait
+    while True:
+        items = await outbox.claim(channels={"web"}, user_id=user_id)
+        if items or loop.time() >= deadline:
+            break
+        await asyncio.sleep(POLL_SECONDS)
+    for item in items:
+        await outbox.mark_sent(item.id)
+    return web.json_response({"messages": [r.to_json() for i in items for r in i.replies]})
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_post("/api/v1/sessions", new_session)
+    app.router.add_post("/api/v1/chat", chat)
+    app.router.add_get("/api/v1/messages", messages)
+
+
+_REPLY = {"type": "object", "required": ["type", "text"], "properties": {
+    "type": {"type": "string", "enum": ["text", "image", "link", "options"]},
+    "text": {"type": "string"}, "url": {"type": "string"},
+    "options": {"type": "array", "items": {"type": "object", "properties": {
+        "label": {"type": "string"}, "value": {"type": "string"}}}}}}
+_ERROR = {"description": "error", "content": {"application/json": {"schema": {
+    "$ref": "#/components/schemas/Error"}}}}
+OPENAPI_SCHEMAS = {"Reply": _REPLY}
+OPENAPI_PATHS = {
+    "/api/v1/sessions": {"post": {
+        "summary": "Start a chat session", "security": [],
+        "responses": {"201": {"description": "a bearer token", "content": {
+            "application/json": {"schema": {"type": "object", "properties": {
+                "token": {"type": "string"}}}}}}}}},
+    "/api/v1/chat": {"post": {
+        "summary": "Send one message; get the replies",
+        "requestBody": {"required": True, "content": {"application/json": {"schema": {
+            "type": "object", "properties": {
+                "text": {"type": "string", "maxLength": MAX_TEXT_CHARS},
+                "choice": {"type": "string"},
+                "start": {"type": "string", "description": "a flow id to start"},
+                "location": {"type": "object", "required": ["lat", "lng"], "properties": {
+                    "lat": {"type": "number", "minimum": -90, "maximum": 90},
+                    "lng": {"type": "number", "minimum": -180, "maximum": 180},
+                    "label": {"type": "string", "maxLength": 200}}}}}}}},
+        "responses": {"200": {"description": "replies", "content": {"application/json": {
+            "schema": {"type": "object", "properties": {"replies": {
+                "type": "array", "items": {"$ref": "#/components/schemas/Reply"}}}}}}},
+            "400": _ERROR, "401": _ERROR, "413": _ERROR, "422": _ERROR}}},
+    "/api/v1/messages": {"get": {
+        "summary": "Long-poll messages sent later (reminders, outcomes)",
+        "parameters": [{"name": "wait", "in": "query", "schema": {
+            "type": "number", "minimum": 0, "maximum": MAX_WAIT_SECONDS}}],
+        "responses": {"200": {"description": "messages", "content": {"application/json": {
+            "schema": {"type": "object", "properties": {"messages": {
+                "type": "array", "items": {"$ref": "#/components/schemas/Reply"}}}}}}},
+            "401": _ERROR, "422": _ERROR}}},
+}
