@@ -12,6 +12,8 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from codes import mask_name
+
 from bot.actions import ActionContext
 from bot.channels.messages import Inbound, Reply
 from bot.dialogue.flows.conditions import evaluate
@@ -110,7 +112,8 @@ class Executor:
             saved = await self.engine.profile_value(turn, step)
             if saved is not None:
                 frame.mode = "reuse"
-                shown = get_slot_type(step.type).mask(saved, lang, step.params)
+                shown = (mask_name(str(saved)) if step.type == "text"
+                         else get_slot_type(step.type).mask(saved, lang, step.params))
                 label = step.label.get(lang).rstrip("？?：: ")
                 turn.replies.append(yes_no(t("reuse_offer", lang, label=label, value=shown),
                                            lang))

@@ -51,6 +51,9 @@ def _invalid(message: str) -> web.HTTPUnprocessableEntity:
 
 def inbound_from_body(user_id: str, body: dict[str, Any]) -> Inbound:
     """Validate a chat body into an :class:`Inbound`."""
+    unknown = set(body) - {"text", "choice", "location", "start"}
+    if unknown:
+        raise _invalid(f"unknown fields: {', '.join(sorted(unknown))}")
     kinds = [k for k in ("text", "choice", "location", "start") if k in body]
     if len(kinds) != 1:
         raise _invalid("send exactly one of text, choice, location, start")

@@ -76,3 +76,19 @@ def test_reason_codes_have_both_messages():
     for reason in codes.Reason:
         assert codes.message(reason, "en") and codes.message(reason, "zh")
         assert codes.message(reason, "en") != codes.message(reason, "zh")
+
+
+def test_fast_base45_matches_the_package():
+    import os
+
+    import base45
+
+    from codes.b45 import b45decode
+    for n in range(0, 200):
+        data = os.urandom(n)
+        assert b45decode(base45.b45encode(data).decode()) == data
+    for bad in ("A", "GGW", "abc", "ÄB", "::::", "ZZZZ"):
+        with pytest.raises(ValueError):
+            base45.b45decode(bad)
+        with pytest.raises(ValueError):
+            b45decode(bad)

@@ -12,18 +12,17 @@ from PIL import Image, ImageDraw, ImageFilter
 import codes
 
 
-def svg_to_image(svg: bytes, scale: int = 1) -> Image.Image:
-    """Rasterise our one-path SVG (moves and h/v lines of qrcode's SvgPathImage)."""
+def svg_to_image(svg: bytes, scale: int = 8) -> Image.Image:
+    """Rasterise our one-path SVG (``M x y h w v1 h-w z`` runs in module units)."""
     import re
     text = svg.decode()
-    path = re.search(r' d="([^"]+)"', text).group(1)
-    width = float(re.search(r'width="([\d.]+)mm"', text).group(1))
-    size = int(width * 10)
-    image = Image.new("L", (size, size), 255)
+    size = int(re.search(r'viewBox="0 0 (\d+) (\d+)"', text).group(1))
+    path = re.search(r' d="([^"]*)"', text).group(1)
+    image = Image.new("L", (size * scale, size * scale), 255)
     draw = ImageDraw.Draw(image)
-    for m in re.finditer(r"M([\d.]+),([\d.]+)H([\d.]+)V([\d.]+)H([\d.]+)z", path):
-        x0, y0, x1, y1, _ = (float(v) * 10 for v in m.groups())
-        draw.rectangle([min(x0, x1), min(y0, y1), max(x0, x1) - 1, max(y0, y1) - 1], fill=0)
+    for m in re.finditer(r"M(\d+) (\d+)h(\d+)v1h-\d+z", path):
+        x, y, w = (int(v) for v in m.groups())
+        draw.rectangle([x * scale, y * scale, (x + w) * scale - 1, (y + 1) * scale - 1], fill=0)
     return image
 
 

@@ -112,8 +112,8 @@ class WechatChannel:
             log.warning("wechat.callback.%s", rej.event)
             return web.Response(status=rej.status, text=rej.event)
         msg = incoming.message
-        try:
-            passive = await self._handle(msg, translate(msg), deadline)
+        try:  # shielded: if WeChat hangs up, the turn still settles for its retry
+            passive = await asyncio.shield(self._handle(msg, translate(msg), deadline))
         except Exception:  # never a 5xx: WeChat would show its error page to the user
             log.exception("wechat.callback.failed type=%s", msg.type)
             passive = None
@@ -164,12 +164,7 @@ class WechatChannel:
             return claim.passive
         loop = asyncio.get_running_loop()
         task = asyncio.create_task(self._engine(inbound))
-        try:
-            done, _ = await asyncio.wait({task}, timeout=max(0.0, deadline - loop.time()))
-        except asyncio.CancelledError:  # the request went away: the turn still settles
-            done = set()
-            self._go_late(key, task, msg.source)
-            raise
+        done, _ = await asyncio.wait({task}, timeout=max(0.0, deadline - loop.time()))
         if not done:
             log.info("wechat.turn.late kind=%s", inbound.kind)
             self._go_late(key, task, msg.source)

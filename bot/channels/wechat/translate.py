@@ -36,10 +36,15 @@ class Action:
 
 
 def dedupe_key(msg: BaseMessage) -> str:
-    """MsgId for messages; FromUserName + CreateTime for events (WeChat's advice)."""
+    """MsgId for messages; FromUserName + CreateTime for events (WeChat's advice).
+
+    The event name and key are added: a retry repeats them, and two different events of
+    one user in the same second (subscribe, then a menu tap) must not collapse into one.
+    """
     if msg.type != "event" and msg.id:
         return f"m:{msg.id}"
-    return f"e:{msg.source}:{msg.time}"
+    key = msg._data.get("EventKey") or ""
+    return f"e:{msg.source}:{msg.time}:{getattr(msg, 'event', msg.type)}:{key}"
 
 
 def _inbound(msg: BaseMessage, **fields: object) -> Inbound:

@@ -12,7 +12,7 @@ from .base import Answer, ParseContext, SlotParseError, SlotType
 
 LOWEST, HIGHEST = Decimal("34.0"), Decimal("43.0")
 _PREFIX = re.compile(r"^(?:体温|温度|temperature|temp)\s*(?:是|为|:)?\s*")
-_CELSIUS = ("摄氏度", "degreesc", "degreec", "degrees", "degree", "celsius", "deg",
+_CELSIUS = ("摄氏度", "度c", "degreesc", "degreec", "degrees", "degree", "celsius", "deg",
             "°c", "°", "度", "c")  # fmt: skip
 _FAHRENHEIT = ("华氏度", "fahrenheit", "degreesf", "degreef", "°f", "f")
 #: 37度5 / 三十七度五: whole degrees, 度, then tenths

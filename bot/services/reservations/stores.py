@@ -1,4 +1,4 @@
-"""Stores: CSV import (all or nothing, problems reported by line) and the nearest-with-stock list."""
+"""Stores: CSV import (all or nothing, bad rows reported by line) and the nearest list."""
 
 from __future__ import annotations
 

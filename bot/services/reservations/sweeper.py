@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -121,6 +120,3 @@ async def sweep_forever(ctx: SupplyContext, every: float = 5.0,
             log.exception("reservations.sweeper.error")
         await asyncio.sleep(every)
 
-
-def due_time(ctx: SupplyContext, moment: datetime) -> str:
-    return f"{local(ctx, moment):%Y-%m-%d %H:%M}"

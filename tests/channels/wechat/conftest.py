@@ -1,60 +1,22 @@
-"""Fixtures of the WeChat channel tests: databases (SQLite and PostgreSQL), the fake API,
-an app with the channel mounted and a stub engine, and the emulator."""
+"""Fixtures of the WeChat channel tests (SQLite and PostgreSQL via ``db_url``)."""
 
 from __future__ import annotations
 
-import asyncio
-import base64
-import contextlib
-import dataclasses
-import os
-import secrets
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-import sqlalchemy as sa
-from aiohttp import web
-from aiohttp.test_utils import TestServer
-from sqlalchemy.ext.asyncio import create_async_engine
+from wechat_support import (
+    APP_ID,
+    APP_SECRET,
+    Running,
+    make_settings,
+    serve,
+    temporary_database,
+)
 
-from bot.channels.messages import Inbound, Reply
-from bot.channels.wechat.testing import FakeWechatApi, WechatEmulator
-from bot.config import Settings, load_settings
-from bot.db.migrate import upgrade
-from bot.hub import Hub, open_hub
-from bot.web.keys import HUB_KEY, SETTINGS_KEY
-
-PG_ENV = "TONGGUAN_TEST_POSTGRES_URL"
-APP_ID = "wx5f2a9c3e7d1b4a60"
-APP_SECRET = "c0ffee" * 5 + "ab"
-TOKEN = "tongguan-callback-token"
-
-
-@contextlib.asynccontextmanager
-async def temporary_database(kind: str, tmp_path: Path) -> AsyncIterator[str]:
-    """A migrated, throw-away database URL of ``kind`` (sqlite or postgres)."""
-    if kind == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'wechat.db'}"
-        await asyncio.to_thread(upgrade, url)
-        yield url
-        return
-    admin = os.environ.get(PG_ENV)
-    if not admin:
-        pytest.skip(f"{PG_ENV} not set: PostgreSQL tests did not run")
-    name = f"tongguan_test_{secrets.token_hex(6)}"
-    engine = create_async_engine(admin, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        url = admin.rsplit("/", 1)[0] + "/" + name
-        await asyncio.to_thread(upgrade, url)
-        yield url
-    finally:
-        async with engine.connect() as conn:
-            await conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        await engine.dispose()
+from bot.channels.wechat.testing import FakeWechatApi
+from bot.config import Settings
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -77,83 +39,9 @@ async def fake_api() -> AsyncIterator[FakeWechatApi]:
     await fake.stop()
 
 
-def make_settings(db_url: str, api_base: str, **wechat: Any) -> Settings:
-    settings = load_settings(path=Path("/nonexistent.yml"), env={})
-    aes_key = base64.b64encode(secrets.token_bytes(32)).decode().rstrip("=")
-    return dataclasses.replace(settings, database_url=db_url, secret_key="s" * 40,
-                               wechat=dataclasses.replace(
-                                   settings.wechat, app_id=APP_ID, app_secret=APP_SECRET,
-                                   token=TOKEN, aes_key=aes_key, api_base=api_base, **wechat))
-
-
 @pytest.fixture
 def settings(db_url: str, fake_api: FakeWechatApi) -> Settings:
     return make_settings(db_url, fake_api.base_url)  # type: ignore[attr-defined]
-
-
-class StubEngine:
-    """Stands in for the dialogue engine: echoes, or runs ``script(inbound)``."""
-
-    def __init__(self) -> None:
-        self.seen: list[Inbound] = []
-        self.delay = 0.0
-        self.script: Callable[[Inbound], list[Reply]] | None = None
-
-    async def handle(self, inbound: Inbound) -> list[Reply]:
-        self.seen.append(inbound)
-        if self.delay:
-            await asyncio.sleep(self.delay)
-        if self.script is not None:
-            return self.script(inbound)
-        said = inbound.text or inbound.value or inbound.kind
-        return [Reply.say(f"echo:{said}")]
-
-
-def channel_app(settings: Settings, engine: Any | None = None) -> web.Application:
-    """An app like ``init_app`` builds, with the channel, a hub and ``engine``."""
-    from bot.channels.wechat import web as wechat_web
-
-    app = web.Application()
-    app[SETTINGS_KEY] = settings
-
-    async def hub_ctx(app: web.Application) -> AsyncIterator[None]:
-        async with open_hub(settings, with_dialogue=False) as hub:
-            hub.engine = engine  # type: ignore[assignment]
-            app[HUB_KEY] = hub
-            yield
-
-    app.cleanup_ctx.append(hub_ctx)
-    wechat_web.setup(app)
-    return app
-
-
-@dataclasses.dataclass
-class Running:
-    """A served app with its hub, stub engine and an emulator factory."""
-
-    server: TestServer
-    hub: Hub
-    engine: StubEngine
-    settings: Settings
-
-    def url(self) -> str:
-        return str(self.server.make_url(self.settings.wechat.path))
-
-    def emulator(self, mode: str = "plain", **kw: Any) -> WechatEmulator:
-        w = self.settings.wechat
-        return WechatEmulator(self.url(), token=w.token, app_id=w.app_id, aes_key=w.aes_key,
-                              mode=mode, **kw)  # type: ignore[arg-type]
-
-
-@contextlib.asynccontextmanager
-async def serve(settings: Settings, engine: StubEngine | None = None) -> AsyncIterator[Running]:
-    engine = engine or StubEngine()
-    server = TestServer(channel_app(settings, engine))
-    await server.start_server()
-    try:
-        yield Running(server, server.app[HUB_KEY], engine, settings)  # type: ignore[index]
-    finally:
-        await server.close()
 
 
 @pytest.fixture

@@ -116,7 +116,10 @@ def test_multi_choice_display_and_params() -> None:
     assert slot.check_params({**MULTI, "min": 3, "max": 2}) != []
 
 
-@given(st.sets(st.integers(min_value=1, max_value=4), min_size=1), st.sampled_from([",", " ", "、", "，", " , "]))
+@given(
+    st.sets(st.integers(min_value=1, max_value=4), min_size=1),
+    st.sampled_from([",", " ", "、", "，", " , "]),
+)
 def test_any_subset_by_numbers(picked: set[int], sep: str) -> None:
     text = sep.join(str(n) for n in sorted(picked, reverse=True))
     assert run("multi_choice", text, **MULTI) == [SYMPTOMS[n - 1]["value"] for n in sorted(picked)]

@@ -10,6 +10,9 @@ from hypothesis import strategies as st
 from slot_helpers import NOW, refused, run
 
 from bot.dialogue.slots import SLOT_TYPES
+from bot.dialogue.slots.dates import MONTHS as LOWER_MONTHS
+
+MONTHS = [m.title() for m in LOWER_MONTHS]
 
 
 def test_shanghai_is_already_the_next_day() -> None:
@@ -87,7 +90,7 @@ def test_date_display_and_params() -> None:
 
 @given(st.dates(min_value=date(1901, 1, 1), max_value=date(2099, 12, 31)))
 def test_every_date_in_every_format(d: date) -> None:
-    month = ("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec").split()[d.month - 1]
+    month = MONTHS[d.month - 1]
     for text in (
         d.isoformat(), f"{d.year}/{d.month}/{d.day}", f"{d.year}年{d.month}月{d.day}日",
         f"{d.day} {month} {d.year}", f"{month} {d.day}, {d.year}",

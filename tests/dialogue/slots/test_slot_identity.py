@@ -17,11 +17,14 @@ VALID_ID = "11010519491231002X"
 @pytest.mark.parametrize(
     ("text", "value"),
     [
-        (VALID_ID, VALID_ID), ("11010519491231002x", VALID_ID), (" 110105 19491231 002X ", VALID_ID),
-        ("110105-19491231-002x", VALID_ID), ("１１０１０５１９４９１２３１００２Ｘ", VALID_ID),
+        (VALID_ID, VALID_ID),
+        ("11010519491231002x", VALID_ID),
+        (" 110105 19491231 002X ", VALID_ID),
+        ("110105-19491231-002x", VALID_ID),
+        ("１１０１０５１９４９１２３１００２Ｘ", VALID_ID),
         ("440524190001010017", "440524190001010017"),
     ],
-)  # fmt: skip
+)
 def test_id_spellings(text: str, value: str) -> None:
     assert run("id_number", text) == value
 

@@ -42,10 +42,56 @@ def test_text_mask_styles_and_params() -> None:
     assert slot.check_params({"max_length": 0}) != []
 
 
-YES = ["是", "是的", "对", "对的", "有", "好", "好的", "嗯", "可以", "同意", "yes", "Yes", "Y", "y",
-       "yeah", "yep", "sure", "OK", "ok", "true", "1", "是。", "好的!", "是啊", "有的", "ｙｅｓ", " yes "]  # fmt: skip
-NO = ["否", "不是", "不", "没有", "无", "没", "不对", "不同意", "no", "No", "N", "nope", "nah", "false",
-      "0", "没有呢", "不是的", "NO!", "没有。"]  # fmt: skip
+YES = [
+    "是",
+    "是的",
+    "对",
+    "对的",
+    "有",
+    "好",
+    "好的",
+    "嗯",
+    "可以",
+    "同意",
+    "yes",
+    "Yes",
+    "Y",
+    "y",
+    "yeah",
+    "yep",
+    "sure",
+    "OK",
+    "ok",
+    "true",
+    "1",
+    "是。",
+    "好的!",
+    "是啊",
+    "有的",
+    "ｙｅｓ",
+    " yes ",
+]
+NO = [
+    "否",
+    "不是",
+    "不",
+    "没有",
+    "无",
+    "没",
+    "不对",
+    "不同意",
+    "no",
+    "No",
+    "N",
+    "nope",
+    "nah",
+    "false",
+    "0",
+    "没有呢",
+    "不是的",
+    "NO!",
+    "没有。",
+]
 
 
 @pytest.mark.parametrize("text", YES)

@@ -1,0 +1,242 @@
+"""Web side of reservations: open stock feed, mini-program API, store page, sweeper.
+
+Routes: ``GET /api/v1/stock`` (JSON or ``?format=csv``), ``POST /api/v1/reservations``,
+``GET /pickup/{code}/qr.png``, ``GET /store`` and ``/api/v1/store/*`` (staff, cookie).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import hashlib
+import io
+import json
+import time
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+from aiohttp import web
+from sqlalchemy.exc import IntegrityError
+
+from bot.services.reservations import codes, idempotency
+from bot.services.reservations.context import SupplyContext
+from bot.services.reservations.engine import Outcome, ReserveRequest, reserve
+from bot.services.reservations.errors import ReservationError
+from bot.services.reservations.redeem import redeem, today
+from bot.services.reservations.report import stock_feed
+from bot.services.reservations.staff import StaffMember, login, lookup, staff_for
+from bot.services.reservations.service import supply_context
+from bot.web.auth import require_session
+from bot.web.keys import HUB_KEY
+from bot.web.middlewares import json_error
+
+FEED_TTL = 2.0  #: server-side cache; with max-age 3 a client is never > 5 s behind
+FEED_MAX_AGE = 3
+SWEEP_SECONDS = 5.0
+FIELDS = ("product", "store", "quantity", "name", "id_number")
+CACHE_KEY = web.AppKey("reservations_feed_cache", dict)
+BACKGROUND_KEY = web.AppKey("reservations_background", bool)  #: False: no sweeper (tests)
+COOKIE = "tg_store"
+STATIC = Path(__file__).parent / "static" / "store"
+
+
+def ctx_of(request: web.Request) -> SupplyContext:
+    return supply_context(request.app[HUB_KEY])
+
+
+def error_response(err: ReservationError) -> web.Response:
+    return json_error(err.status, err.code, err.en, message_zh=err.zh, **err.detail)
+
+
+async def stock(request: web.Request) -> web.Response:
+    """The open feed: per store and product, today's released, remaining, updated_at."""
+    fmt = request.query.get("format", "json")
+    if fmt not in ("json", "csv"):
+        return json_error(422, "invalid", "format must be json or csv")
+    cache = request.app[CACHE_KEY]
+    hit = cache.get(fmt)
+    if hit is None or time.monotonic() - hit[0] > FEED_TTL:
+        ctx = ctx_of(request)
+        day = ctx.rules.city_day(ctx.clock.now())
+        rows = [r.to_json() for r in await stock_feed(ctx, day)]
+        if fmt == "csv":
+            buf = io.StringIO()
+            writer = csv.DictWriter(buf, fieldnames=list(rows[0]) if rows else
+                                    ["store", "product", "released", "remaining", "updated_at"])
+            writer.writeheader()
+            writer.writerows(rows)
+            body, ctype = buf.getvalue().encode(), "text/csv"
+        else:
+            body = json.dumps({"day": day.isoformat(), "generated_at": ctx.clock.now()
+                               .isoformat(), "stock": rows}, ensure_ascii=False).encode()
+            ctype = "application/json"
+        hit = (time.monotonic(), '"' + hashlib.sha256(body).hexdigest()[:32] + '"', body, ctype)
+        cache[fmt] = hit
+    _, etag, body, ctype = hit
+    headers = {"ETag": etag, "Cache-Control": f"public, max-age={FEED_MAX_AGE}"}
+    if etag in request.headers.get("If-None-Match", ""):
+        return web.Response(status=304, headers=headers)
+    return web.Response(body=body, content_type=ctype, charset="utf-8", headers=headers)
+
+
+def _status_of(out: Outcome) -> int:
+    return 201 if out.kind == "reserved" else 202
+
+
+async def create_reservation(request: web.Request) -> web.Response:
+    """Reserve for a mini-program client; ``Idempotency-Key`` replays the first answer."""
+    user_id = await require_session(request)
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return json_error(400, "bad_request", "body must be JSON")
+    if not isinstance(body, dict) or [f for f in FIELDS if f not in body]:
+        return json_error(422, "invalid", "fields required: " + ", ".join(FIELDS))
+    if [k for k in body if k not in FIELDS]:
+        return json_error(422, "invalid", "unknown field(s): " + ", ".join(
+            sorted(k for k in body if k not in FIELDS)))
+    ctx = ctx_of(request)
+    key = request.headers.get("Idempotency-Key", "").strip()
+    if len(key) > idempotency.MAX_KEY:
+        return json_error(422, "invalid", "Idempotency-Key is too long")
+    khash = idempotency.key_hash(ctx, user_id, key) if key else ""
+    bhash = idempotency.body_hash(ctx, body) if key else ""
+    if key and (prior := await idempotency.recall(ctx, khash)) is not None:
+        return _replay(prior, bhash)
+    req = ReserveRequest(product=str(body["product"]), store=str(body["store"]),
+                         quantity=body["quantity"], name=str(body["name"]),
+                         id_number=str(body["id_number"]), channel="web", user_id=user_id)
+
+    async def keep(session: Any, out: Outcome) -> None:
+        if key:
+            await idempotency.remember(ctx, khash, bhash, _status_of(out), out.to_json(),
+                                       session=session)
+
+    try:
+        out = await reserve(ctx, req, after=keep)
+    except ReservationError as err:
+        if not key:
+            return error_response(err)
+        payload = {"error": err.code, "message": err.en, "message_zh": err.zh, **err.detail}
+        await idempotency.remember(ctx, khash, bhash, err.status, payload)
+    except IntegrityError:
+        if not key:
+            raise
+    else:
+        return web.json_response(out.to_json(), status=_status_of(out))
+    prior = await idempotency.recall(ctx, khash)
+    assert prior is not None
+    return _replay(prior, bhash)
+
+
+def _replay(prior: idempotency.Stored, bhash: str) -> web.Response:
+    if prior.body_hash != bhash:
+        return json_error(422, "idempotency_mismatch",
+                          "this Idempotency-Key was used with a different body")
+    return web.json_response(prior.response, status=prior.status,
+                             headers={"Idempotent-Replayed": "true"})
+
+
+async def pickup_qr(request: web.Request) -> web.Response:
+    code = codes.normalize(request.match_info["code"])
+    if code is None:
+        raise web.HTTPNotFound()
+    png = await asyncio.get_running_loop().run_in_executor(None, codes.qr_png, code)
+    return web.Response(body=png, content_type="image/png",
+                        headers={"Cache-Control": "private, max-age=86400"})
+
+
+async def sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Expire holds, send reminders, draw lotteries in the background (every process)."""
+    from bot.services.reservations.sweeper import sweep_forever
+
+    task = None
+    if app.get(BACKGROUND_KEY, True):
+        task = asyncio.create_task(sweep_forever(supply_context(app[HUB_KEY]), SWEEP_SECONDS))
+    yield
+    if task is not None:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
+
+async def store_page(request: web.Request) -> web.FileResponse:
+    name = request.match_info.get("asset") or "index.html"
+    if name not in ("index.html", "store.js", "store.css"):
+        raise web.HTTPNotFound()
+    return web.FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
+
+
+async def _staff(request: web.Request) -> StaffMember:
+    member = await staff_for(ctx_of(request), request.cookies.get(COOKIE, ""))
+    if member is None:
+        raise web.HTTPUnauthorized(text=json_error(401, "unauthorized", "please log in").text,
+                                   content_type="application/json")
+    return member
+
+
+async def _json_body(request: web.Request) -> dict[str, Any]:
+    try:
+        body = await request.json()
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict):
+        raise web.HTTPBadRequest(text=json_error(400, "bad_request", "body must be JSON").text,
+                                 content_type="application/json")
+    return body
+
+
+async def store_login(request: web.Request) -> web.Response:
+    body = await _json_body(request)
+    token = await login(ctx_of(request), str(body.get("username", "")),
+                        str(body.get("password", "")))
+    if token is None:
+        return json_error(401, "bad_login", "wrong username or password",
+                          message_zh="用户名或密码错误")
+    member = await staff_for(ctx_of(request), token)
+    resp = web.json_response({"store": member.store_code if member else "",
+                              "store_name": member.store_name if member else ""})
+    resp.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/",
+                    secure=request.app[HUB_KEY].settings.public_url.startswith("https"),
+                    max_age=12 * 3600)
+    return resp
+
+
+async def store_me(request: web.Request) -> web.Response:
+    member = await _staff(request)
+    return web.json_response({"username": member.username, "store": member.store_code,
+                              "store_name": member.store_name})
+
+
+async def store_code(request: web.Request) -> web.Response:
+    """``POST /api/v1/store/lookup`` or ``/redeem`` with ``{"code": ...}``."""
+    member = await _staff(request)
+    typed = str((await _json_body(request)).get("code", ""))[:64]
+    ctx = ctx_of(request)
+    act = lookup if request.match_info["op"] == "lookup" else redeem
+    try:
+        ticket = await act(ctx, member, typed)
+    except ReservationError as err:
+        return error_response(err)
+    return web.json_response(ticket.to_json(ctx))
+
+
+async def store_today(request: web.Request) -> web.Response:
+    member = await _staff(request)
+    return web.json_response(await today(ctx_of(request), member))
+
+
+def setup(app: web.Application) -> None:
+    app[CACHE_KEY] = {}
+    app.router.add_get("/api/v1/stock", stock)
+    app.router.add_post("/api/v1/reservations", create_reservation)
+    app.router.add_get("/pickup/{code}/qr.png", pickup_qr)
+    app.router.add_get("/store", store_page)
+    app.router.add_get("/store/{asset}", store_page)
+    app.router.add_post("/api/v1/store/login", store_login)
+    app.router.add_get("/api/v1/store/me", store_me)
+    app.router.add_get("/api/v1/store/today", store_today)
+    app.router.add_post("/api/v1/store/{op:lookup|redeem}", store_code)
+    app.cleanup_ctx.append(sweeper_ctx)

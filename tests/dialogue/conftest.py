@@ -1,0 +1,126 @@
+"""An engine on the memory store with the repo's flows plus test flows in a temp folder."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.actions import ActionContext, ActionRegistry, ActionResult
+from bot.channels.messages import Inbound, Reply
+from bot.clock import FixedClock
+from bot.dialogue.build import make_flow_registry
+from bot.dialogue.engine import Engine
+from bot.dialogue.store import MemoryStore
+from bot.errors import ActionError
+from bot.nlu.builtin import BuiltinInterpreter
+from bot.services.profiles import ProfileData
+
+ROOT = Path(__file__).resolve().parents[2]
+TEST_FLOWS = Path(__file__).parent / "flows"
+
+
+class MemoryProfiles:
+    """Profiles kept in a dict, same interface as bot.services.profiles.Profiles."""
+
+    def __init__(self) -> None:
+        self.rows: dict[str, ProfileData] = {}
+
+    async def get(self, user_key: str) -> ProfileData:
+        row = self.rows.get(user_key, ProfileData())
+        return ProfileData(row.consent, dict(row.values) if row.consent else {})
+
+    async def save(self, user_key: str, *, consent: bool, values: dict) -> None:
+        old = self.rows.get(user_key, ProfileData())
+        self.rows[user_key] = ProfileData(consent, {**old.values, **values} if consent else {})
+
+    async def erase(self, user_key: str) -> None:
+        await self.save(user_key, consent=False, values={})
+
+
+@dataclass
+class Chat:
+    """Talks to the engine as one user; keeps every reply."""
+
+    engine: Engine
+    user: str = "u1"
+    channel: str = "web"
+    saved: list[dict] = field(default_factory=list)
+
+    async def say(self, text: str) -> list[Reply]:
+        return await self.engine.handle(Inbound(channel=self.channel, user_id=self.user,
+                                                text=text))
+
+    async def text(self, text: str) -> str:
+        return "\n".join(r.as_plain_text() for r in await self.say(text))
+
+    @property
+    def state(self):  # type: ignore[no-untyped-def]
+        import asyncio  # noqa: F401
+
+        return self.engine.store._data[f"{self.channel}:{self.user}"]
+
+
+@pytest.fixture(scope="session")
+def interpreter() -> BuiltinInterpreter:
+    return BuiltinInterpreter.from_dir(ROOT / "intents")
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(datetime(2020, 2, 10, 2, 0, tzinfo=UTC))
+
+
+@pytest.fixture
+def flows_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "flows"
+    target.mkdir()
+    for path in list((ROOT / "flows").glob("community_screening.yml")) + \
+            list((ROOT / "flows").glob("menu.yml")) + list(TEST_FLOWS.glob("*.yml")):
+        shutil.copy(path, target / path.name)
+    return target
+
+
+@pytest.fixture
+def saved_records() -> list[dict]:
+    return []
+
+
+@pytest.fixture
+def actions(saved_records: list[dict]) -> ActionRegistry:
+    registry = ActionRegistry()
+
+    async def save(ctx: ActionContext) -> ActionResult:
+        saved_records.append(dict(ctx.slots))
+        return ActionResult(slots={"record_id": len(saved_records)})
+
+    async def refuse(ctx: ActionContext) -> ActionResult:
+        if ctx.slots.get("amount", 0) > 5:
+            raise ActionError("库存不足", "Not enough stock", code="sold_out")
+        return ActionResult(slots={"granted": ctx.slots["amount"]})
+
+    async def crash(ctx: ActionContext) -> ActionResult:
+        raise RuntimeError("boom")
+
+    registry.register("records.save", save, sets={"record_id"})
+    registry.register("test.grant", refuse, sets={"granted"})
+    registry.register("test.crash", crash)
+    return registry
+
+
+@pytest.fixture
+def engine(flows_dir: Path, actions: ActionRegistry, interpreter: BuiltinInterpreter,
+           clock: FixedClock) -> Engine:
+    registry = make_flow_registry(flows_dir, actions)
+    problems = registry.load()
+    assert not problems, [p.describe() for p in problems]
+    return Engine(flows=registry, interpreter=interpreter, actions=actions,
+                  store=MemoryStore(), clock=clock, profiles=MemoryProfiles())  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def chat(engine: Engine) -> Chat:
+    return Chat(engine)
