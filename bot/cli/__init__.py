@@ -18,6 +18,7 @@ from bot.errors import TongguanError
 COMMAND_MODULES = (
     "bot.cli.core_cmds",
     "bot.cli.codes_cmds",
+    "bot.cli.declaration_cmds",
     "bot.cli.nlu_cmds",
     "bot.cli.wechat_cmds",
     "bot.cli.supply_cmds",

@@ -26,8 +26,8 @@ from bot.services.reservations.engine import Outcome, ReserveRequest, reserve
 from bot.services.reservations.errors import ReservationError
 from bot.services.reservations.redeem import redeem, today
 from bot.services.reservations.report import stock_feed
-from bot.services.reservations.staff import StaffMember, login, lookup, staff_for
 from bot.services.reservations.service import supply_context
+from bot.services.reservations.staff import StaffMember, login, lookup, staff_for
 from bot.web.auth import require_session
 from bot.web.keys import HUB_KEY
 from bot.web.middlewares import json_error

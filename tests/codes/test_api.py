@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from conftest import NOW, issue
+from codes_support import NOW, issue
 
 import codes
 

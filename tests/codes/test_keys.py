@@ -7,7 +7,7 @@ import stat
 from datetime import timedelta
 
 import pytest
-from conftest import NOW, issue, trusted
+from codes_support import NOW, issue, trusted
 
 import codes
 

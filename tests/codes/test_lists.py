@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 
 import pytest
-from conftest import NOW, issue, trusted
+from codes_support import NOW, issue, trusted
 
 import codes
 

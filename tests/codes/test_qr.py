@@ -6,7 +6,7 @@ import io
 from datetime import timedelta
 
 import pytest
-from conftest import NOW, issue
+from codes_support import NOW, issue
 from PIL import Image, ImageDraw, ImageFilter
 
 import codes

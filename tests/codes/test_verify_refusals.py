@@ -9,7 +9,7 @@ from datetime import timedelta
 import base45
 import cbor2
 import pytest
-from conftest import NOW, issue, trusted
+from codes_support import NOW, issue, trusted
 from cwt import COSE, COSEKey
 
 import codes

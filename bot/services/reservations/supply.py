@@ -104,7 +104,7 @@ async def _intake(ctx: SupplyContext, session: AsyncSession, pid: int, day: date
         session.add(stock)
     if not cap.taken_in:
         now = ctx.clock.now()
-        closed = [d for d in await session.scalars(sa.select(sa.distinct(REL.day)).where(
+        closed = [d for d in await session.scalars(sa.select(REL.day).distinct().where(
             REL.product_id == pid, REL.day < day))
             if ctx.rules.at(d, ctx.rules.closes_at) <= now]
         carry = 0

@@ -1,0 +1,66 @@
+"""Fixtures of the reservation tests: a hub on SQLite and PostgreSQL with demo supply."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from bot.clock import CITY_TZ, FixedClock
+from bot.config import load_settings
+from bot.hub import Hub, open_hub
+from bot.services.reservations import (
+    SupplyContext,
+    compute_releases,
+    import_stores,
+    load_rules,
+    set_capacity,
+)
+from bot.services.reservations.service import EXTRAS_KEY, supply_context
+
+ROOT = Path(__file__).resolve().parents[3]
+DEMO = ROOT / "bot" / "services" / "reservations" / "demo"
+SECRET = "test-secret-0123456789abcdef0123456789abcdef"
+#: Tuesday 4 February 2020, 09:00 in Shanghai: reservations are open.
+START = datetime(2020, 2, 4, 9, 0, tzinfo=CITY_TZ)
+
+
+def city(*args: int) -> datetime:
+    """A city wall-clock time as an aware UTC datetime."""
+    return datetime(*args, tzinfo=CITY_TZ).astimezone(UTC)
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START.astimezone(UTC))
+
+
+@pytest.fixture
+async def supply_hub(database_url: str, tmp_path: Path, clock: FixedClock) -> AsyncIterator[Hub]:
+    settings = dataclasses.replace(load_settings(ROOT / "config.yml", env={}),
+                                   database_url=database_url, secret_key=SECRET,
+                                   keys_dir=tmp_path / "keys")
+    async with open_hub(settings, clock=clock, with_dialogue=False) as hub:
+        hub.extras.pop(EXTRAS_KEY, None)
+        yield hub
+
+
+async def stock_up(sc: SupplyContext, capacity: dict[str, int] | None = None) -> None:
+    """Demo stores, the given capacity for today, releases computed."""
+    await import_stores(sc, (DEMO / "stores.csv").read_text(encoding="utf-8"))
+    day = sc.rules.city_day(sc.clock.now())
+    for product, qty in (capacity or {"mask-adult": 600, "mask-child": 120,
+                                      "disinfectant": 300}).items():
+        await set_capacity(sc, product, day, qty)
+    await compute_releases(sc, day)
+
+
+@pytest.fixture
+async def sc(supply_hub: Hub) -> SupplyContext:
+    """The engine with demo stores and today's releases (rules from supply_rules.yml)."""
+    ctx = supply_context(supply_hub, load_rules(ROOT / "supply_rules.yml"))
+    await stock_up(ctx)
+    return ctx
