@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 
+import asyncio
+import concurrent.futures
 from pathlib import Path
 
 from alembic import command
@@ -31,7 +33,14 @@ def ensure_sqlite_dir(url: str) -> None:
 def upgrade(url: str, revision: str = "heads") -> None:
     """Upgrade the database at ``url`` to ``revision`` (default: every head)."""
     ensure_sqlite_dir(url)
-    command.upgrade(alembic_config(url), revision)
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        command.upgrade(alembic_config(url), revision)
+        return
+    # Called from async code: Alembic's env runs its own event loop, so use a thread.
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(command.upgrade, alembic_config(url), revision).result()
 
 
 async def upgrade_async(engine: AsyncEngine, revision: str = "heads") -> None:
@@ -53,5 +62,4 @@ def current_heads(url: str) -> list[str]:
     return list(ScriptDirectory.from_config(alembic_config(url)).get_heads())
 
 
-__all__ = ["alembic_config", "current_heads", "ensure_sqlite_dir", "upgrade", "upgrade_async",
-]
+__all__ = ["alembic_config", "current_heads", "ensure_sqlite_dir", "upgrade", "upgrade_async"]

@@ -222,6 +222,8 @@ def parse_flow_text(text: str, file: str) -> tuple[Flow | Menu | None, list[E.Fl
         return None, ctx.problems
     if data.get("kind") == "menu":
         return _menu(ctx, data), ctx.problems
+    if data.get("kind") not in (None, "flow"):
+        return None, []  # another tool's file kept beside the flows (e.g. the WeChat menu)
     flow_id = data.get("id")
     if not isinstance(flow_id, str) or not flow_id.isidentifier():
         ctx.add(E.MissingFieldError, "'id' is required: letters, digits and _", data["__line__"])

@@ -88,13 +88,12 @@ def make_person(sealer: Sealer, name: str, id_number: str) -> Person:
 
 
 def fake_id(seed: int, birth: date | None = None, last_odd: bool | None = None) -> str:
-    """A valid-looking, distinct-per-seed ID for demos, tests and benchmarks (area 310101)."""
-    birth = birth or date(1950, 1, 1) + timedelta(days=(seed // 1000) % 20000)
-    n = seed
-    while True:
-        first17 = f"310101{birth:%Y%m%d}{n % 1000:03d}"
+    """A valid, distinct-per-seed ID for demos, tests and benchmarks (area 310101)."""
+    birth = birth or date(1950, 1, 1) + timedelta(days=(seed // 100) % 20000)
+    for k in range(10):
+        first17 = f"310101{birth:%Y%m%d}{(seed % 100) * 10 + k:03d}"
         check = id_check_char(first17)
         value = 10 if check == "X" else int(check)
         if last_odd is None or (value % 2 == 1) == last_odd:
             return first17 + check
-        n += 1
+    raise AssertionError("unreachable: ten sequence numbers cover both parities")

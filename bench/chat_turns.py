@@ -1,0 +1,145 @@
+"""Chat turns per second over the JSON API, against a bare aiohttp JSON echo.
+
+N simulated users each open a session and complete ``community_screening`` (11 turns).
+The server runs in a child process (``tongguan serve``-equivalent, background workers on),
+on SQLite and on PostgreSQL; the echo server runs the same way. Prints turns/s, p50/p99
+latency and the ratio turns/s ÷ echo requests/s. Goals: ratio ≥ 0.35, p99 ≤ 100 ms at 200
+concurrent users. Usage: ``python bench/chat_turns.py [--users 200] [--concurrency 200]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import secrets
+import tempfile
+import time
+
+import aiohttp
+
+from _http_load import percentile, run_users, start_process, wait_ready, free_port
+
+SCRIPT = ["楼栋排查", "12号楼", "跳过", "十二", "30", "0", "1", "跳过", "确认"]
+
+SERVE = """
+import sys
+from aiohttp import web
+from bot.config import load_settings
+from bot.db.migrate import upgrade
+from bot.web.app import init_app
+s = load_settings()
+upgrade(s.database_url)
+web.run_app(init_app(s), host="127.0.0.1", port=int(sys.argv[1] if len(sys.argv) > 1 else %d),
+            access_log=None, print=None)
+"""
+
+ECHO = """
+from aiohttp import web
+async def echo(request):
+    body = await request.json()
+    return web.json_response({"replies": [{"type": "text", "text": body.get("text", "")}]})
+app = web.Application()
+app.router.add_post("/echo", echo)
+app.router.add_get("/", lambda r: web.Response(text="ok"))
+web.run_app(app, host="127.0.0.1", port=%d, access_log=None, print=None)
+"""
+
+
+async def chat_user(base: str):
+    async def run(session: aiohttp.ClientSession, latencies: list[float]) -> None:
+        async with session.post(base + "/api/v1/sessions") as resp:
+            token = (await resp.json())["token"]
+        headers = {"Authorization": "Bearer " + token}
+        for text in SCRIPT:
+            start = time.perf_counter()
+            async with session.post(base + "/api/v1/chat", json={"text": text},
+                                    headers=headers) as resp:
+                body = await resp.json()
+                if resp.status != 200:
+                    raise RuntimeError(body)
+            latencies.append(time.perf_counter() - start)
+        if "已登记" not in body["replies"][-1]["text"]:
+            raise RuntimeError(f"flow did not finish: {body}")
+    return run
+
+
+async def echo_user(base: str):
+    async def run(session: aiohttp.ClientSession, latencies: list[float]) -> None:
+        for text in SCRIPT:
+            start = time.perf_counter()
+            async with session.post(base + "/echo", json={"text": text}) as resp:
+                await resp.json()
+            latencies.append(time.perf_counter() - start)
+    return run
+
+
+def report(name: str, seconds: float, latencies: list[float]) -> float:
+    rate = len(latencies) / seconds
+    print(f"{name:<22} {len(latencies):>6} requests  {rate:8.1f} /s   "
+          f"p50 {percentile(latencies, 0.5) * 1000:7.1f} ms   "
+          f"p99 {percentile(latencies, 0.99) * 1000:7.1f} ms")
+    return rate
+
+
+async def bench_db(label: str, url: str, users: int, concurrency: int) -> float:
+    port = free_port()
+    env = {"TONGGUAN_DATABASE_URL": url, "TONGGUAN_LOG_LEVEL": "WARNING",
+           "TONGGUAN_FLOWS_RELOAD_SECONDS": "0"}
+    proc = start_process(SERVE % port, env)
+    try:
+        await wait_ready(f"http://127.0.0.1:{port}/healthz", proc)
+        base = f"http://127.0.0.1:{port}"
+        await run_users(5, 5, await chat_user(base))  # warm-up
+        seconds, lat = await run_users(users, concurrency, await chat_user(base))
+        return report(f"chat turns ({label})", seconds, lat)
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--postgres", default=os.environ.get(
+        "TONGGUAN_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"))
+    args = parser.parse_args()
+    print(f"chat_turns: {args.users} users x {len(SCRIPT)} turns, "
+          f"{args.concurrency} concurrent, server in a child process")
+    port = free_port()
+    proc = start_process(ECHO % port)
+    try:
+        await wait_ready(f"http://127.0.0.1:{port}/", proc)
+        base = f"http://127.0.0.1:{port}"
+        await run_users(5, 5, await echo_user(base))
+        seconds, lat = await run_users(args.users, args.concurrency, await echo_user(base))
+        echo_rate = report("bare aiohttp echo", seconds, lat)
+    finally:
+        proc.terminate()
+        proc.wait()
+    with tempfile.TemporaryDirectory() as tmp:
+        rate = await bench_db("sqlite", f"sqlite+aiosqlite:///{tmp}/bench.db", args.users,
+                              args.concurrency)
+        print(f"ratio sqlite/echo      {rate / echo_rate:.3f}  (goal ≥ 0.35)")
+    import asyncpg
+
+    admin = args.postgres.replace("postgresql+asyncpg://", "postgresql://")
+    name = f"tongguan_bench_{secrets.token_hex(4)}"
+    try:
+        conn = await asyncpg.connect(admin)
+    except OSError as err:
+        print(f"postgres: not measured ({err})")
+        return
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        url = args.postgres.rsplit("/", 1)[0] + "/" + name
+        rate = await bench_db("postgres", url, args.users, args.concurrency)
+        print(f"ratio postgres/echo    {rate / echo_rate:.3f}  (goal ≥ 0.35)")
+    finally:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

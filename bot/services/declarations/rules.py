@@ -1,0 +1,144 @@
+"""Risk rules: ``risk_rules.yml`` (versioned data) → a colour with reasons in zh and en.
+
+Conditions are the flow condition language (:mod:`bot.dialogue.flows.conditions`), so
+an admin who writes flows can write rules; nothing is evaluated as Python.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from bot.dialogue.flows.conditions import Condition, ConditionError, evaluate, parse_condition
+from bot.errors import TongguanError
+
+RULES_ENV = "TONGGUAN_RISK_RULES"
+DEFAULT_RULES_FILE = Path(__file__).resolve().parents[3] / "risk_rules.yml"
+COLORS = ("green", "yellow", "red")  #: in order of severity
+
+
+class RulesError(TongguanError):
+    """``risk_rules.yml`` is missing or malformed (message names the entry)."""
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    color: str
+    when: Condition
+    reason: tuple[str, str]  #: (zh, en)
+
+
+@dataclass(frozen=True)
+class Area:
+    value: str
+    zh: str
+    en: str
+    color: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The outcome of the rules for one declaration."""
+
+    color: str
+    reasons: tuple[dict[str, str], ...]  #: [{"zh", "en"}], empty when green
+    version: str
+
+
+@dataclass(frozen=True)
+class RiskRules:
+    version: str
+    status_hours: int
+    areas: tuple[Area, ...]
+    rules: tuple[Rule, ...]
+
+    def assess(self, answers: Mapping[str, Any]) -> Assessment:
+        """The worst colour of every matching rule, with their reasons."""
+        color, reasons = "green", []
+        for rule in self.rules:
+            if evaluate(rule.when, answers):
+                color = worst(color, rule.color)
+                reasons.append({"zh": rule.reason[0], "en": rule.reason[1]})
+        travel = answers.get("travel") or []
+        for area in self.areas:
+            if area.value in travel:
+                color = worst(color, area.color)
+                reasons.append({"zh": f"14天内到过{area.zh}",
+                                "en": f"Was in {area.en} within the last 14 days"})
+        return Assessment(color, tuple(reasons), self.version)
+
+    def travel_options(self) -> list[dict[str, str]]:
+        """Options of the travel question: the listed areas, then other / none."""
+        return [*({"value": a.value, "zh": a.zh, "en": a.en} for a in self.areas),
+                {"value": "other", "zh": "其他地区（未列出）", "en": "Elsewhere (not listed)"},
+                {"value": "none", "zh": "没有离开本市", "en": "Did not leave the city"}]
+
+
+def worst(a: str, b: str) -> str:
+    return a if COLORS.index(a) >= COLORS.index(b) else b
+
+
+def _text(node: Any, where: str) -> tuple[str, str]:
+    if not isinstance(node, Mapping) or not node.get("zh") or not node.get("en"):
+        raise RulesError(f"{where}: needs a reason with zh and en")
+    return str(node["zh"]), str(node["en"])
+
+
+def parse_rules(data: Any, source: str = "risk_rules.yml") -> RiskRules:
+    """Build :class:`RiskRules` from parsed YAML.
+
+    Raises:
+        RulesError: naming the first bad entry.
+    """
+    if not isinstance(data, Mapping) or not data.get("version"):
+        raise RulesError(f"{source}: needs 'version' and 'rules'")
+    rules, areas = [], []
+    for i, node in enumerate(data.get("rules") or []):
+        where = f"{source}: rules[{i}]"
+        if not isinstance(node, Mapping) or node.get("color") not in COLORS:
+            raise RulesError(f"{where}: color must be one of {', '.join(COLORS)}")
+        try:
+            when = parse_condition(node.get("when"))
+        except ConditionError as err:
+            raise RulesError(f"{where}: {err}") from err
+        rules.append(Rule(str(node.get("id", i)), node["color"], when,
+                          _text(node.get("reason"), where)))
+    for i, node in enumerate(data.get("areas") or []):
+        where = f"{source}: areas[{i}]"
+        if not isinstance(node, Mapping) or not node.get("value") \
+                or node.get("color", "yellow") not in COLORS:
+            raise RulesError(f"{where}: needs value, zh, en and a colour")
+        zh, en = _text(node, where)
+        areas.append(Area(str(node["value"]), zh, en, node.get("color", "yellow")))
+    hours = data.get("status_hours", 24)
+    if not isinstance(hours, int) or not 1 <= hours <= 24 * 7:
+        raise RulesError(f"{source}: status_hours must be 1-168")
+    return RiskRules(str(data["version"])[:16], hours, tuple(areas), tuple(rules))
+
+
+def rules_path() -> Path:
+    """``$TONGGUAN_RISK_RULES``, else ``risk_rules.yml`` in the working folder or repo."""
+    if os.environ.get(RULES_ENV):
+        return Path(os.environ[RULES_ENV])
+    local = Path("risk_rules.yml")
+    return local if local.exists() else DEFAULT_RULES_FILE
+
+
+def load_rules(path: Path | None = None) -> RiskRules:
+    """Read and check the rules file.
+
+    Raises:
+        RulesError: unreadable, not YAML, or a bad entry.
+    """
+    path = path or rules_path()
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as err:
+        raise RulesError(f"{path}: cannot read rules ({err})") from err
+    return parse_rules(data, str(path))

@@ -1,0 +1,33 @@
+"""The declarations service object of one process (kept in ``hub.extras``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from bot.services.declarations.rules import RiskRules, load_rules
+from bot.services.declarations.signing import Signing
+
+if TYPE_CHECKING:
+    from bot.hub import Hub
+
+EXTRAS_KEY = "declarations"
+
+
+@dataclass
+class Declarations:
+    """Rules, signing keys and the hub's database, clock and sealer."""
+
+    hub: Hub
+    rules: RiskRules
+    signing: Signing
+
+
+def declarations(hub: Hub) -> Declarations:
+    """The hub's declarations service, built on first use (keys generated if none)."""
+    svc = hub.extras.get(EXTRAS_KEY)
+    if svc is None:
+        svc = Declarations(hub=hub, rules=load_rules(),
+                           signing=Signing(hub.settings.keys_dir, at=hub.clock.now()))
+        hub.extras[EXTRAS_KEY] = svc
+    return svc

@@ -1,0 +1,170 @@
+"""Subjects, statuses and issued codes in the database.
+
+A new status for a subject revokes its earlier statuses and every code issued under
+them, in one transaction, with the subject's row locked (PostgreSQL) so two declarations
+at once cannot leave two active statuses.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.models.declarations import HealthCode, HealthStatus, HealthSubject
+from bot.privacy import token_hash
+from bot.services.declarations.service import Declarations
+from bot.services.declarations.signing import LIVE_TTL
+from codes import CLOCK_SKEW_LEEWAY
+
+SUBJECT_BYTES = 9  #: 12 URL-safe characters: keeps a live code at QR version 11
+TOKEN_BYTES = 32
+
+
+async def subject_for(svc: Declarations, id_number: str) -> str:
+    """The pseudonymous subject of an ID number, created on first use."""
+    index = svc.hub.sealer.blind_index("id_number", id_number)
+    for _ in range(3):
+        async with svc.hub.db.sessions() as session:
+            found = await session.scalar(sa.select(HealthSubject.subject)
+                                         .where(HealthSubject.id_index == index))
+            if found:
+                return found
+            subject = secrets.token_urlsafe(SUBJECT_BYTES)
+            session.add(HealthSubject(subject=subject, id_index=index,
+                                      created_at=svc.hub.clock.now()))
+            try:
+                await session.commit()
+                return subject
+            except IntegrityError:
+                await session.rollback()  # someone created it meanwhile: read it again
+    raise RuntimeError("could not create a subject")
+
+
+async def subject_by_id_number(svc: Declarations, id_number: str) -> str | None:
+    index = svc.hub.sealer.blind_index("id_number", id_number)
+    async with svc.hub.db.sessions() as session:
+        return await session.scalar(sa.select(HealthSubject.subject)
+                                    .where(HealthSubject.id_index == index))
+
+
+async def revoke_subject(session: AsyncSession, subject: str, now: datetime) -> int:
+    """Revoke every active status of ``subject`` and its codes; returns how many."""
+    ids = list((await session.scalars(sa.select(HealthStatus.id).where(
+        HealthStatus.subject == subject, HealthStatus.active.is_(True)))).all())
+    if ids:
+        await session.execute(sa.update(HealthStatus).where(HealthStatus.id.in_(ids))
+                              .values(active=False, revoked_at=now))
+        await session.execute(sa.update(HealthCode).where(HealthCode.status_id.in_(ids))
+                              .values(revoked=True))
+    return len(ids)
+
+
+async def new_status(svc: Declarations, *, subject: str, owner_key: str, color: str,
+                     reasons: list[dict[str, str]], masked_name: str, source: str,
+                     rules_version: str, valid_until: datetime,
+                     declaration_id: int | None = None,
+                     session: AsyncSession | None = None) -> tuple[HealthStatus, str, int]:
+    """Make ``subject``'s new active status; returns (status, page token, revoked count)."""
+    now = svc.hub.clock.now()
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+
+    async def work(s: AsyncSession) -> tuple[HealthStatus, str, int]:
+        await s.execute(sa.select(HealthSubject.id).where(HealthSubject.subject == subject)
+                        .with_for_update())
+        revoked = await revoke_subject(s, subject, now)
+        status = HealthStatus(subject=subject, owner_key=owner_key, token_hash=token_hash(token),
+                              color=color, reasons=list(reasons), masked_name=masked_name,
+                              source=source, rules_version=rules_version, active=True,
+                              issued_at=now, valid_until=valid_until,
+                              declaration_id=declaration_id)
+        s.add(status)
+        await s.flush()
+        return status, token, revoked
+
+    if session is not None:
+        return await work(session)
+    async with svc.hub.db.sessions.begin() as s:
+        return await work(s)
+
+
+async def status_by_token(svc: Declarations, token: str) -> HealthStatus | None:
+    if not token or len(token) > 100:
+        return None
+    async with svc.hub.db.sessions() as session:
+        return await session.scalar(sa.select(HealthStatus)
+                                    .where(HealthStatus.token_hash == token_hash(token)))
+
+
+async def latest_status(svc: Declarations, *, owner_key: str | None = None,
+                        subject: str | None = None) -> list[HealthStatus]:
+    """Newest status per subject (of an owner, or of one subject), newest first."""
+    query = sa.select(HealthStatus).order_by(HealthStatus.id.desc())
+    if owner_key is not None:
+        query = query.where(HealthStatus.owner_key == owner_key)
+    if subject is not None:
+        query = query.where(HealthStatus.subject == subject)
+    async with svc.hub.db.sessions() as session:
+        rows = (await session.scalars(query.limit(50))).all()
+    seen: dict[str, HealthStatus] = {}
+    for row in rows:
+        seen.setdefault(row.subject, row)
+    return list(seen.values())
+
+
+async def new_token(svc: Declarations, status_id: int) -> str:
+    """Give a status a fresh page token (only the hash is kept; the old link dies)."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    async with svc.hub.db.sessions.begin() as session:
+        await session.execute(sa.update(HealthStatus).where(HealthStatus.id == status_id)
+                              .values(token_hash=token_hash(token)))
+    return token
+
+
+def status_state(status: HealthStatus, now: datetime) -> str:
+    """``active``, ``revoked`` or ``expired``."""
+    if not status.active:
+        return "revoked"
+    return "expired" if status.valid_until <= now else "active"
+
+
+async def current_code(svc: Declarations, status: HealthStatus, *, kind: str = "live",
+                       ttl: timedelta = LIVE_TTL) -> HealthCode:
+    """A code of ``kind`` for an active status: reused while over half its life is left."""
+    now = svc.hub.clock.now()
+    async with svc.hub.db.sessions.begin() as session:
+        found = await session.scalar(
+            sa.select(HealthCode).where(HealthCode.status_id == status.id,
+                                        HealthCode.kind == kind,
+                                        HealthCode.revoked.is_(False),
+                                        HealthCode.expires_at > now + ttl / 2)
+            .order_by(HealthCode.id.desc()).limit(1))
+        if found is not None:
+            return found
+        ttl = min(ttl, max(status.valid_until - now, timedelta(seconds=60)))
+        text, code_id = svc.signing.issue(
+            subject=status.subject, color=status.color, masked_name=status.masked_name,
+            kind=kind, ttl=ttl, at=now, rules_version=status.rules_version)
+        row = HealthCode(status_id=status.id, code_id=code_id, kind=kind, text=text,
+                         issued_at=now, expires_at=now + ttl, revoked=False)
+        session.add(row)
+    return row
+
+
+async def revoked_code_ids(svc: Declarations) -> list[bytes]:
+    """Revoked code ids that could still pass the expiry check."""
+    since = svc.hub.clock.now() - CLOCK_SKEW_LEEWAY
+    async with svc.hub.db.sessions() as session:
+        return list((await session.scalars(sa.select(HealthCode.code_id).where(
+            HealthCode.revoked.is_(True), HealthCode.expires_at > since))).all())
+
+
+def status_json(status: HealthStatus, now: datetime) -> dict[str, Any]:
+    return {"subject": status.subject, "color": status.color, "reasons": status.reasons,
+            "masked_name": status.masked_name, "state": status_state(status, now),
+            "source": status.source, "issued_at": status.issued_at.isoformat(),
+            "valid_until": status.valid_until.isoformat()}

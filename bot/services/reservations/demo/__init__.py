@@ -1,0 +1,31 @@
+"""Demo supply: a dozen Shanghai pharmacies and a day's capacity (``tongguan demo seed``)."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from bot.services.reservations.errors import ReservationError
+from bot.services.reservations.service import supply_context
+from bot.services.reservations.stores import import_stores
+from bot.services.reservations.supply import compute_releases, set_capacity
+
+if TYPE_CHECKING:
+    from bot.hub import Hub
+
+HERE = Path(__file__).parent
+
+
+async def seed_demo(hub: Hub) -> str:
+    """Import the demo stores, set today's capacity and release it (idempotent)."""
+    ctx = supply_context(hub)
+    stores = await import_stores(ctx, (HERE / "stores.csv").read_text(encoding="utf-8"))
+    day = ctx.rules.city_day(ctx.clock.now())
+    with (HERE / "capacity.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            with contextlib.suppress(ReservationError):  # already released: keep it
+                await set_capacity(ctx, row["product"], day, int(row["quantity"]))
+    released = sum(r.released for r in await compute_releases(ctx, day))
+    return f"reservations: {stores} stores, {released} units released for {day}"
