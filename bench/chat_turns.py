@@ -17,8 +17,7 @@ import tempfile
 import time
 
 import aiohttp
-
-from _http_load import percentile, run_users, start_process, wait_ready, free_port
+from _http_load import free_port, percentile, run_users, start_process, wait_ready
 
 SCRIPT = ["楼栋排查", "12号楼", "跳过", "十二", "30", "0", "1", "跳过", "确认"]
 

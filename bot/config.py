@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import dataclasses
 import os
-
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field

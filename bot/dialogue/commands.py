@@ -11,7 +11,7 @@ from bot.dialogue.flows.model import CollectStep
 from bot.dialogue.flows.registry import normalize_command
 from bot.dialogue.prompts import editable_slots
 from bot.dialogue.state import Frame
-from bot.dialogue.texts import COMMAND_WORDS, t
+from bot.dialogue.texts import COMMAND_WORDS
 
 if TYPE_CHECKING:
     from bot.dialogue.engine import Engine

@@ -264,9 +264,10 @@ class Engine:
         lang = turn.lang
         turn.state.pending = {"kind": "idle"}
         title = self.title(turn.state.stack[0].flow, lang)
+        options = tuple(Option(t(key, lang), t(key, lang))
+                        for key in ("idle_continue", "idle_restart"))
         turn.replies.append(Reply(type="options", text=t("idle_offer", lang, flow=title),
-                                  options=(Option(t("idle_continue", lang), t("idle_continue", lang)),
-                                           Option(t("idle_restart", lang), t("idle_restart", lang)))))
+                                  options=options))
 
     async def profile(self, turn: Turn) -> ProfileData:
         cached = getattr(turn, "profile", None)

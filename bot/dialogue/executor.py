@@ -12,8 +12,6 @@ import logging
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from codes import mask_name
-
 from bot.actions import ActionContext
 from bot.channels.messages import Inbound, Reply
 from bot.dialogue.flows.conditions import evaluate
@@ -34,6 +32,7 @@ from bot.dialogue.slots import get_slot_type
 from bot.dialogue.state import Frame, State
 from bot.dialogue.texts import t
 from bot.errors import ActionError, TongguanError
+from codes import mask_name
 
 if TYPE_CHECKING:
     from bot.dialogue.engine import Engine

@@ -53,7 +53,8 @@ def question(flow: Flow, step: CollectStep, slots: Mapping[str, Any], lang: str,
     text = step.reprompt.get(lang) if reprompt and step.reprompt else step.prompt.get(lang)
     text = fill(text, flow, slots, lang)
     if step.optional:
-        text += "\n（选填，回复「跳过」可略过）" if lang == "zh" else "\n(Optional: reply \"skip\".)"
+        text += ("\n（选填，回复「跳过」可略过）" if lang == "zh"
+                 else "\n(Optional: reply \"skip\".)")
     params = step_params(step, slots)
     if step.type in CHOICE_TYPES and params.get("options"):
         options = tuple(Option(str(o.get(lang) or o.get("en") or o["value"]), str(o["value"]))

@@ -80,7 +80,8 @@ def parse_condition(node: Any) -> Condition:
                              + ", ".join(sorted(COMPARISONS)))
     op = ops.pop()
     if op not in COMPARISONS:
-        raise ConditionError(f"unknown operator '{op}'; use one of {', '.join(sorted(COMPARISONS))}")
+        known = ", ".join(sorted(COMPARISONS))
+        raise ConditionError(f"unknown operator '{op}'; use one of {known}")
     value = node[op]
     if op in ORDERED and (not isinstance(value, (int, float)) or isinstance(value, bool)):
         raise ConditionError(f"'{op}' compares numbers; {value!r} is not a number")

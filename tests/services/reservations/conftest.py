@@ -69,3 +69,18 @@ async def sc(supply_hub: Hub) -> SupplyContext:
     ctx = supply_context(supply_hub, load_rules(ROOT / "supply_rules.yml"))
     await stock_up(ctx)
     return ctx
+
+
+@pytest.fixture
+async def postgres_sc(postgres_url: str, tmp_path: Path,
+                      clock: FixedClock) -> AsyncIterator[SupplyContext]:
+    """The engine with demo supply on a throw-away PostgreSQL database (concurrency tests)."""
+    db = make_database(postgres_url, pool_size=40)
+    sealer = Sealer(SECRET)
+    ctx = SupplyContext(db=db, sealer=sealer, clock=clock, outbox=Outbox(db, sealer, clock),
+                        rules=load_rules(ROOT / "supply_rules.yml"))
+    await stock_up(ctx)
+    try:
+        yield ctx
+    finally:
+        await db.dispose()

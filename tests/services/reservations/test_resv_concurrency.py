@@ -1,0 +1,75 @@
+"""Invariants under concurrency, on PostgreSQL: no oversell, one limit per person,
+expiry exactly once with several sweepers."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from datetime import date
+
+from resv_helpers import city
+
+from bot.db.engine import make_database
+from bot.services.reservations import (
+    ReservationError,
+    ReserveRequest,
+    balances,
+    reserve,
+    set_release,
+)
+from bot.services.reservations.identity import fake_id
+from bot.services.reservations.sweeper import expire_due
+
+DAY = date(2020, 2, 4)
+
+
+async def _try(sc, r: ReserveRequest) -> str:
+    try:
+        await reserve(sc, r)
+        return "ok"
+    except ReservationError as err:
+        return err.code
+
+
+def _req(i: int, store: str = "HP001", idn: str | None = None) -> ReserveRequest:
+    return ReserveRequest("mask-adult", store, 1, "李四", idn or fake_id(i, last_odd=False),
+                          "web", f"user{i}")
+
+
+async def test_64_clients_on_one_hot_store_never_oversell(postgres_sc) -> None:
+    sc = postgres_sc
+    await set_release(sc, DAY, "mask-adult", "HP001", 20)
+    results = await asyncio.gather(*(_try(sc, _req(i)) for i in range(64)))
+    assert results.count("ok") == 20
+    assert set(results) == {"ok", "sold_out"}
+    hot = [b for b in await balances(sc, DAY) if b.store == "HP001" and b.product == "mask-adult"]
+    assert hot[0].remaining == 0 and hot[0].active == 20
+    assert all(b.balanced for b in await balances(sc))
+
+
+async def test_one_person_racing_at_many_stores_gets_one(postgres_sc) -> None:
+    sc = postgres_sc
+    idn = fake_id(42, last_odd=False)
+    stores = ["HP001", "HP002", "XH001", "XH002", "JA001", "JA002", "CN001", "PT001"]
+    results = await asyncio.gather(*(
+        _try(sc, dataclasses.replace(_req(i, s, idn), channel="wechat" if i % 2 else "web"))
+        for i, s in enumerate(stores * 4)))
+    assert results.count("ok") == 1
+    assert set(results) == {"ok", "limit_reached"}
+
+
+async def test_two_sweepers_expire_each_hold_once(postgres_sc, clock) -> None:
+    sc = postgres_sc
+    for i in range(30):
+        await reserve(sc, _req(i, "PD001"))
+    clock.current = city(2020, 2, 5, 20, 0)  # window of day 4 ends day 5 at 20:00
+    other = dataclasses.replace(sc, db=make_database(sc.db.engine.url.render_as_string(
+        hide_password=False)))
+    try:
+        counts = await asyncio.gather(expire_due(sc), expire_due(other), expire_due(sc))
+    finally:
+        await other.db.dispose()
+    assert sum(counts) == 30
+    books = [b for b in await balances(sc) if b.store == "PD001" and b.product == "mask-adult"]
+    assert books[0].expired == 30 and books[0].active == 0 and books[0].balanced
+    assert await expire_due(sc) == 0
