@@ -78,9 +78,12 @@ def clock() -> FixedClock:
 def flows_dir(tmp_path: Path) -> Path:
     target = tmp_path / "flows"
     target.mkdir()
-    for path in list((ROOT / "flows").glob("community_screening.yml")) + \
-            list((ROOT / "flows").glob("menu.yml")) + list(TEST_FLOWS.glob("*.yml")):
+    for path in [ROOT / "flows" / "community_screening.yml", *TEST_FLOWS.glob("*.yml")]:
         shutil.copy(path, target / path.name)
+    menu = (ROOT / "flows" / "menu.yml").read_text(encoding="utf-8")
+    head = menu.split("items:")[0]
+    (target / "menu.yml").write_text(head + "items:\n  - community_screening\n",
+                                     encoding="utf-8")
     return target
 
 

@@ -12,12 +12,14 @@ import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+import codes
 from bot.actions import ActionContext, ActionRegistry, ActionResult
 from bot.channels.messages import Reply
 from bot.clock import CITY_TZ
 from bot.db.models.declarations import HealthStatus
 from bot.errors import ActionError
 from bot.services.declarations.declare import Person, declare
+from bot.services.declarations.rules import load_rules
 from bot.services.declarations.service import declarations
 from bot.services.declarations.signing import MAX_PAPER_TTL, PAPER_TTL
 from bot.services.declarations.store import (
@@ -73,6 +75,7 @@ def colour_replies(status: HealthStatus, token: str, public_url: str, lang: str,
 
 def register_actions(registry: ActionRegistry, hub: Hub) -> None:
     """Register the ``declarations.*`` actions and ``hub.extras["media"]``."""
+    load_rules()  # a bad rules file stops start-up, not a chat
 
     async def prepare(ctx: ActionContext) -> ActionResult:
         return ActionResult(slots={"travel_options": declarations(hub).rules.travel_options()})
@@ -97,9 +100,9 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
         status = await status_by_token(svc, outcome.token)
         assert status is not None
         if proxy:
-            hours = min(float(ctx.params.get("paper_hours", 24)), MAX_PAPER_TTL / timedelta(hours=1))
-            await current_code(svc, status, kind="paper",
-                               ttl=timedelta(hours=hours) if hours > 0 else PAPER_TTL)
+            hours = float(ctx.params.get("paper_hours", 24))
+            ttl = min(timedelta(hours=hours), MAX_PAPER_TTL) if hours > 0 else PAPER_TTL
+            await current_code(svc, status, kind="paper", ttl=ttl)
         replies = colour_replies(status, outcome.token, hub.settings.public_url, ctx.lang,
                                  paper=proxy)
         if proxy:
@@ -141,8 +144,6 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
         kind = "paper" if match.group(2) == "paper" else "live"
         code = await current_code(svc, status, kind=kind,
                                   ttl=PAPER_TTL if kind == "paper" else timedelta(minutes=10))
-        import codes
-
         return codes.render_png(code.text).data
 
     registry.register("declarations.prepare", prepare, sets={"travel_options"},

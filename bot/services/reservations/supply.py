@@ -191,11 +191,14 @@ async def set_release(ctx: SupplyContext, day: date, product: str, store: str,
                 f"Only {stock.on_hand} more unit(s) on hand (production plus carry-over).")
         stock.on_hand -= quantity - old
         now = ctx.clock.now()
+        kept = int(quantity * (rule.priority.share if rule.priority else 0))
         if rel is None:
             session.add(REL(store_id=st.id, product_id=pid, day=day, released=quantity,
-                            remaining=quantity, manual=True, updated_at=now))
+                            remaining=quantity, priority_left=kept, manual=True,
+                            updated_at=now))
         else:
             rel.released, rel.remaining = quantity, quantity - taken
+            rel.priority_left = min(kept, rel.remaining)
             rel.manual, rel.updated_at = True, now
         return stock.on_hand
 

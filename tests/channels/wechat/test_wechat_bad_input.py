@@ -88,7 +88,7 @@ async def test_not_configured_answers_404(settings, caplog: pytest.LogCaptureFix
 
     off = dataclasses.replace(settings, wechat=dataclasses.replace(settings.wechat, app_id=""))
     caplog.set_level(logging.INFO, "tongguan.wechat")
-    async with serve(off) as run:
-        async with run.client() as http, http.post(run.url(), data=b"<xml/>") as resp:
-            assert resp.status == 404
+    async with serve(off) as run, run.client() as http, \
+            http.post(run.url(), data=b"<xml/>") as resp:
+        assert resp.status == 404
     assert sum("wechat.disabled" in r.getMessage() for r in caplog.records) == 1

@@ -65,13 +65,11 @@ async def test_slow_turn_answers_success_then_pushes(settings: Settings, fake_ap
 
 
 async def test_retry_after_restart_returns_the_first_reply(settings: Settings) -> None:
-    async with serve(settings) as first:
-        async with first.emulator() as wx:
-            msg = wx.message("o_e", "text", Content="once")
-            d1 = await wx.deliver(msg)
-    async with serve(settings) as second:
-        async with second.emulator() as wx:
-            d2 = await wx.deliver(msg)
+    async with serve(settings) as first, first.emulator() as wx:
+        msg = wx.message("o_e", "text", Content="once")
+        d1 = await wx.deliver(msg)
+    async with serve(settings) as second, second.emulator() as wx:
+        d2 = await wx.deliver(msg)
     assert d1.reply == d2.reply and second.engine.seen == []
 
 

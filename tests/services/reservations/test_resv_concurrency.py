@@ -36,8 +36,9 @@ def _req(i: int, store: str = "HP001", idn: str | None = None) -> ReserveRequest
                           "web", f"user{i}")
 
 
-async def test_64_clients_on_one_hot_store_never_oversell(postgres_sc) -> None:
+async def test_64_clients_on_one_hot_store_never_oversell(postgres_sc, clock) -> None:
     sc = postgres_sc
+    clock.current = city(2020, 2, 4, 13, 0)  # after noon: no share kept for priority groups
     await set_release(sc, DAY, "mask-adult", "HP001", 20)
     results = await asyncio.gather(*(_try(sc, _req(i)) for i in range(64)))
     assert results.count("ok") == 20

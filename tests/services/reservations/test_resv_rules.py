@@ -67,7 +67,7 @@ async def test_priority_share_kept_until_noon(sc, clock) -> None:
 
     day = date(2020, 2, 4)
     await set_stock(sc, "mask-adult", 10)
-    await set_release(sc, day, "mask-adult", "HP001", 70)  # was 60, 12 of them kept
+    await set_release(sc, day, "mask-adult", "HP001", 70)  # 20% = 14 kept for priority
     with pytest.raises(ReservationError, match="on hand"):
         await set_release(sc, day, "mask-adult", "HP002", 41)  # 40 + 1 > nothing left
     general = [fake_id(1000 + i, last_odd=False) for i in range(61)]
@@ -78,7 +78,7 @@ async def test_priority_share_kept_until_noon(sc, clock) -> None:
             got += 1
         except ReservationError as err:
             assert err.code == "sold_out"
-    assert got == 70 - 12
+    assert got == 70 - 14
     elder = fake_id(5, birth=date(1935, 1, 1), last_odd=False)
     await reserve(sc, req(idn=elder, user="elder"))  # age 85: from the kept share
     clock.current = city(2020, 2, 4, 12, 30)

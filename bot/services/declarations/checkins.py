@@ -1,0 +1,71 @@
+"""Check-in mode (contact tracing) for venues that opt in.
+
+Ordinary checkpoint scans are never recorded. An opted-in venue's device sends each valid
+scan with the venue token: scan time, venue and the pseudonymous subject are kept for
+``RETENTION`` and then deleted by :func:`sweep_checkins`.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+
+from bot.db.models.declarations import Checkin, CheckinVenue
+from bot.privacy import token_hash
+from bot.services.declarations.service import Declarations
+
+log = logging.getLogger("tongguan.declarations")
+
+RETENTION = timedelta(days=21)
+VENUE_CODE = re.compile(r"^[a-z0-9][a-z0-9_-]{1,39}$")
+
+
+class VenueError(ValueError):
+    """A bad venue code or name, or a code already taken."""
+
+
+async def add_venue(svc: Declarations, code: str, name: str) -> str:
+    """Opt a venue in; returns its device token (shown once, only its hash is kept).
+
+    Raises:
+        VenueError: bad code / name, or the code exists.
+    """
+    if not VENUE_CODE.match(code) or not 1 <= len(name.strip()) <= 120:
+        raise VenueError("venue code: 2-40 of a-z 0-9 _ -; name: 1-120 characters")
+    token = secrets.token_urlsafe(24)
+    try:
+        async with svc.hub.db.sessions.begin() as session:
+            session.add(CheckinVenue(code=code, name=name.strip(), token_hash=token_hash(token),
+                                     created_at=svc.hub.clock.now()))
+    except IntegrityError as err:
+        raise VenueError(f"venue {code!r} exists") from err
+    return token
+
+
+async def venue_for(svc: Declarations, token: str) -> CheckinVenue | None:
+    if not token or len(token) > 100:
+        return None
+    async with svc.hub.db.sessions() as session:
+        return await session.scalar(sa.select(CheckinVenue)
+                                    .where(CheckinVenue.token_hash == token_hash(token)))
+
+
+async def record_checkin(svc: Declarations, venue: CheckinVenue, subject: str,
+                         at: datetime) -> None:
+    async with svc.hub.db.sessions.begin() as session:
+        session.add(Checkin(venue_id=venue.id, subject=subject[:64], scanned_at=at))
+
+
+async def sweep_checkins(svc: Declarations, *, now: datetime | None = None) -> int:
+    """Delete check-ins older than :data:`RETENTION`; returns how many."""
+    cutoff = (now or svc.hub.clock.now()) - RETENTION
+    async with svc.hub.db.sessions.begin() as session:
+        result = await session.execute(sa.delete(Checkin).where(Checkin.scanned_at < cutoff))
+    count = int(result.rowcount or 0)
+    log.info("declarations.checkins.swept deleted=%d", count)
+    return count
