@@ -43,61 +43,59 @@ class SqlStore(ConversationStore):
         # actions use others; bounding lock holders keeps the pool from running dry.
         self._gate = asyncio.Semaphore(max_parallel)
 
-    async def _ensure_row(self, session: AsyncSession, user_key: str) -> None:
-        now = self.clock.now()
-        insert = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
-        await session.execute(insert(Conversation).values(
-            user_key=user_key, lang="", state=None, version=0, push_allowed=True,
-            created_at=now, updated_at=now).on_conflict_do_nothing(index_elements=["user_key"]))
+    async def _load_row(self, session: AsyncSession, user_key: str, *,
+                        lock: bool) -> tuple[int, int, OpenConversation]:
+        """(row id, version, opened conversation); creates the row on first contact."""
+        table = Conversation.__table__
+        query = sa.select(table.c.id, table.c.version, table.c.state).where(
+            table.c.user_key == user_key)
+        if lock:
+            query = query.with_for_update()
+        row = (await session.execute(query)).first()
+        if row is None:
+            now = self.clock.now()
+            insert = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
+            await session.execute(insert(table).values(
+                user_key=user_key, lang="", state=None, version=0, push_allowed=True,
+                created_at=now, updated_at=now).on_conflict_do_nothing(
+                    index_elements=["user_key"]))
+            row = (await session.execute(query)).one()
+        data = self.sealer.open(row.state, context=user_key.encode()) if row.state else None
+        return row.id, row.version, OpenConversation(user_key, State.from_json(data),
+                                                     data is None)
 
-    def _load(self, row: Conversation) -> OpenConversation:
-        data = self.sealer.open(row.state, context=row.user_key.encode()) if row.state else None
-        return OpenConversation(row.user_key, State.from_json(data), data is None)
-
-    def _write(self, session: AsyncSession, row_id: int, conv: OpenConversation) -> None:
+    async def _save(self, session: AsyncSession, row_id: int, version: int,
+                    conv: OpenConversation) -> None:
         now = self.clock.now()
-        for turn in conv.turns:
-            session.add(Turn(conversation_id=row_id, at=now, flow_id=turn.flow_id,
-                             intent=turn.intent,
-                             sealed=self.sealer.seal({"in": turn.inbound, "parse": turn.parse,
-                                                      "out": turn.replies})))
+        table = Conversation.__table__
+        result = await session.execute(
+            sa.update(table).where(table.c.id == row_id, table.c.version == version)
+            .values(state=self.sealer.seal(conv.state.to_json(),
+                                           context=conv.user_key.encode()),
+                    lang=conv.state.lang, version=version + 1, updated_at=now))
+        if result.rowcount != 1:
+            raise ConcurrentUpdateError(f"conversation {row_id} changed meanwhile")
+        if conv.turns:
+            await session.execute(sa.insert(Turn.__table__), [
+                dict(conversation_id=row_id, at=now, flow_id=turn.flow_id, intent=turn.intent,
+                     sealed=self.sealer.seal({"in": turn.inbound, "parse": turn.parse,
+                                              "out": turn.replies}))
+                for turn in conv.turns])
 
     @asynccontextmanager
     async def open(self, user_key: str) -> AsyncIterator[OpenConversation]:
         async with self._locks.hold(user_key):
             if self.db.dialect == "postgresql":
                 async with self._gate, self.db.sessions.begin() as session:
-                    await self._ensure_row(session, user_key)
-                    row = (await session.scalars(
-                        sa.select(Conversation).where(Conversation.user_key == user_key)
-                        .with_for_update())).one()
-                    conv = self._load(row)
+                    row_id, version, conv = await self._load_row(session, user_key, lock=True)
                     yield conv
-                    row.state = self.sealer.seal(conv.state.to_json(),
-                                                 context=user_key.encode())
-                    row.lang = conv.state.lang
-                    row.version += 1
-                    row.updated_at = self.clock.now()
-                    self._write(session, row.id, conv)
+                    await self._save(session, row_id, version, conv)
                 return
             async with self.db.sessions.begin() as session:
-                await self._ensure_row(session, user_key)
-                row = (await session.scalars(
-                    sa.select(Conversation).where(Conversation.user_key == user_key))).one()
-                row_id, version = row.id, row.version
-                conv = self._load(row)
+                row_id, version, conv = await self._load_row(session, user_key, lock=False)
             yield conv
             async with self.db.sessions.begin() as session:
-                result = await session.execute(
-                    sa.update(Conversation)
-                    .where(Conversation.id == row_id, Conversation.version == version)
-                    .values(state=self.sealer.seal(conv.state.to_json(),
-                                                   context=user_key.encode()),
-                            lang=conv.state.lang, version=version + 1,
-                            updated_at=self.clock.now()))
-                if result.rowcount != 1:
-                    raise ConcurrentUpdateError(f"conversation {row_id} changed meanwhile")
-                self._write(session, row_id, conv)
+                await self._save(session, row_id, version, conv)
 
     async def recent_turns(self, user_key: str, limit: int = 30) -> list[TurnRecord]:
         async with self.db.sessions() as session:

@@ -41,7 +41,8 @@ NO_STORE = {"Cache-Control": "no-store"}
 GONE = {"revoked": ("此码已失效（已有更新的申报或已被撤销）。",
                     "This code is no longer valid (a newer declaration replaced it, or it "
                     "was revoked)."),
-        "expired": ("此码已过期，请重新进行健康申报。", "This code has expired; please declare again.")}
+        "expired": ("此码已过期，请重新进行健康申报。",
+                    "This code has expired; please declare again.")}
 
 
 def _svc(request: web.Request) -> Declarations:
@@ -84,7 +85,8 @@ async def current(request: web.Request) -> web.Response:
     return web.json_response({
         **status_json(status, svc.hub.clock.now()), "subject": None, "kind": kind,
         "code": code.text, "qr": "data:image/png;base64," + base64.b64encode(png).decode(),
-        "code_issued_at": code.issued_at.isoformat(), "code_expires_at": code.expires_at.isoformat(),
+        "code_issued_at": code.issued_at.isoformat(),
+        "code_expires_at": code.expires_at.isoformat(),
         "server_time": svc.hub.clock.now().isoformat()}, headers=NO_STORE)
 
 
@@ -145,13 +147,17 @@ async def verify(request: web.Request) -> web.Response:
     return web.json_response(data, headers=NO_STORE)
 
 
+def _unauthorized(message: str) -> web.HTTPUnauthorized:
+    return web.HTTPUnauthorized(text=json_error(401, "unauthorized", message).text,
+                                content_type="application/json")
+
+
 def _require_admin(request: web.Request) -> None:
     expected = os.environ.get(ADMIN_TOKEN_ENV, "")
     scheme, _, given = request.headers.get("Authorization", "").partition(" ")
     if not expected or scheme.lower() != "bearer" \
             or not hmac.compare_digest(given.strip().encode(), expected.encode()):
-        raise web.HTTPUnauthorized(text=json_error(401, "unauthorized", "admin token required").text,
-                                   content_type="application/json")
+        raise _unauthorized("admin token required")
 
 
 async def post_status(request: web.Request) -> web.Response:
@@ -185,8 +191,7 @@ async def post_checkin(request: web.Request) -> web.Response:
     _, _, token = request.headers.get("Authorization", "").partition(" ")
     venue = await venue_for(svc, token.strip())
     if venue is None:
-        raise web.HTTPUnauthorized(text=json_error(401, "unauthorized", "venue token required").text,
-                                   content_type="application/json")
+        raise _unauthorized("venue token required")
     verdict = await _verdict(svc, request)
     if verdict.valid:
         await record_checkin(svc, venue, str(verdict.claims.get("sub", "")),
@@ -227,14 +232,15 @@ def setup(app: web.Application) -> None:
     r.add_post("/api/v1/checkins", post_checkin)
 
 
+_SIGNED = {"200": {"description": "signed JSON"}}
 _JSON = {"application/json": {"schema": {"type": "object"}}}
 _ERR = {"description": "error", "content": {"application/json": {"schema": {
     "$ref": "#/components/schemas/Error"}}}}
 OPENAPI_PATHS = {
     "/api/v1/trust-list": {"get": {"summary": "Signed trust list (code-signing keys)",
-                                   "security": [], "responses": {"200": {"description": "signed JSON"}}}},
+                                   "security": [], "responses": _SIGNED}},
     "/api/v1/revocations": {"get": {"summary": "Signed revocation list (re-signed per request)",
-                                    "security": [], "responses": {"200": {"description": "signed JSON"}}}},
+                                    "security": [], "responses": _SIGNED}},
     "/api/v1/list-signer": {"get": {"summary": "Public key (PEM) that signs both lists",
                                     "security": [], "responses": {"200": {"description": "PEM"}}}},
     "/api/v1/verify": {"post": {
@@ -245,7 +251,8 @@ OPENAPI_PATHS = {
         "responses": {"200": {"description": "verdict", "content": _JSON},
                       "400": _ERR, "413": _ERR, "422": _ERR}}},
     "/api/v1/status": {"post": {
-        "summary": "Admin: set a subject's colour (revokes earlier codes); bearer TONGGUAN_ADMIN_TOKEN",
+        "summary": "Admin: set a subject's colour (revokes earlier codes); "
+                   "bearer TONGGUAN_ADMIN_TOKEN",
         "requestBody": {"content": {"application/json": {"schema": {
             "type": "object", "required": ["subject", "color", "reason_zh", "reason_en"],
             "properties": {"subject": {"type": "string"},
@@ -255,6 +262,7 @@ OPENAPI_PATHS = {
         "responses": {"200": {"description": "new status", "content": _JSON},
                       "401": _ERR, "404": _ERR, "422": _ERR}}},
     "/api/v1/checkins": {"post": {
-        "summary": "Opted-in venue: verify and record a check-in (kept 21 days); bearer venue token",
+        "summary": "Opted-in venue: verify and record a check-in (kept 21 days); "
+                   "bearer venue token",
         "responses": {"200": {"description": "verdict", "content": _JSON}, "401": _ERR}}},
 }

@@ -28,7 +28,8 @@ async def _declared(client):  # type: ignore[no-untyped-def]
 async def test_set_status_revokes_and_reaches_verify(client, monkeypatch):
     svc, out, text = await _declared(client)
     monkeypatch.setenv("TONGGUAN_ADMIN_TOKEN", "admin-token-123")
-    body = {"subject": out.subject, "color": "red", "reason_zh": "密接", "reason_en": "Close contact"}
+    body = {"subject": out.subject, "color": "red", "reason_zh": "密接",
+            "reason_en": "Close contact"}
     assert (await client.post("/api/v1/status", json=body)).status == 401
     resp = await client.post("/api/v1/status", json=body,
                              headers={"Authorization": "Bearer admin-token-123"})
