@@ -21,6 +21,7 @@ from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 
 from bot.services.reservations import codes, idempotency
+from bot.services.reservations.api_doc import OPENAPI_PATHS, OPENAPI_SCHEMAS
 from bot.services.reservations.context import SupplyContext
 from bot.services.reservations.engine import Outcome, ReserveRequest, reserve
 from bot.services.reservations.errors import ReservationError
@@ -226,6 +227,9 @@ async def store_code(request: web.Request) -> web.Response:
 async def store_today(request: web.Request) -> web.Response:
     member = await _staff(request)
     return web.json_response(await today(ctx_of(request), member))
+
+
+__all__ = ["BACKGROUND_KEY", "OPENAPI_PATHS", "OPENAPI_SCHEMAS", "setup"]
 
 
 def setup(app: web.Application) -> None:

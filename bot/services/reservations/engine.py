@@ -26,6 +26,12 @@ RES, REL = SupplyReservation, SupplyRelease
 
 
 @dataclass(frozen=True)
+class _Store:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
 class ReserveRequest:
     """A resident's request, as typed: everything is checked by :func:`reserve`."""
 
@@ -84,11 +90,15 @@ async def reserve(ctx: SupplyContext, req: ReserveRequest, *,
     acct = account_key(ctx, req.channel, req.user_id)
 
     async def work(session: AsyncSession) -> Outcome:
-        store = await ctx.store(session, req.store)
-        release_id = await session.scalar(sa.select(REL.id).where(
-            REL.store_id == store.id, REL.product_id == product_id, REL.day == day))
-        if release_id is None:
+        found = (await session.execute(
+            sa.select(REL.id, SupplyStore.code, SupplyStore.name)
+            .join(SupplyStore, SupplyStore.id == REL.store_id)
+            .where(SupplyStore.code == str(req.store).strip(), SupplyStore.active.is_(True),
+                   REL.product_id == product_id, REL.day == day))).first()
+        if found is None:
+            await ctx.store(session, req.store)  # unknown or closed store: a clearer refusal
             raise sold_out_error(ctx, now)
+        release_id, store = found[0], _Store(found[1], found[2])
         if rule.mode == "lottery":
             entry_id = await register_entry(ctx, session, rule, product_id, release_id, day,
                                             person, acct, req.channel, req.user_id, quantity, now)

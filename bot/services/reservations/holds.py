@@ -28,6 +28,10 @@ from bot.services.reservations.identity import Person
 from bot.services.reservations.rules import ProductRule
 
 R = SupplyRelease
+QT = SupplyQuota.__table__
+RT = SupplyReservation.__table__
+HT = SupplyHousehold.__table__
+RELT = SupplyRelease.__table__
 
 
 @dataclass(frozen=True)
@@ -59,15 +63,15 @@ class Hold:
 
 async def _take_quota(ctx: SupplyContext, session: AsyncSession, subject: str, product_id: int,
                       period: date, amount: int, limit: int) -> bool:
-    await session.execute(ctx.insert(SupplyQuota).values(
-        subject=subject, product_id=product_id, period=period, used=0).on_conflict_do_nothing())
-    result = await session.execute(
-        sa.update(SupplyQuota).where(SupplyQuota.subject == subject,
-                                     SupplyQuota.product_id == product_id,
-                                     SupplyQuota.period == period,
-                                     SupplyQuota.used + amount <= limit)
-        .values(used=SupplyQuota.used + amount).execution_options(synchronize_session=False))
-    return result.rowcount == 1
+    """One upsert: a new row starts at ``amount``; an existing one grows only within ``limit``."""
+    if amount > limit:
+        return False
+    stmt = ctx.insert(QT).values(subject=subject, product_id=product_id, period=period,
+                                 used=amount)
+    stmt = stmt.on_conflict_do_update(index_elements=["subject", "product_id", "period"],
+                                      set_={"used": QT.c.used + amount},
+                                      where=QT.c.used + amount <= limit).returning(QT.c.id)
+    return (await session.execute(stmt)).first() is not None
 
 
 async def give_back_quota(session: AsyncSession, subject: str, product_id: int, period: date,
@@ -105,7 +109,7 @@ async def place_hold(ctx: SupplyContext, session: AsyncSession, req: HoldRequest
     if not await _take_quota(ctx, session, req.person.key, req.product_id, period,
                              req.quantity, rule.limit_packs):
         raise limit_error(ctx, rule, period)
-    added = await session.execute(ctx.insert(SupplyHousehold).values(
+    added = await session.execute(ctx.insert(HT).values(
         account_key=req.account_key, product_id=req.product_id, period=period,
         person_key=req.person.key).on_conflict_do_nothing())
     if added.rowcount == 1 and not await _take_quota(
@@ -117,24 +121,24 @@ async def place_hold(ctx: SupplyContext, session: AsyncSession, req: HoldRequest
     code = codes.new_code()
     hold = Hold(public_id=secrets.token_hex(8), code=code, window_start=now,
                 window_end=ctx.rules.window_end(req.day))
-    await session.execute(sa.insert(SupplyReservation).values(
+    await session.execute(RT.insert().values(
         public_id=hold.public_id, release_id=req.release_id, person_key=req.person.key,
         account_key=req.account_key, channel=req.channel, user_id=req.user_id,
         quantity=req.quantity, period=period, name_sealed=req.person.name_sealed,
         code_hash=codes.code_hash(code), code_sealed=ctx.sealer.seal(code), status="active",
         window_start=hold.window_start, window_end=hold.window_end, reminded=False,
         created_at=now))
-    q = req.quantity
+    q, c = req.quantity, RELT.c
     if req.priority:
-        cond = R.remaining >= q
-        values = dict(remaining=R.remaining - q, updated_at=now,
-                      priority_left=sa.case((R.priority_left >= q, R.priority_left - q),
+        cond = c.remaining >= q
+        values = dict(remaining=c.remaining - q, updated_at=now,
+                      priority_left=sa.case((c.priority_left >= q, c.priority_left - q),
                                             else_=0))
     else:
-        cond = (R.remaining - R.priority_left >= q) if req.keep_priority else (R.remaining >= q)
-        values = dict(remaining=R.remaining - q, updated_at=now)
-    taken = await session.execute(sa.update(R).where(R.id == req.release_id, cond)
-                                  .values(**values).execution_options(synchronize_session=False))
+        cond = (c.remaining - c.priority_left >= q) if req.keep_priority else (c.remaining >= q)
+        values = dict(remaining=c.remaining - q, updated_at=now)
+    taken = await session.execute(RELT.update().where(c.id == req.release_id, cond)
+                                  .values(**values))
     if taken.rowcount != 1:
         raise sold_out_error(ctx, now)
     return hold

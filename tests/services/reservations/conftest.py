@@ -24,6 +24,9 @@ from bot.services.reservations import (
     set_capacity,
 )
 from bot.services.reservations.service import supply_context
+from bot.web.auth import create_session
+from bot.web.keys import HUB_KEY
+from bot.web.reservations import BACKGROUND_KEY
 
 ROOT = Path(__file__).resolve().parents[3]
 DEMO = ROOT / "bot" / "services" / "reservations" / "demo"
@@ -75,7 +78,7 @@ async def sc(supply_hub: Hub) -> SupplyContext:
 async def postgres_sc(postgres_url: str, tmp_path: Path,
                       clock: FixedClock) -> AsyncIterator[SupplyContext]:
     """The engine with demo supply on a throw-away PostgreSQL database (concurrency tests)."""
-    db = make_database(postgres_url, pool_size=40)
+    db = make_database(postgres_url, pool_size=16)  # ≤ 32 connections: leave room
     sealer = Sealer(SECRET)
     ctx = SupplyContext(db=db, sealer=sealer, clock=clock, outbox=Outbox(db, sealer, clock),
                         rules=load_rules(ROOT / "supply_rules.yml"))
@@ -84,3 +87,21 @@ async def postgres_sc(postgres_url: str, tmp_path: Path,
         yield ctx
     finally:
         await db.dispose()
+
+
+@pytest.fixture
+async def api(database_url: str, tmp_path: Path, aiohttp_client) -> AsyncIterator[tuple]:  # type: ignore[no-untyped-def]
+    from bot.web.app import init_app
+
+    settings = dataclasses.replace(load_settings(ROOT / "config.yml", env={}),
+                                   database_url=database_url, secret_key=SECRET,
+                                   keys_dir=tmp_path / "keys", flows_reload_seconds=0.0)
+    clock = FixedClock(START)
+    app = init_app(settings, clock=clock, background=False)
+    app[BACKGROUND_KEY] = False
+    client = await aiohttp_client(app)
+    hub = app[HUB_KEY]
+    sc = supply_context(hub)
+    await stock_up(sc)
+    token, _ = await create_session(hub)
+    yield client, {"Authorization": f"Bearer {token}"}, sc, clock

@@ -2,42 +2,14 @@
 
 from __future__ import annotations
 
-import dataclasses
-from collections.abc import AsyncIterator
 from datetime import date
-from pathlib import Path
 
 import pytest
-from conftest import ROOT, SECRET, START, stock_up
 
-from bot.clock import FixedClock
-from bot.config import load_settings
 from bot.services.reservations import add_staff
 from bot.services.reservations.identity import fake_id
-from bot.services.reservations.service import supply_context
-from bot.web.auth import create_session
-from bot.web.keys import HUB_KEY
-from bot.web.reservations import BACKGROUND_KEY
 
 EVEN = fake_id(11, birth=date(1980, 3, 3), last_odd=False)
-
-
-@pytest.fixture
-async def api(database_url: str, tmp_path: Path, aiohttp_client) -> AsyncIterator[tuple]:  # type: ignore[no-untyped-def]
-    from bot.web.app import init_app
-
-    settings = dataclasses.replace(load_settings(ROOT / "config.yml", env={}),
-                                   database_url=database_url, secret_key=SECRET,
-                                   keys_dir=tmp_path / "keys", flows_reload_seconds=0.0)
-    clock = FixedClock(START)
-    app = init_app(settings, clock=clock, background=False)
-    app[BACKGROUND_KEY] = False
-    client = await aiohttp_client(app)
-    hub = app[HUB_KEY]
-    sc = supply_context(hub)
-    await stock_up(sc)
-    token, _ = await create_session(hub)
-    yield client, {"Authorization": f"Bearer {token}"}, sc, clock
 
 
 def body(**kw: object) -> dict[str, object]:
