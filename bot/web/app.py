@@ -18,7 +18,7 @@ from aiohttp import web
 from bot.clock import Clock
 from bot.config import Settings
 from bot.hub import open_hub
-from bot.web.keys import HUB_KEY, SETTINGS_KEY
+from bot.web.keys import BACKGROUND_KEY, HUB_KEY, SETTINGS_KEY
 from bot.web.middlewares import error_middleware
 
 log = logging.getLogger("tongguan.web")
@@ -42,6 +42,7 @@ def init_app(settings: Settings, *, clock: Clock | None = None,
     """Build the application; ``background=False`` leaves workers off (tests drive them)."""
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
     app[SETTINGS_KEY] = settings
+    app[BACKGROUND_KEY] = background
 
     async def hub_ctx(app: web.Application) -> AsyncIterator[None]:
         async with open_hub(settings, clock=clock) as hub:

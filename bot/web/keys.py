@@ -7,3 +7,6 @@ from bot.hub import Hub
 
 HUB_KEY = web.AppKey("hub", Hub)
 SETTINGS_KEY = web.AppKey("settings", Settings)
+
+#: False when the app was built with ``background=False``: features start no workers.
+BACKGROUND_KEY = web.AppKey("background", bool)

@@ -30,7 +30,7 @@ from bot.services.reservations.report import stock_feed
 from bot.services.reservations.service import supply_context
 from bot.services.reservations.staff import StaffMember, login, lookup, staff_for
 from bot.web.auth import require_session
-from bot.web.keys import HUB_KEY
+from bot.web.keys import BACKGROUND_KEY, HUB_KEY
 from bot.web.middlewares import json_error
 
 FEED_TTL = 2.0  #: server-side cache; with max-age 3 a client is never > 5 s behind
@@ -38,7 +38,6 @@ FEED_MAX_AGE = 3
 SWEEP_SECONDS = 5.0
 FIELDS = ("product", "store", "quantity", "name", "id_number")
 CACHE_KEY = web.AppKey("reservations_feed_cache", dict)
-BACKGROUND_KEY = web.AppKey("reservations_background", bool)  #: False: no sweeper (tests)
 COOKIE = "tg_store"
 STATIC = Path(__file__).parent / "static" / "store"
 
