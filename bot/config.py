@@ -82,6 +82,12 @@ class Settings:
     outbox_poll_seconds: float = _doc("How often the outbox worker looks for due messages.",
                                       1.0)
     log_level: str = _doc("DEBUG, INFO, WARNING or ERROR.", "INFO")
+    admin_token: str = _doc("Bearer token for admin APIs (e.g. POST /api/v1/status); empty "
+                            "turns those APIs off. Set it from the environment.", "")
+    risk_rules_file: Path = _doc("Health-declaration risk rules (versioned YAML).",
+                                 Path("risk_rules.yml"))
+    supply_rules_file: Path = _doc("Supply reservation rules per product (YAML).",
+                                   Path("supply_rules.yml"))
     nlu: NluSettings = _doc("NLU settings.", default_factory=NluSettings)
     wechat: WechatSettings = _doc("WeChat settings.", default_factory=WechatSettings)
 
@@ -100,6 +106,8 @@ _VALIDATORS: dict[str, typing.Callable[[Any], str | None]] = {
     "default_language": lambda v: None if v in ("zh", "en") else "must be zh or en",
     "log_level": lambda v: None if v.upper() in ("DEBUG", "INFO", "WARNING", "ERROR")
     else "must be DEBUG, INFO, WARNING or ERROR",
+    "admin_token": lambda v: None if v == "" or len(v) >= 16
+    else "must be empty (admin APIs off) or at least 16 characters",
     "idle_minutes": lambda v: None if v > 0 else "must be positive",
     "session_days": lambda v: None if v > 0 else "must be positive",
     "nlu.backend": lambda v: None if v in ("builtin", "rasa") else "must be builtin or rasa",
