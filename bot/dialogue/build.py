@@ -26,9 +26,14 @@ def slot_param_problems(type_name: str, params: dict) -> list[str] | None:
     slot_type = SLOT_TYPES.get(type_name)
     if slot_type is None:
         return None
+    dynamic = "options_from" in params
     params = {k: v for k, v in params.items() if k != "options_from"}
-    if "options" not in params and type_name in ("choice", "multi_choice"):
-        params["options"] = [{"value": "dynamic", "zh": "动态", "en": "dynamic"}]
+    if dynamic and "options" not in params:
+        # Options arrive at run time; check the other params against a stand-in list
+        # that holds whatever values ``exclusive`` names.
+        names = params.get("exclusive") if isinstance(params.get("exclusive"), list) else []
+        params["options"] = [{"value": str(v), "zh": str(v), "en": str(v)}
+                             for v in [*names, "dynamic"]]
     return slot_type.check_params(params)
 
 
