@@ -8,7 +8,6 @@ released (see :mod:`bot.dialogue.store`).
 
 from __future__ import annotations
 
-import copy
 import logging
 import unicodedata
 from datetime import datetime, timedelta
@@ -73,13 +72,13 @@ class Engine:
     async def handle(self, inbound: Inbound) -> list[Reply]:
         """Handle one message; returns the replies (also logged with the turn)."""
         async with self.store.open(inbound.user_key) as conv:
-            snapshot = copy.deepcopy(conv.state.to_json())
+            snapshot = conv.state.copy()
             turn = Turn(conv.state, inbound)
             turn.parse = None  # type: ignore[attr-defined]
             try:
                 await self._dispatch(turn)
             except ActionFailed as err:
-                conv.state = State.from_json(snapshot)
+                conv.state = snapshot
                 turn.state = conv.state
                 turn.replies = [*err.replies, Reply.say(t("retry_hint", turn.lang))]
             except (FlowLoopError, ConditionError):

@@ -5,7 +5,8 @@ Plain dataclasses that round-trip through JSON (the store seals the JSON at rest
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+import json
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -32,6 +33,11 @@ class Frame:
     def from_json(cls, data: dict[str, Any]) -> Frame:
         return cls(**data)
 
+    def to_json(self) -> dict[str, Any]:
+        return {"flow": self.flow, "step": self.step, "slots": self.slots, "mode": self.mode,
+                "editing": self.editing, "fails": self.fails, "history": self.history,
+                "called": self.called}
+
 
 @dataclass
 class State:
@@ -52,7 +58,15 @@ class State:
         self.last_active = now.isoformat()
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        """Plain data (shares nested values with the state: serialise it before changes)."""
+        return {"lang": self.lang, "lang_chosen": self.lang_chosen,
+                "stack": [f.to_json() for f in self.stack],
+                "paused": [[f.to_json() for f in s] for s in self.paused],
+                "pending": self.pending, "last_active": self.last_active}
+
+    def copy(self) -> State:
+        """An independent deep copy (through JSON, which every state value is)."""
+        return State.from_json(json.loads(json.dumps(self.to_json())))
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> State:

@@ -11,11 +11,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.engine import Database
@@ -24,6 +22,28 @@ from bot.dialogue.state import State
 from bot.dialogue.store import ConversationStore, KeyLocks, OpenConversation, TurnRecord
 from bot.errors import TongguanError
 from bot.privacy import Sealer
+
+PG_SELECT = "SELECT id, version, state FROM conversations WHERE user_key = $1 FOR UPDATE"
+PG_INSERT = ("INSERT INTO conversations (user_key, lang, state, version, push_allowed, "
+             "created_at, updated_at) VALUES ($1, '', NULL, 0, true, $2, $2) "
+             "ON CONFLICT (user_key) DO NOTHING")
+PG_UPDATE = ("UPDATE conversations SET state = $2, lang = $3, version = version + 1, "
+             "updated_at = $4 WHERE id = $1")
+PG_TURN = ("INSERT INTO turns (conversation_id, at, flow_id, intent, sealed) "
+           "VALUES ($1, $2, $3, $4, $5)")
+LITE_SELECT = "SELECT id, version, state FROM conversations WHERE user_key = ?"
+LITE_INSERT = ("INSERT INTO conversations (user_key, lang, state, version, push_allowed, "
+               "created_at, updated_at) VALUES (?, '', NULL, 0, 1, ?, ?) "
+               "ON CONFLICT (user_key) DO NOTHING")
+LITE_UPDATE = ("UPDATE conversations SET state = ?, lang = ?, version = version + 1, "
+               "updated_at = ? WHERE id = ? AND version = ?")
+LITE_TURN = ("INSERT INTO turns (conversation_id, at, flow_id, intent, sealed) "
+             "VALUES (?, ?, ?, ?, ?)")
+
+
+def _sqlite_time(value: datetime) -> str:
+    """The text SQLAlchemy's SQLite DateTime stores (naive UTC, microseconds)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 class ConcurrentUpdateError(TongguanError):
@@ -43,59 +63,77 @@ class SqlStore(ConversationStore):
         # actions use others; bounding lock holders keeps the pool from running dry.
         self._gate = asyncio.Semaphore(max_parallel)
 
-    async def _load_row(self, session: AsyncSession, user_key: str, *,
-                        lock: bool) -> tuple[int, int, OpenConversation]:
-        """(row id, version, opened conversation); creates the row on first contact."""
-        table = Conversation.__table__
-        query = sa.select(table.c.id, table.c.version, table.c.state).where(
-            table.c.user_key == user_key)
-        if lock:
-            query = query.with_for_update()
-        row = (await session.execute(query)).first()
-        if row is None:
-            now = self.clock.now()
-            insert = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
-            await session.execute(insert(table).values(
-                user_key=user_key, lang="", state=None, version=0, push_allowed=True,
-                created_at=now, updated_at=now).on_conflict_do_nothing(
-                    index_elements=["user_key"]))
-            row = (await session.execute(query)).one()
-        data = self.sealer.open(row.state, context=user_key.encode()) if row.state else None
-        return row.id, row.version, OpenConversation(user_key, State.from_json(data),
-                                                     data is None)
+    # The hot path (two or three statements per message) goes straight to the driver:
+    # through SQLAlchemy each statement cost more CPU than the rest of a turn together.
+    def _open_state(self, user_key: str, blob: bytes | None) -> OpenConversation:
+        data = self.sealer.open(bytes(blob), context=user_key.encode()) if blob else None
+        return OpenConversation(user_key, State.from_json(data), data is None)
 
-    async def _save(self, session: AsyncSession, row_id: int, version: int,
-                    conv: OpenConversation) -> None:
-        now = self.clock.now()
-        table = Conversation.__table__
-        result = await session.execute(
-            sa.update(table).where(table.c.id == row_id, table.c.version == version)
-            .values(state=self.sealer.seal(conv.state.to_json(),
-                                           context=conv.user_key.encode()),
-                    lang=conv.state.lang, version=version + 1, updated_at=now))
-        if result.rowcount != 1:
-            raise ConcurrentUpdateError(f"conversation {row_id} changed meanwhile")
-        if conv.turns:
-            await session.execute(sa.insert(Turn.__table__), [
-                dict(conversation_id=row_id, at=now, flow_id=turn.flow_id, intent=turn.intent,
-                     sealed=self.sealer.seal({"in": turn.inbound, "parse": turn.parse,
-                                              "out": turn.replies}))
-                for turn in conv.turns])
+    def _sealed(self, conv: OpenConversation) -> tuple[bytes, list[bytes]]:
+        state = self.sealer.seal(conv.state.to_json(), context=conv.user_key.encode())
+        turns = [self.sealer.seal({"in": t.inbound, "parse": t.parse, "out": t.replies})
+                 for t in conv.turns]
+        return state, turns
 
     @asynccontextmanager
-    async def open(self, user_key: str) -> AsyncIterator[OpenConversation]:
-        async with self._locks.hold(user_key):
-            if self.db.dialect == "postgresql":
-                async with self._gate, self.db.sessions.begin() as session:
-                    row_id, version, conv = await self._load_row(session, user_key, lock=True)
-                    yield conv
-                    await self._save(session, row_id, version, conv)
-                return
-            async with self.db.sessions.begin() as session:
-                row_id, version, conv = await self._load_row(session, user_key, lock=False)
+    async def _open_postgres(self, user_key: str) -> AsyncIterator[OpenConversation]:
+        async with self._gate, self.db.engine.connect() as conn:
+            pg = (await conn.get_raw_connection()).driver_connection
+            async with pg.transaction():
+                row = await pg.fetchrow(PG_SELECT, user_key)
+                if row is None:
+                    now = self.clock.now()
+                    await pg.execute(PG_INSERT, user_key, now)
+                    row = await pg.fetchrow(PG_SELECT, user_key)
+                conv = self._open_state(user_key, row["state"])
+                yield conv
+                state, turns = self._sealed(conv)
+                now = self.clock.now()
+                await pg.execute(PG_UPDATE, row["id"], state, conv.state.lang, now)
+                if turns:
+                    await pg.executemany(PG_TURN, [
+                        (row["id"], now, t.flow_id, t.intent, blob)
+                        for t, blob in zip(conv.turns, turns, strict=True)])
+
+    @asynccontextmanager
+    async def _open_sqlite(self, user_key: str) -> AsyncIterator[OpenConversation]:
+        async with self.db.engine.connect() as conn:
+            lite = (await conn.get_raw_connection()).driver_connection
+            rows = await lite.execute_fetchall(LITE_SELECT, (user_key,))
+            if not rows:
+                now = _sqlite_time(self.clock.now())
+                await lite.execute(LITE_INSERT, (user_key, now, now))
+                rows = await lite.execute_fetchall(LITE_SELECT, (user_key,))
+            row_id, version, blob = rows[0]
+            conv = self._open_state(user_key, blob)
             yield conv
-            async with self.db.sessions.begin() as session:
-                await self._save(session, row_id, version, conv)
+            state, turns = self._sealed(conv)
+            now = _sqlite_time(self.clock.now())
+            await lite.execute("BEGIN IMMEDIATE")
+            try:
+                cursor = await lite.execute(LITE_UPDATE, (state, conv.state.lang, now,
+                                                          row_id, version))
+                if cursor.rowcount != 1:
+                    raise ConcurrentUpdateError(f"conversation {row_id} changed meanwhile")
+                if turns:
+                    await lite.executemany(LITE_TURN, [
+                        (row_id, now, t.flow_id, t.intent, blob)
+                        for t, blob in zip(conv.turns, turns, strict=True)])
+            except BaseException:
+                await lite.execute("ROLLBACK")
+                raise
+            await lite.execute("COMMIT")
+
+    def open(self, user_key: str):  # type: ignore[no-untyped-def]
+        return self._locked(user_key)
+
+    @asynccontextmanager
+    async def _locked(self, user_key: str) -> AsyncIterator[OpenConversation]:
+        async with self._locks.hold(user_key):
+            opener = (self._open_postgres if self.db.dialect == "postgresql"
+                      else self._open_sqlite)
+            async with opener(user_key) as conv:
+                yield conv
 
     async def recent_turns(self, user_key: str, limit: int = 30) -> list[TurnRecord]:
         async with self.db.sessions() as session:

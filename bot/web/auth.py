@@ -26,15 +26,32 @@ async def create_session(hub: Hub) -> tuple[str, str]:
     return token, user_id
 
 
+CACHE_KEY = "api_session_cache"
+CACHE_MAX = 50_000  #: tokens remembered per process (cleared whole when full)
+
+
 async def session_user(hub: Hub, token: str) -> str | None:
-    """The user id of a live token, or None."""
+    """The user id of a live token, or None.
+
+    Tokens never change once issued, so each process remembers the ones it has seen
+    (hash → user, expiry) and asks the database only for a token new to it.
+    """
+    digest = token_hash(token)
+    cache: dict[str, tuple[str, object]] = hub.extras.setdefault(CACHE_KEY, {})
+    hit = cache.get(digest)
+    if hit is not None:
+        user_id, expires_at = hit
+        return user_id if expires_at > hub.clock.now() else None  # type: ignore[operator]
     async with hub.db.sessions() as session:
         row = (await session.execute(
             sa.select(ApiSession.user_id, ApiSession.expires_at)
-            .where(ApiSession.token_hash == token_hash(token)))).first()
-    if row is None or row.expires_at <= hub.clock.now():
+            .where(ApiSession.token_hash == digest))).first()
+    if row is None:
         return None
-    return row.user_id
+    if len(cache) >= CACHE_MAX:
+        cache.clear()
+    cache[digest] = (row.user_id, row.expires_at)
+    return row.user_id if row.expires_at > hub.clock.now() else None
 
 
 async def require_session(request: web.Request) -> str:

@@ -75,7 +75,7 @@ def colour_replies(status: HealthStatus, token: str, public_url: str, lang: str,
 
 def register_actions(registry: ActionRegistry, hub: Hub) -> None:
     """Register the ``declarations.*`` actions and ``hub.extras["media"]``."""
-    load_rules()  # a bad rules file stops start-up, not a chat
+    load_rules(hub.settings.risk_rules_file)  # a bad rules file stops start-up, not a chat
 
     async def prepare(ctx: ActionContext) -> ActionResult:
         return ActionResult(slots={"travel_options": declarations(hub).rules.travel_options()})
@@ -142,8 +142,7 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
         if status is None or status_state(status, hub.clock.now()) != "active":
             return None
         kind = "paper" if match.group(2) == "paper" else "live"
-        code = await current_code(svc, status, kind=kind,
-                                  ttl=PAPER_TTL if kind == "paper" else timedelta(minutes=10))
+        code = await current_code(svc, status, kind=kind)
         return codes.render_png(code.text).data
 
     registry.register("declarations.prepare", prepare, sets={"travel_options"},

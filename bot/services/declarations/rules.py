@@ -6,7 +6,6 @@ an admin who writes flows can write rules; nothing is evaluated as Python.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,8 +16,8 @@ import yaml
 from bot.dialogue.flows.conditions import Condition, ConditionError, evaluate, parse_condition
 from bot.errors import TongguanError
 
-RULES_ENV = "TONGGUAN_RISK_RULES"
-DEFAULT_RULES_FILE = Path(__file__).resolve().parents[3] / "risk_rules.yml"
+REPO_ROOT = Path(__file__).resolve().parents[3]
+DEFAULT_RULES_FILE = Path("risk_rules.yml")
 COLORS = ("green", "yellow", "red")  #: in order of severity
 
 
@@ -122,21 +121,23 @@ def parse_rules(data: Any, source: str = "risk_rules.yml") -> RiskRules:
     return RiskRules(str(data["version"])[:16], hours, tuple(areas), tuple(rules))
 
 
-def rules_path() -> Path:
-    """``$TONGGUAN_RISK_RULES``, else ``risk_rules.yml`` in the working folder or repo."""
-    if os.environ.get(RULES_ENV):
-        return Path(os.environ[RULES_ENV])
-    local = Path("risk_rules.yml")
-    return local if local.exists() else DEFAULT_RULES_FILE
+def rules_path(configured: Path = DEFAULT_RULES_FILE) -> Path:
+    """Where ``settings.risk_rules_file`` points: absolute as given; a relative path
+    resolves against the working folder, then the repository root."""
+    configured = Path(configured).expanduser()
+    if configured.is_absolute() or configured.exists():
+        return configured
+    in_repo = REPO_ROOT / configured
+    return in_repo if in_repo.exists() else configured
 
 
-def load_rules(path: Path | None = None) -> RiskRules:
-    """Read and check the rules file.
+def load_rules(path: Path = DEFAULT_RULES_FILE) -> RiskRules:
+    """Read and check the rules file (``path`` as in ``settings.risk_rules_file``).
 
     Raises:
         RulesError: unreadable, not YAML, or a bad entry.
     """
-    path = path or rules_path()
+    path = rules_path(path)
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as err:

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from bot.services.declarations.rules import RiskRules, load_rules
-from bot.services.declarations.signing import Signing
+from bot.services.declarations.signing import LIVE_TTL, Signing
 
 if TYPE_CHECKING:
     from bot.hub import Hub
@@ -21,13 +22,15 @@ class Declarations:
     hub: Hub
     rules: RiskRules
     signing: Signing
+    #: lifetime of live-page codes; tests shorten it to watch the page refresh
+    live_ttl: timedelta = LIVE_TTL
 
 
 def declarations(hub: Hub) -> Declarations:
     """The hub's declarations service, built on first use (keys generated if none)."""
     svc = hub.extras.get(EXTRAS_KEY)
     if svc is None:
-        svc = Declarations(hub=hub, rules=load_rules(),
+        svc = Declarations(hub=hub, rules=load_rules(hub.settings.risk_rules_file),
                            signing=Signing(hub.settings.keys_dir, at=hub.clock.now()))
         hub.extras[EXTRAS_KEY] = svc
     return svc

@@ -18,7 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models.declarations import HealthCode, HealthStatus, HealthSubject
 from bot.privacy import token_hash
 from bot.services.declarations.service import Declarations
-from bot.services.declarations.signing import LIVE_TTL
+from bot.services.declarations.signing import PAPER_TTL
 from codes import CLOCK_SKEW_LEEWAY
 
 SUBJECT_BYTES = 9  #: 12 URL-safe characters: keeps a live code at QR version 11
@@ -133,9 +133,14 @@ def status_state(status: HealthStatus, now: datetime) -> str:
 
 
 async def current_code(svc: Declarations, status: HealthStatus, *, kind: str = "live",
-                       ttl: timedelta = LIVE_TTL) -> HealthCode:
-    """A code of ``kind`` for an active status: reused while over half its life is left."""
+                       ttl: timedelta | None = None) -> HealthCode:
+    """A code of ``kind`` for an active status: reused while over half its life is left.
+
+    ``ttl`` defaults to ``svc.live_ttl`` (10 min) for live codes, 24 h for paper codes.
+    """
     now = svc.hub.clock.now()
+    if ttl is None:
+        ttl = svc.live_ttl if kind == "live" else PAPER_TTL
     async with svc.hub.db.sessions.begin() as session:
         found = await session.scalar(
             sa.select(HealthCode).where(HealthCode.status_id == status.id,

@@ -10,20 +10,20 @@
   const tick = () => {
     const now = new Date(Date.now() + skew);
     if ($("clock")) $("clock").textContent = now.toLocaleTimeString("zh-CN", { hour12: false });
-    if (!paper && expires && Date.now() + skew > expires) { gone("此码已过期，正在刷新… Code expired, refreshing…"); load(); }
+    if (!paper && expires && Date.now() + skew > expires) { expires = 0; gone("此码已过期，正在刷新… Code expired, refreshing…", "refreshing"); load(); }
   };
-  function gone(text) {
-    $("card").className = "card gone"; $("color").textContent = "—"; $("reasons").textContent = text; $("qr").removeAttribute("src");
+  function gone(text, state) {
+    $("card").className = "card gone"; $("card").dataset.state = state || "gone"; $("color").textContent = "—"; $("reasons").textContent = text; $("qr").removeAttribute("src");
   }
   async function load() {
     let resp;
     try { resp = await fetch(`/code/${token}/current.json${paper ? "?kind=paper" : ""}`, { cache: "no-store" }); }
     catch (e) { setTimeout(load, 15000); return; }
     const data = await resp.json().catch(() => ({}));
-    if (!resp.ok) { expires = 0; gone(`${data.message_zh || "此码无效"} ${data.message || "This code is not valid."}`); return; }
+    if (!resp.ok) { expires = 0; gone(`${data.message_zh || "此码无效"} ${data.message || "This code is not valid."}`, data.error || "invalid"); return; }
     skew = Date.parse(data.server_time) - Date.now();
     expires = Date.parse(data.code_expires_at);
-    $("card").className = "card " + data.color;
+    $("card").className = "card " + data.color; $("card").dataset.state = "active";
     $("card").dataset.code = data.code;
     $("qr").src = data.qr;
     $("name").textContent = data.masked_name;

@@ -1,0 +1,194 @@
+"""Health-code JSON APIs: signed lists, verify, admin status, venue check-ins.
+
+``/api/v1/trust-list``, ``/api/v1/revocations``, ``/api/v1/list-signer``,
+``POST /api/v1/verify`` (scans are never recorded), ``POST /api/v1/status`` (admin:
+``Authorization: Bearer <settings.admin_token>``; with no admin token configured it
+answers 403 ``admin_disabled``), ``POST /api/v1/checkins`` (opted-in venues).
+The pages (``/code/<token>``, ``/checkpoint``) are in :mod:`bot.web.codes_pages`.
+"""
+
+from __future__ import annotations
+
+import hmac
+
+from aiohttp import web
+
+import codes
+from bot.services.declarations import declarations, set_status
+from bot.services.declarations.checkins import record_checkin, venue_for
+from bot.services.declarations.service import Declarations
+from bot.services.declarations.store import revoked_code_ids
+from bot.web.chat_api import read_json_object
+from bot.web.keys import HUB_KEY, SETTINGS_KEY
+from bot.web.middlewares import json_error
+
+NO_STORE = {"Cache-Control": "no-store"}
+_MOUNTED: web.AppKey[bool] = web.AppKey("codes_api_mounted", bool)
+
+
+def svc_of(request: web.Request) -> Declarations:
+    """The declarations service of the request's hub."""
+    return declarations(request.app[HUB_KEY])
+
+
+def _json_exc(cls: type[web.HTTPException], status: int, error: str,
+              message: str, **extra: object) -> web.HTTPException:
+    return cls(text=json_error(status, error, message, **extra).text,
+               content_type="application/json")
+
+
+async def trust_list(request: web.Request) -> web.Response:
+    svc = svc_of(request)
+    return web.Response(text=svc.signing.trust_list(svc.hub.clock.now()),
+                        content_type="application/json", headers=NO_STORE)
+
+
+async def revocations(request: web.Request) -> web.Response:
+    svc = svc_of(request)
+    text = svc.signing.revocation_list(await revoked_code_ids(svc), svc.hub.clock.now())
+    return web.Response(text=text, content_type="application/json", headers=NO_STORE)
+
+
+async def list_signer(request: web.Request) -> web.Response:
+    return web.Response(text=svc_of(request).signing.list_signer_pem(),
+                        content_type="application/x-pem-file")
+
+
+async def _verdict(svc: Declarations, request: web.Request) -> codes.Verdict:
+    now = svc.hub.clock.now()
+    verifier = svc.signing.verifier(await revoked_code_ids(svc), now)
+    if request.content_type.startswith("image/"):
+        data = await request.read()
+        try:
+            texts = codes.decode_image(data)
+        except codes.QRError as err:
+            return codes.Verdict(False, err.reason, codes.message(err.reason, "en"),
+                                 codes.message(err.reason, "zh"))
+        verdicts = [verifier.verify(t, at=now) for t in texts]
+        return next((v for v in verdicts if v.valid), verdicts[0])
+    body = await read_json_object(request)
+    text = body.get("code")
+    if not isinstance(text, str):
+        raise _json_exc(web.HTTPUnprocessableEntity, 422, "invalid",
+                        "send {\"code\": \"TG1:...\"}")
+    return verifier.verify(text, at=now)
+
+
+async def verify(request: web.Request) -> web.Response:
+    """Server-side verdict for devices that prefer not to verify themselves."""
+    verdict = await _verdict(svc_of(request), request)
+    data = verdict.to_dict()
+    data.pop("detail", None)
+    if data["claims"]:
+        data["claims"] = {k: v for k, v in data["claims"].items() if k != "cti"}
+    return web.json_response(data, headers=NO_STORE)
+
+
+def _bearer(request: web.Request) -> str:
+    scheme, _, given = request.headers.get("Authorization", "").partition(" ")
+    return given.strip() if scheme.lower() == "bearer" else ""
+
+
+def require_admin(request: web.Request) -> None:
+    """Pass only with ``Authorization: Bearer <settings.admin_token>``.
+
+    Raises:
+        HTTPForbidden: no admin token is configured (403 ``admin_disabled``).
+        HTTPUnauthorized: the bearer token is missing or wrong (401 ``unauthorized``).
+    """
+    expected = request.app[SETTINGS_KEY].admin_token
+    if not expected:
+        raise _json_exc(web.HTTPForbidden, 403, "admin_disabled",
+                        "admin APIs are off: set admin_token (TONGGUAN_ADMIN_TOKEN)")
+    if not hmac.compare_digest(_bearer(request).encode(), expected.encode()):
+        raise _json_exc(web.HTTPUnauthorized, 401, "unauthorized", "admin token required")
+
+
+async def post_status(request: web.Request) -> web.Response:
+    """An admin sets a subject's colour; earlier codes are revoked."""
+    require_admin(request)
+    body = await read_json_object(request)
+    subject, color = body.get("subject"), body.get("color")
+    zh, en = body.get("reason_zh"), body.get("reason_en")
+    hours = body.get("hours")
+    if not isinstance(subject, str) or color not in ("green", "yellow", "red") \
+            or not isinstance(zh, str) or not zh.strip() or not isinstance(en, str) \
+            or not en.strip() or len(zh) + len(en) > 400 \
+            or not (hours is None or (isinstance(hours, int) and 1 <= hours <= 168)):
+        raise _json_exc(web.HTTPUnprocessableEntity, 422, "invalid",
+                        "need subject, color (green/yellow/red), reason_zh, reason_en "
+                        "(≤ 400 chars together), optional hours 1-168")
+    try:
+        status, revoked = await set_status(svc_of(request), subject=subject, color=color,
+                                           reason_zh=zh.strip(), reason_en=en.strip(),
+                                           hours=hours)
+    except LookupError:
+        raise _json_exc(web.HTTPNotFound, 404, "not_found", "unknown subject") from None
+    return web.json_response({"subject": subject, "color": status.color, "revoked": revoked,
+                              "valid_until": status.valid_until.isoformat()})
+
+
+async def post_checkin(request: web.Request) -> web.Response:
+    """A scan at an opted-in venue (bearer = venue token): kept 21 days."""
+    svc = svc_of(request)
+    _, _, token = request.headers.get("Authorization", "").partition(" ")
+    venue = await venue_for(svc, token.strip())
+    if venue is None:
+        raise _json_exc(web.HTTPUnauthorized, 401, "unauthorized", "venue token required")
+    verdict = await _verdict(svc, request)
+    if verdict.valid:
+        await record_checkin(svc, venue, str(verdict.claims.get("sub", "")),
+                             svc.hub.clock.now())
+    return web.json_response({"recorded": verdict.valid, "valid": verdict.valid,
+                              "reason": verdict.reason, "message": verdict.message,
+                              "message_zh": verdict.message_zh, "venue": venue.name})
+
+
+def setup(app: web.Application) -> None:
+    """Add the routes once (a second call — e.g. from codes_pages — does nothing)."""
+    if app.get(_MOUNTED):
+        return
+    app[_MOUNTED] = True
+    r = app.router
+    r.add_get("/api/v1/trust-list", trust_list)
+    r.add_get("/api/v1/revocations", revocations)
+    r.add_get("/api/v1/list-signer", list_signer)
+    r.add_post("/api/v1/verify", verify)
+    r.add_post("/api/v1/status", post_status)
+    r.add_post("/api/v1/checkins", post_checkin)
+
+
+_SIGNED = {"200": {"description": "signed JSON"}}
+_JSON = {"application/json": {"schema": {"type": "object"}}}
+_ERR = {"description": "error", "content": {"application/json": {"schema": {
+    "$ref": "#/components/schemas/Error"}}}}
+OPENAPI_PATHS = {
+    "/api/v1/trust-list": {"get": {"summary": "Signed trust list (code-signing keys)",
+                                   "security": [], "responses": _SIGNED}},
+    "/api/v1/revocations": {"get": {"summary": "Signed revocation list (re-signed per request)",
+                                    "security": [], "responses": _SIGNED}},
+    "/api/v1/list-signer": {"get": {"summary": "Public key (PEM) that signs both lists",
+                                    "security": [], "responses": {"200": {"description": "PEM"}}}},
+    "/api/v1/verify": {"post": {
+        "summary": "Verify a code ({\"code\"}) or a QR image (image/*); scans are not recorded",
+        "security": [], "requestBody": {"content": {
+            "application/json": {"schema": {"type": "object", "required": ["code"], "properties": {
+                "code": {"type": "string"}}}}, "image/png": {}, "image/jpeg": {}}},
+        "responses": {"200": {"description": "verdict", "content": _JSON},
+                      "400": _ERR, "413": _ERR, "422": _ERR}}},
+    "/api/v1/status": {"post": {
+        "summary": "Admin: set a subject's colour (revokes earlier codes); bearer = the "
+                   "admin_token setting (TONGGUAN_ADMIN_TOKEN); 403 admin_disabled when unset",
+        "requestBody": {"content": {"application/json": {"schema": {
+            "type": "object", "required": ["subject", "color", "reason_zh", "reason_en"],
+            "properties": {"subject": {"type": "string"},
+                           "color": {"enum": ["green", "yellow", "red"]},
+                           "reason_zh": {"type": "string"}, "reason_en": {"type": "string"},
+                           "hours": {"type": "integer", "minimum": 1, "maximum": 168}}}}}},
+        "responses": {"200": {"description": "new status", "content": _JSON},
+                      "401": _ERR, "403": _ERR, "404": _ERR, "422": _ERR}}},
+    "/api/v1/checkins": {"post": {
+        "summary": "Opted-in venue: verify and record a check-in (kept 21 days); "
+                   "bearer venue token",
+        "responses": {"200": {"description": "verdict", "content": _JSON}, "401": _ERR}}},
+}
