@@ -78,7 +78,8 @@ def verify_code(text: str, *, trusted_certs: list[bytes] | None = None,
     """Verify a ``TG1:`` or ``HC1:`` code and say why it is or is not valid.
 
     For many scans, build one :class:`~codes.verify.Verifier` and call its ``verify``;
-    this wrapper is cheap too (lists are parsed objects; certificates are cached).
+    this wrapper is cheap too: it reuses the verifier built for the same (identical)
+    trust list, revocation list, certificates and policy objects.
 
     Args:
         text: the scanned code text.
@@ -92,9 +93,35 @@ def verify_code(text: str, *, trusted_certs: list[bytes] | None = None,
         SigningKeyError: a certificate in ``trusted_certs`` cannot be read (a caller error;
             a bad *code* never raises, it gets a refused :class:`Verdict`).
     """
-    verifier = Verifier(trust_list=trust_list, trusted_certs=trusted_certs,
-                        revocations=revocations, policy=policy)
+    verifier = _verifier(trust_list, trusted_certs, revocations, policy)
     return verifier.verify(text, at=_utcnow() if at is None else at)
+
+
+#: Verifiers by the identity of the trust material they were built from. A checkpoint
+#: calls ``verify_code`` with the same parsed lists scan after scan; the entry holds those
+#: objects, so their ids cannot be reused while it is cached. Only frozen objects are
+#: cached (a list of keys might be changed in place, so it gets a new Verifier each call).
+_VERIFIERS: dict[tuple, tuple[Verifier, tuple]] = {}
+_MAX_VERIFIERS = 16
+
+
+def _verifier(trust_list: Any, trusted_certs: Any, revocations: Any,
+              policy: Policy) -> Verifier:
+    if not (isinstance(trust_list, TrustList | None)
+            and isinstance(revocations, RevocationList | None)):
+        return Verifier(trust_list=trust_list, trusted_certs=trusted_certs,
+                        revocations=revocations, policy=policy)
+    certs = tuple(trusted_certs or ())  # bytes: hashed and compared by value
+    key = (id(trust_list), id(revocations), id(policy), certs)
+    hit = _VERIFIERS.get(key)
+    if hit is not None:
+        return hit[0]
+    verifier = Verifier(trust_list=trust_list, trusted_certs=certs,
+                        revocations=revocations, policy=policy)
+    if len(_VERIFIERS) >= _MAX_VERIFIERS:
+        _VERIFIERS.clear()
+    _VERIFIERS[key] = (verifier, (trust_list, revocations, policy))
+    return verifier
 
 
 def verify_image(source: Any, **kwargs: Any) -> Verdict:

@@ -2,13 +2,14 @@
 
 Encoding uses the ``base45`` package. Decoding is re-done here, by hand, for speed only:
 the package decodes character by character in Python (~30 µs for a code, a third of an
-ES256 verify); this version maps characters with ``bytes.translate`` and packs chunks with
-``struct`` (~10 µs). Tests check it against the package on valid and invalid input.
+ES256 verify). Here the characters are mapped with ``bytes.translate`` and every 3-character
+chunk is combined at once with big-integer arithmetic (~4 µs). Tests check it against the
+package on valid and invalid input.
 """
 
 from __future__ import annotations
 
-import struct
+from functools import lru_cache
 
 _ALPHABET = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _INVALID = 0xFF
@@ -16,6 +17,12 @@ _TABLE = bytearray([_INVALID]) * 256
 for _value, _char in enumerate(_ALPHABET):
     _TABLE[_char] = _value
 _TABLE = bytes(_TABLE)
+
+
+@lru_cache(maxsize=64)
+def _low_bytes(chunks: int) -> int:
+    """An int whose 3-byte slots are each 0x0000FF (selects one digit per chunk)."""
+    return int.from_bytes(b"\x00\x00\xff" * chunks, "big")
 
 
 def b45decode(text: str) -> bytes:
@@ -35,16 +42,22 @@ def b45decode(text: str) -> bytes:
     if rest == 1:
         raise ValueError("Base45 text length leaves one stray character")
     full = len(values) - rest
-    chunks = [a + 45 * b + 2025 * c
-              for a, b, c in zip(values[0:full:3], values[1:full:3], values[2:full:3],
-                                 strict=True)]
-    try:
-        out = struct.pack(f">{len(chunks)}H", *chunks)
-    except struct.error as err:
-        raise ValueError("Base45 chunk exceeds 0xFFFF") from err
+    chunks = full // 3
+    # Read the digit values as one big integer, 3 bytes (c, d, e) per chunk, and compute
+    # c + 45·d + 2025·e for every chunk at once: the largest result, 91124, fits a 3-byte
+    # slot, so no slot carries into its neighbour.
+    digits = int.from_bytes(values[:full], "big")
+    low = _low_bytes(chunks)
+    packed = (((digits >> 16) & low) + 45 * ((digits >> 8) & low)
+              + 2025 * (digits & low)).to_bytes(3 * chunks, "big")
+    if packed[0::3].count(0) != chunks:  # a slot's top byte is set: the chunk is > 0xFFFF
+        raise ValueError("Base45 chunk exceeds 0xFFFF")
+    out = bytearray(2 * chunks)
+    out[0::2] = packed[1::3]
+    out[1::2] = packed[2::3]
     if rest:
         last = values[full] + 45 * values[full + 1]
         if last > 0xFF:
             raise ValueError("Base45 final chunk exceeds 0xFF")
-        out += bytes((last,))
-    return out
+        out.append(last)
+    return bytes(out)

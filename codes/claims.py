@@ -125,23 +125,18 @@ class CodeClaims:
         """
         if not isinstance(data, dict):
             raise ClaimsProblem("claims are not a CBOR map")
-        tg = _need(data, Claim.TG, dict, "health claim (-70000)")
-        color = _COLOR_OF.get(tg.get("c"))
-        kind = _KIND_OF.get(tg.get("k"))
+        tg = _need(data, _TG, dict, "health claim (-70000)")
+        color, kind = tg.get("c"), tg.get("k")
+        color = _COLOR_OF.get(color) if type(color) is str else None
+        kind = _KIND_OF.get(kind) if type(kind) is str else None
         if color is None:
             raise ClaimsProblem("colour is missing or unknown")
         if kind is None:
             raise ClaimsProblem("code kind is missing or unknown")
-        return cls(
-            issuer=_need(data, Claim.ISS, str, "iss"),
-            subject=_need(data, Claim.SUB, str, "sub"),
-            issued_at=_need(data, Claim.IAT, int, "iat"),
-            expires_at=_need(data, Claim.EXP, int, "exp"),
-            code_id=_need(data, Claim.CTI, bytes, "cti"),
-            color=color, kind=kind,
-            masked_name=_need(tg, "n", str, "masked name"),
-            rules_version=_need(tg, "r", str, "rules version"),
-        )
+        return cls(_need(data, _ISS, str, "iss"), _need(data, _SUB, str, "sub"),
+                   _need(data, _IAT, int, "iat"), _need(data, _EXP, int, "exp"),
+                   _need(data, _CTI, bytes, "cti"), color, kind,
+                   _need(tg, "n", str, "masked name"), _need(tg, "r", str, "rules version"))
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-friendly claims for a :class:`~codes.verdict.Verdict`."""
@@ -149,13 +144,21 @@ class CodeClaims:
             "iss": self.issuer, "sub": self.subject,
             "iat": from_epoch(self.issued_at).isoformat(),
             "exp": from_epoch(self.expires_at).isoformat(),
-            "cti": self.code_id.hex(), "color": self.color.value, "kind": self.kind.value,
+            "cti": self.code_id.hex(), "color": _NAME[self.color], "kind": _NAME[self.kind],
             "masked_name": self.masked_name, "rules_version": self.rules_version,
         }
 
 
+# Plain ints (not the IntEnum members) for the per-scan lookups in decoded maps.
+_ISS, _SUB, _EXP, _IAT, _CTI, _TG = (int(c) for c in (Claim.ISS, Claim.SUB, Claim.EXP,
+                                                     Claim.IAT, Claim.CTI, Claim.TG))
+_NAME: dict[Any, str] = {m: m.value for m in (*Color, *Kind)}
+
+
 def _need(data: dict, key: Any, typ: type, label: str) -> Any:
     value = data.get(key)
+    if type(value) is typ:  # the exact types cbor2 returns (never bool for int)
+        return value
     # bool is an int subclass; a CBOR true is never a valid time.
     if value is None or not isinstance(value, typ) or isinstance(value, bool):
         raise ClaimsProblem(f"claim {label} is missing or not a {typ.__name__}")

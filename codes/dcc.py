@@ -20,6 +20,7 @@ from codes.algs import DCC_ALLOWED
 from codes.claims import Claim, ClaimsProblem, from_epoch
 from codes.errors import SigningKeyError
 from codes.keys import KID_LENGTH, SignatureCheck, alg_for, signature_check
+from codes.reasons import Reason, Refusal
 
 HCERT_TYPES = ("v", "t", "r")
 _TYPE_NAMES = {"v": "vaccination", "t": "test", "r": "recovery"}
@@ -135,6 +136,21 @@ class DccClaims:
         return {"iss": self.issuer, "iat": from_epoch(self.issued_at).isoformat(),
                 "exp": from_epoch(self.expires_at).isoformat(),
                 "type": _TYPE_NAMES[self.cert_type], "hcert": _jsonable(self.hcert)}
+
+
+# -- verifier checks for HC1 codes (the verifier's ``Scan`` carries claims and signer) ---
+def check_certificate_window(v: Any, s: Any) -> None:
+    signer = s.key
+    if s.claims.issued_at < signer.not_before:
+        raise Refusal(Reason.KEY_NOT_VALID, "signed before the certificate was valid")
+    if s.claims.expires_at > signer.not_after:
+        raise Refusal(Reason.KEY_NOT_VALID, "code expires after its signer certificate")
+
+
+def check_certificate_type(v: Any, s: Any) -> None:
+    if s.claims.cert_type not in s.key.types:
+        raise Refusal(Reason.KIND_NOT_ALLOWED,
+                      f"certificate's key usage does not allow type {s.claims.cert_type!r}")
 
 
 def _jsonable(value: Any) -> Any:

@@ -222,6 +222,14 @@ class TrustedKey:
     valid_until: datetime | None = None
     kinds: frozenset[str] = frozenset(KINDS)
     check: SignatureCheck | None = field(default=None, repr=False, compare=False)
+    #: The window as epoch seconds, set from the datetimes: compared with ``iat`` per scan.
+    valid_from_ts: float = field(init=False, repr=False, compare=False)
+    valid_until_ts: float | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        until = self.valid_until
+        object.__setattr__(self, "valid_from_ts", self.valid_from.timestamp())
+        object.__setattr__(self, "valid_until_ts", None if until is None else until.timestamp())
 
     @classmethod
     def from_spki(cls, spki: bytes, *, valid_from: datetime, valid_until: datetime | None = None,

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from codes import envelope
+from codes import dcc, envelope
 from codes.algs import DCC_ALLOWED, TG_ALLOWED, alg_name
 from codes.claims import ClaimsProblem, CodeClaims
 from codes.dcc import DccClaims, DccTrust, dcc_trust
@@ -82,32 +82,38 @@ class Verifier:
         self.dcc: DccTrust = dcc_trust(tuple(trusted_certs or ()))
         self.revocations = revocations
         self.policy = policy
+        self._leeway = int(policy.leeway.total_seconds())
 
     def verify(self, text: str, *, at: datetime) -> Verdict:
         """Run every check on ``text`` at time ``at``; never raises for a bad code."""
         scan = Scan(text=text, at=at, now=int(at.timestamp()))
-        passed: list[str] = []
+        # The index of the running check gives the checks that passed, so nothing is
+        # appended per check on the (hot) success path.
+        names, step = _COMMON_NAMES, 0
         try:
-            for name, check in _COMMON:
+            for step, check in enumerate(_COMMON_STEPS):  # noqa: B007 (read on refusal)
                 check(self, scan)
-                passed.append(name)
-            for name, check in _TG if scan.prefix == envelope.TG_PREFIX else _DCC:
+            names, steps = _TG if scan.prefix == envelope.TG_PREFIX else _DCC
+            for step, check in enumerate(steps, len(_COMMON_STEPS)):  # noqa: B007
                 check(self, scan)
-                passed.append(name)
         except Refusal as refusal:
-            return refused(refusal.reason, refusal.detail, **self._context(scan, passed))
-        en, zh = MESSAGES[Reason.OK]
-        return Verdict(valid=True, reason=Reason.OK.value, message=en, message_zh=zh,
-                       claims=scan.claims.as_dict(), **self._context(scan, passed))
+            return refused(refusal.reason, refusal.detail,
+                           **self._context(scan, names[:step]))
+        return Verdict(valid=True, reason=_OK, message=_OK_EN, message_zh=_OK_ZH,
+                       claims=scan.claims.as_dict(), **self._context(scan, names))
 
     @staticmethod
-    def _context(scan: Scan, passed: list[str]) -> dict[str, Any]:
+    def _context(scan: Scan, passed: tuple[str, ...]) -> dict[str, Any]:
         sign1 = scan.sign1
         kid = sign1.kid if sign1 is not None else None
-        return {"warnings": tuple(scan.warnings), "format": scan.prefix.rstrip(":"),
+        return {"warnings": tuple(scan.warnings), "format": _FORMATS.get(scan.prefix, ""),
                 "kid": kid.hex() if isinstance(kid, bytes) else "",
-                "alg": alg_name(sign1.alg) if sign1 is not None else "",
-                "checks": tuple(passed)}
+                "alg": alg_name(sign1.alg) if sign1 is not None else "", "checks": passed}
+
+
+_OK = Reason.OK.value
+_OK_EN, _OK_ZH = MESSAGES[Reason.OK]
+_FORMATS = {p: p.rstrip(":") for p in envelope.PREFIXES}
 
 
 # -- checks shared by both formats -------------------------------------------------------
@@ -155,7 +161,7 @@ def check_signature(v: Verifier, s: Scan) -> None:
 
 
 def check_time(v: Verifier, s: Scan) -> None:
-    leeway = int(v.policy.leeway.total_seconds())
+    leeway = v._leeway
     if s.now > s.claims.expires_at + leeway:
         raise Refusal(Reason.EXPIRED, f"expired {s.now - s.claims.expires_at} s ago")
     if s.claims.issued_at > s.now + leeway:
@@ -198,8 +204,8 @@ def check_trust_list(v: Verifier, s: Scan) -> None:
 def check_key_window(v: Verifier, s: Scan) -> None:
     key: TrustedKey = s.key
     issued = s.claims.issued_at
-    if issued < key.valid_from.timestamp() or (
-            key.valid_until is not None and issued > key.valid_until.timestamp()):
+    if issued < key.valid_from_ts or (
+            key.valid_until_ts is not None and issued > key.valid_until_ts):
         raise Refusal(Reason.KEY_NOT_VALID, "code issued outside the key's signing window")
 
 
@@ -218,38 +224,28 @@ def check_revocation(v: Verifier, s: Scan) -> None:
         s.warnings.append(Notice.REVOCATION_LIST_EXPIRED.value)
 
 
-# -- EU DCC (HC1) checks -----------------------------------------------------------------
-def check_certificate_window(v: Verifier, s: Scan) -> None:
-    signer = s.key
-    if s.claims.issued_at < signer.not_before:
-        raise Refusal(Reason.KEY_NOT_VALID, "signed before the certificate was valid")
-    if s.claims.expires_at > signer.not_after:
-        raise Refusal(Reason.KEY_NOT_VALID, "code expires after its signer certificate")
-
-
-def check_certificate_type(v: Verifier, s: Scan) -> None:
-    if s.claims.cert_type not in s.key.types:
-        raise Refusal(Reason.KIND_NOT_ALLOWED,
-                      f"certificate's key usage does not allow type {s.claims.cert_type!r}")
-
-
 _COMMON: tuple[tuple[str, Check], ...] = (
     ("prefix", check_prefix), ("size", check_size), ("base45", check_base45),
     ("compression", check_compression), ("cose", check_cose),
 )
-_TG: tuple[tuple[str, Check], ...] = (
+_TG_CHECKS: tuple[tuple[str, Check], ...] = (
     ("algorithm", _algorithm(TG_ALLOWED)), ("trust_list", check_trust_list),
     ("kid", _lookup(lambda v, kid: v.trust_list.candidates(kid) if v.trust_list else ())),
     ("signature", check_signature), ("claims", _claims(CodeClaims.from_cbor_map)),
     ("time", check_time), ("key_window", check_key_window), ("kind", check_kind),
     ("revocation", check_revocation),
 )
-_DCC: tuple[tuple[str, Check], ...] = (
+_DCC_CHECKS: tuple[tuple[str, Check], ...] = (
     ("algorithm", _algorithm(DCC_ALLOWED)),
     ("kid", _lookup(lambda v, kid: v.dcc.candidates(kid))),
     ("signature", check_signature), ("claims", _claims(DccClaims.from_cbor_map)),
-    ("time", check_time), ("key_window", check_certificate_window),
-    ("kind", check_certificate_type),
+    ("time", check_time), ("key_window", dcc.check_certificate_window),
+    ("kind", dcc.check_certificate_type),
 )
+_COMMON_NAMES = tuple(n for n, _ in _COMMON)
+_COMMON_STEPS = tuple(c for _, c in _COMMON)
+#: (all check names, format-specific checks) per format, for :meth:`Verifier.verify`.
+_TG = (_COMMON_NAMES + tuple(n for n, _ in _TG_CHECKS), tuple(c for _, c in _TG_CHECKS))
+_DCC = (_COMMON_NAMES + tuple(n for n, _ in _DCC_CHECKS), tuple(c for _, c in _DCC_CHECKS))
 #: Check names in order, per format (documented in docs/codes.md).
-CHECKS = {"TG1": [n for n, _ in _COMMON + _TG], "HC1": [n for n, _ in _COMMON + _DCC]}
+CHECKS = {"TG1": list(_TG[0]), "HC1": list(_DCC[0])}

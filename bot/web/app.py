@@ -30,6 +30,7 @@ FEATURE_MODULES = (
     "bot.web.chat_page",
     "bot.web.openapi",
     "bot.web.codes_pages",
+    "bot.web.codes_api",
     "bot.web.reservations",
     "bot.channels.wechat.web",
 )

@@ -115,7 +115,7 @@ async def create_reservation(request: web.Request) -> web.Response:
                                        session=session)
 
     try:
-        out = await reserve(ctx, req, after=keep)
+        out = await reserve(ctx, req, after=keep if key else None)
     except ReservationError as err:
         if not key:
             return error_response(err)

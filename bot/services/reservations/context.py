@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -14,11 +15,18 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.engine import Database
-from bot.db.models.reservations import SupplyProduct, SupplyStore
+from bot.db.models.reservations import SupplyProduct, SupplyRelease, SupplyStore
 from bot.privacy import Sealer
 from bot.services.outbox import Outbox
+from bot.services.reservations import lite
 from bot.services.reservations.errors import NotFound, ReservationError
 from bot.services.reservations.rules import ProductRule, Rules
+
+_SLOT = (sa.select(SupplyRelease.id, SupplyStore.code, SupplyStore.name)
+         .join(SupplyStore, SupplyStore.id == SupplyRelease.store_id)
+         .where(SupplyStore.code == sa.bindparam("code"), SupplyStore.active.is_(True),
+                SupplyRelease.product_id == sa.bindparam("pid"),
+                SupplyRelease.day == sa.bindparam("day")))
 
 
 @dataclass
@@ -31,6 +39,10 @@ class SupplyContext:
     outbox: Outbox
     rules: Rules
     _products: dict[str, int] | None = field(default=None, repr=False)
+    #: (store code, product id, day) → (release id, store code, store name); ids never
+    #: change, and whether the store is open is checked by the hold statement itself.
+    _slots: dict[tuple[str, int, date], tuple[int, str, str]] = field(default_factory=dict,
+                                                                       repr=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     def insert(self, table: Any) -> Any:
@@ -65,6 +77,28 @@ class SupplyContext:
         if rule is None:
             raise NotFound("unknown_product", "没有这种物资。", "There is no such product.")
         return rule, (await self.product_ids())[rule.code]
+
+    async def slot(self, conn: Any, store: str, product_id: int,
+                   day: date) -> tuple[int, str, str] | None:
+        """Today's release of ``product_id`` at an active ``store`` (cached once found)."""
+        key = (store, product_id, day)
+        found = self._slots.get(key)
+        if found is None:
+            if isinstance(conn, sqlite3.Connection):
+                row = lite.slot(conn, store, product_id, day)
+            else:
+                row = (await conn.execute(_SLOT, {"code": store, "pid": product_id,
+                                                  "day": day})).first()
+            if row is None:
+                return None
+            if len(self._slots) > 50_000 or any(k[2] != day for k in list(self._slots)[:1]):
+                self._slots.clear()
+            found = self._slots[key] = (row[0], row[1], row[2])
+        return found
+
+    def forget_stores(self) -> None:
+        """Drop cached store names (after an import)."""
+        self._slots.clear()
 
     async def store(self, session: AsyncSession, code: str) -> SupplyStore:
         store = (await session.scalars(sa.select(SupplyStore).where(

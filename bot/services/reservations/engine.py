@@ -2,19 +2,20 @@
 
 from __future__ import annotations
 
+import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.db.models.reservations import SupplyRelease, SupplyReservation, SupplyStore
-from bot.services.reservations import codes
+from bot.services.reservations import codes, fastpath, lite
 from bot.services.reservations.context import SupplyContext
 from bot.services.reservations.eligibility import (
     check_quantity,
     check_rotation,
-    is_priority,
     priority_kept,
 )
 from bot.services.reservations.errors import NotFound, ReservationError
@@ -23,12 +24,7 @@ from bot.services.reservations.identity import make_person
 from bot.services.reservations.lottery import register_entry
 
 RES, REL = SupplyReservation, SupplyRelease
-
-
-@dataclass(frozen=True)
-class _Store:
-    code: str
-    name: str
+_ACTIVE = sa.select(SupplyStore.active).where(SupplyStore.code == sa.bindparam("code"))
 
 
 @dataclass(frozen=True)
@@ -78,8 +74,9 @@ async def reserve(ctx: SupplyContext, req: ReserveRequest, *,
                   after: object = None) -> Outcome:
     """Reserve at one store now (first come), or register for today's draw (lottery).
 
-    ``after`` (``async (session, outcome) -> None``) runs in the same transaction, e.g.
-    to store the idempotent answer. Raises :class:`ReservationError` on a refusal.
+    ``after`` (``async (conn, outcome) -> None``; ``conn`` is an ``AsyncConnection``, or
+    an ``AsyncSession`` for a lottery entry) runs in the same transaction, e.g. to store
+    the idempotent answer. Raises :class:`ReservationError` on a refusal.
     """
     rule, product_id = await ctx.product(req.product)
     quantity = check_quantity(rule, req.quantity)
@@ -89,33 +86,56 @@ async def reserve(ctx: SupplyContext, req: ReserveRequest, *,
     check_rotation(rule, person, day)
     acct = account_key(ctx, req.channel, req.user_id)
 
-    async def work(session: AsyncSession) -> Outcome:
-        found = (await session.execute(
-            sa.select(REL.id, SupplyStore.code, SupplyStore.name)
-            .join(SupplyStore, SupplyStore.id == REL.store_id)
-            .where(SupplyStore.code == str(req.store).strip(), SupplyStore.active.is_(True),
-                   REL.product_id == product_id, REL.day == day))).first()
-        if found is None:
-            await ctx.store(session, req.store)  # unknown or closed store: a clearer refusal
-            raise sold_out_error(ctx, now)
-        release_id, store = found[0], _Store(found[1], found[2])
-        if rule.mode == "lottery":
-            entry_id = await register_entry(ctx, session, rule, product_id, release_id, day,
-                                            person, acct, req.channel, req.user_id, quantity, now)
-            out = Outcome("registered", entry_id, rule.code, store.code, store.name, quantity,
-                          draw_at=ctx.rules.at(day, ctx.rules.closes_at))
+    code = str(req.store).strip()
+
+    async def refuse(conn: Any) -> ReservationError:
+        """Why there was no stock: an unknown or closed store, else sold out."""
+        if isinstance(conn, sqlite3.Connection):
+            active = lite.store_active(conn, code)
         else:
-            prio = await is_priority(session, ctx.rules, rule, person, now)
-            hold = await place_hold(ctx, session, HoldRequest(
-                rule, product_id, release_id, day, person, acct, req.channel, req.user_id,
-                quantity, priority=prio, keep_priority=priority_kept(ctx.rules, rule, now)), now)
-            out = Outcome("reserved", hold.public_id, rule.code, store.code, store.name,
-                          quantity, hold.code, hold.window_start, hold.window_end)
+            active = (await conn.execute(_ACTIVE, {"code": code})).scalar()
+        if not active:
+            return NotFound("unknown_store", "没有这家药店，或它暂停营业。",
+                            "There is no such store, or it is closed for now.")
+        return sold_out_error(ctx, now)
+
+    inline = lite.inline_connection(ctx.db) if (
+        after is None and ctx.db.dialect == "sqlite") else None
+
+    async def hold(conn: AsyncConnection | sqlite3.Connection) -> Outcome:
+        """``conn`` is a plain ``sqlite3`` connection when the hold is the transaction."""
+        slot = await ctx.slot(conn, code, product_id, day)
+        if slot is None:
+            raise await refuse(conn)
+        try:
+            made = await place_hold(ctx, conn, HoldRequest(
+                rule, product_id, slot[0], day, person, acct, req.channel, req.user_id,
+                quantity, keep_priority=priority_kept(ctx.rules, rule, now)), now)
+        except ReservationError as err:
+            raise (await refuse(conn) if err.code == "sold_out" else err) from None
+        out = Outcome("reserved", made.public_id, rule.code, slot[1], slot[2], quantity,
+                      made.code, made.window_start, made.window_end)
+        if after is not None:
+            await after(conn, out)  # type: ignore[operator]
+        return out
+
+    async def register(session: AsyncSession) -> Outcome:
+        slot = await ctx.slot(session, code, product_id, day)
+        if slot is None:
+            raise await refuse(session)
+        entry_id = await register_entry(ctx, session, rule, product_id, slot[0], day,
+                                        person, acct, req.channel, req.user_id, quantity, now)
+        out = Outcome("registered", entry_id, rule.code, slot[1], slot[2], quantity,
+                      draw_at=ctx.rules.at(day, ctx.rules.closes_at))
         if after is not None:
             await after(session, out)  # type: ignore[operator]
         return out
 
-    return await ctx.db.retrying(work)
+    if rule.mode == "lottery":
+        return await ctx.db.retrying(register)
+    if inline is not None:
+        return await hold(inline)
+    return await fastpath.in_transaction(ctx.db, hold)
 
 
 @dataclass(frozen=True)

@@ -1,37 +1,27 @@
 """The one transaction that turns stock into a hold: quotas first, the hot row last.
 
-Every limit is enforced by the database, not by a read: a conditional ``UPDATE``
-on a per-person (and per-account) quota row, and ``UPDATE … SET remaining =
-remaining - q WHERE remaining >= q`` on the release. The release row is touched
-last, so its lock is held only from that statement to ``COMMIT``.
+Every limit is enforced by the database, not by a read: a conditional upsert on a
+per-person (and per-account) quota row, and ``UPDATE … SET remaining = remaining - q
+WHERE remaining >= q`` on the release (see ``fastpath`` for the statements). The release
+row is touched last, so its lock is held only from that statement to ``COMMIT``.
 """
 
 from __future__ import annotations
 
 import secrets
+import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from bot.db.models.reservations import (
-    SupplyHousehold,
-    SupplyQuota,
-    SupplyRelease,
-    SupplyReservation,
-)
-from bot.services.reservations import codes
+from bot.db.models.reservations import SupplyQuota
+from bot.services.reservations import codes, fastpath, lite
 from bot.services.reservations.context import SupplyContext, local
 from bot.services.reservations.errors import ReservationError
 from bot.services.reservations.identity import Person
 from bot.services.reservations.rules import ProductRule
-
-R = SupplyRelease
-QT = SupplyQuota.__table__
-RT = SupplyReservation.__table__
-HT = SupplyHousehold.__table__
-RELT = SupplyRelease.__table__
 
 
 @dataclass(frozen=True)
@@ -59,19 +49,6 @@ class Hold:
     code: str
     window_start: datetime
     window_end: datetime
-
-
-async def _take_quota(ctx: SupplyContext, session: AsyncSession, subject: str, product_id: int,
-                      period: date, amount: int, limit: int) -> bool:
-    """One upsert: a new row starts at ``amount``; an existing one grows only within ``limit``."""
-    if amount > limit:
-        return False
-    stmt = ctx.insert(QT).values(subject=subject, product_id=product_id, period=period,
-                                 used=amount)
-    stmt = stmt.on_conflict_do_update(index_elements=["subject", "product_id", "period"],
-                                      set_={"used": QT.c.used + amount},
-                                      where=QT.c.used + amount <= limit).returning(QT.c.id)
-    return (await session.execute(stmt)).first() is not None
 
 
 async def give_back_quota(session: AsyncSession, subject: str, product_id: int, period: date,
@@ -102,43 +79,55 @@ def sold_out_error(ctx: SupplyContext, now: datetime) -> ReservationError:
         "or pick another store.", next_release=nxt.isoformat())
 
 
-async def place_hold(ctx: SupplyContext, session: AsyncSession, req: HoldRequest,
-                     now: datetime) -> Hold:
-    """Quota, household, reservation row, then the conditional decrement (raises on refusal)."""
+def priority_of(ctx: SupplyContext, req: HoldRequest, now: datetime) -> tuple[bool, list[str]]:
+    """(known priority, groups to look the person up in): what the hot path needs to decide."""
+    if req.priority:
+        return True, []
+    prio = req.rule.priority
+    if prio is None or prio.share <= 0 or now >= ctx.rules.at(ctx.rules.city_day(now),
+                                                                prio.until):
+        return False, []
+    if "age80" in prio.groups and req.person.age_on(ctx.rules.city_day(now)) >= 80:
+        return True, []
+    return False, [g for g in prio.groups if g != "age80"]
+
+
+async def place_hold(ctx: SupplyContext,
+                     conn: AsyncConnection | AsyncSession | sqlite3.Connection,
+                     req: HoldRequest, now: datetime) -> Hold:
+    """Quota, household, stock and reservation row in one go (raises on refusal).
+
+    Refusals leave partial writes in the transaction: raising rolls it back whole.
+    With a plain ``sqlite3`` connection (``lite.inline_connection``) the hold is its own
+    transaction, committed (or rolled back) here.
+    """
     rule, period = req.rule, ctx.rules.period_start(req.rule, req.day)
-    if not await _take_quota(ctx, session, req.person.key, req.product_id, period,
-                             req.quantity, rule.limit_packs):
+    if req.quantity > rule.limit_packs:
         raise limit_error(ctx, rule, period)
-    added = await session.execute(ctx.insert(HT).values(
-        account_key=req.account_key, product_id=req.product_id, period=period,
-        person_key=req.person.key).on_conflict_do_nothing())
-    if added.rowcount == 1 and not await _take_quota(
-            ctx, session, "acct:" + req.account_key, req.product_id, period, 1,
-            rule.household + 1):
-        raise ReservationError(
-            "household_limit", f"一个账号每期最多为 {rule.household + 1} 人预约。",
-            f"One account may reserve for at most {rule.household + 1} people per period.")
     code = codes.new_code()
     hold = Hold(public_id=secrets.token_hex(8), code=code, window_start=now,
                 window_end=ctx.rules.window_end(req.day))
-    await session.execute(RT.insert().values(
-        public_id=hold.public_id, release_id=req.release_id, person_key=req.person.key,
-        account_key=req.account_key, channel=req.channel, user_id=req.user_id,
-        quantity=req.quantity, period=period, name_sealed=req.person.name_sealed,
-        code_hash=codes.code_hash(code), code_sealed=ctx.sealer.seal(code), status="active",
-        window_start=hold.window_start, window_end=hold.window_end, reminded=False,
-        created_at=now))
-    q, c = req.quantity, RELT.c
-    if req.priority:
-        cond = c.remaining >= q
-        values = dict(remaining=c.remaining - q, updated_at=now,
-                      priority_left=sa.case((c.priority_left >= q, c.priority_left - q),
-                                            else_=0))
+    prio, groups = priority_of(ctx, req, now)
+    params = {"person": req.person.key, "pid": req.product_id, "period": period,
+              "qty": req.quantity, "lim": rule.limit_packs, "acct": req.account_key,
+              "acct_subject": "acct:" + req.account_key, "hlim": rule.household + 1,
+              "prio": prio, "keep": req.keep_priority, "rid": req.release_id, "now": now,
+              "public_id": hold.public_id, "channel": req.channel, "user_id": req.user_id,
+              "name_sealed": req.person.name_sealed, "code_hash": codes.code_hash(code),
+              "code_sealed": ctx.sealer.seal(code), "window_start": hold.window_start,
+              "window_end": hold.window_end}
+    if isinstance(conn, sqlite3.Connection):
+        taken = await lite.hold_inline(conn, params, groups)
     else:
-        cond = (c.remaining - c.priority_left >= q) if req.keep_priority else (c.remaining >= q)
-        values = dict(remaining=c.remaining - q, updated_at=now)
-    taken = await session.execute(RELT.update().where(c.id == req.release_id, cond)
-                                  .values(**values))
-    if taken.rowcount != 1:
+        if isinstance(conn, AsyncSession):
+            conn = await conn.connection()
+        taken = await fastpath.take(conn, ctx.db.dialect, params, groups)
+    if not taken.quota:
+        raise limit_error(ctx, rule, period)
+    if not taken.household_ok:
+        raise ReservationError(
+            "household_limit", f"一个账号每期最多为 {rule.household + 1} 人预约。",
+            f"One account may reserve for at most {rule.household + 1} people per period.")
+    if not taken.held:
         raise sold_out_error(ctx, now)
     return hold

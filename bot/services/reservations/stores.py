@@ -83,7 +83,9 @@ async def import_stores(ctx: SupplyContext, text: str) -> int:
                 index_elements=["code"], set_={k: v for k, v in row.items() if k != "code"}))
         return len(rows)
 
-    return await ctx.db.retrying(work)
+    count = await ctx.db.retrying(work)
+    ctx.forget_stores()
+    return count
 
 
 @dataclass(frozen=True)

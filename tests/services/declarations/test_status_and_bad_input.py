@@ -2,17 +2,28 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import os
 from datetime import timedelta
 
+import pytest
 from PIL import Image
 
 import codes
 from bot.services.declarations import Person, declarations, declare
 from bot.services.declarations.checkins import add_venue, record_checkin, sweep_checkins, venue_for
 from bot.services.declarations.store import current_code, status_by_token
+from bot.web.app import init_app
 from bot.web.keys import HUB_KEY
+from tests.conftest import make_settings
+
+ADMIN = "admin-token-0123456789"
+
+
+@pytest.fixture
+def settings(database_url, tmp_path):  # type: ignore[no-untyped-def]
+    return make_settings(database_url, tmp_path, admin_token=ADMIN)
 
 
 async def _declared(client):  # type: ignore[no-untyped-def]
@@ -25,20 +36,32 @@ async def _declared(client):  # type: ignore[no-untyped-def]
     return svc, out, code.text
 
 
-async def test_set_status_revokes_and_reaches_verify(client, monkeypatch):
+async def test_set_status_revokes_and_reaches_verify(client):
     svc, out, text = await _declared(client)
-    monkeypatch.setenv("TONGGUAN_ADMIN_TOKEN", "admin-token-123")
     body = {"subject": out.subject, "color": "red", "reason_zh": "密接",
             "reason_en": "Close contact"}
     assert (await client.post("/api/v1/status", json=body)).status == 401
+    for wrong in ("Bearer " + ADMIN[:-1], "Bearer " + ADMIN + "x", "Basic " + ADMIN, ADMIN):
+        resp = await client.post("/api/v1/status", json=body, headers={"Authorization": wrong})
+        assert resp.status == 401 and (await resp.json())["error"] == "unauthorized"
     resp = await client.post("/api/v1/status", json=body,
-                             headers={"Authorization": "Bearer admin-token-123"})
+                             headers={"Authorization": "Bearer " + ADMIN})
     assert resp.status == 200 and (await resp.json())["revoked"] == 1
     verdict = await (await client.post("/api/v1/verify", json={"code": text})).json()
     assert verdict["reason"] == "revoked"
     bad = await client.post("/api/v1/status", json={**body, "color": "blue"},
-                            headers={"Authorization": "Bearer admin-token-123"})
+                            headers={"Authorization": "Bearer " + ADMIN})
     assert bad.status == 422
+
+
+async def test_admin_api_off_without_token(settings, aiohttp_client):
+    off = await aiohttp_client(init_app(dataclasses.replace(settings, admin_token=""),
+                                        background=False))
+    for auth in ({}, {"Authorization": "Bearer "}, {"Authorization": "Bearer " + ADMIN}):
+        resp = await off.post("/api/v1/status", json={"subject": "x"}, headers=auth)
+        assert resp.status == 403
+        body = await resp.json()
+        assert body["error"] == "admin_disabled" and "admin_token" in body["message"]
 
 
 async def test_bad_codes_get_clear_reasons(client):
