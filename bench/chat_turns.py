@@ -1,7 +1,7 @@
 """Chat turns per second over the JSON API, against a bare aiohttp JSON echo.
 
 N simulated users each open a session and complete ``community_screening`` (11 turns).
-The server runs in a child process (``tongguan serve``-equivalent, background workers on),
+The server runs in a child process (``tongguan serve`` itself, background workers on),
 on SQLite and on PostgreSQL; the echo server runs the same way. Prints turns/s, p50/p99
 latency and the ratio turns/s ÷ echo requests/s. Goals: ratio ≥ 0.35, p99 ≤ 100 ms at 200
 concurrent users. Usage: ``python bench/chat_turns.py [--users 200] [--concurrency 200]``.
@@ -22,15 +22,8 @@ from _http_load import free_port, percentile, run_users, start_process, wait_rea
 SCRIPT = ["楼栋排查", "12号楼", "跳过", "十二", "30", "0", "1", "跳过", "确认"]
 
 SERVE = """
-import sys
-from aiohttp import web
-from bot.config import load_settings
-from bot.db.migrate import upgrade
-from bot.web.app import init_app
-s = load_settings()
-upgrade(s.database_url)
-web.run_app(init_app(s), host="127.0.0.1", port=int(sys.argv[1] if len(sys.argv) > 1 else %d),
-            access_log=None, print=None)
+from bot.cli import main
+main(["serve", "--host", "127.0.0.1", "--port", "%d"])
 """
 
 ECHO = """

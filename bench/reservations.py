@@ -64,7 +64,7 @@ async def setup_db(url: str, stores: int, supply: int) -> SupplyContext:
     from datetime import UTC, datetime
 
     await asyncio.to_thread(upgrade, url)
-    db = make_database(url, pool_size=40)
+    db = make_database(url, pool_size=16)
     sealer = Sealer(SECRET)
     clock = FixedClock(datetime(2020, 2, 4, 13, 0, tzinfo=CITY_TZ).astimezone(UTC))
     ctx = SupplyContext(db=db, sealer=sealer, clock=clock, outbox=Outbox(db, sealer, clock),

@@ -13,6 +13,8 @@ from pathlib import Path
 
 from bot.config import Settings, load_settings
 
+SWITCH_INTERVAL = 0.0005  #: seconds; see _serve
+
 #: Modules whose ``seed_demo(hub)`` adds demo data (``tongguan demo seed``).
 DEMO_MODULES = ("bot.services.reservations.demo", "bot.services.declarations_demo")
 
@@ -35,6 +37,9 @@ def _serve(args: argparse.Namespace) -> int:
     settings = settings_from(args)
     configure_logging(settings)
     upgrade(settings.database_url)
+    # The database drivers hand work to threads and back; with CPython's default 5 ms
+    # GIL switch interval each hand-back can wait that long behind the event loop.
+    sys.setswitchinterval(SWITCH_INTERVAL)
     host = args.host or settings.host
     port = args.port or settings.port
     web.run_app(init_app(settings), host=host, port=port, access_log=None,

@@ -62,6 +62,9 @@ class SqlStore(ConversationStore):
         # Each PostgreSQL turn holds one pooled connection for its row lock while its
         # actions use others; bounding lock holders keeps the pool from running dry.
         self._gate = asyncio.Semaphore(max_parallel)
+        # SQLite has one writer at a time; queueing saves here keeps them off SQLite's
+        # busy handler, whose sleeps (up to 100 ms) would dominate latency under load.
+        self._write_lock = asyncio.Lock()
 
     # The hot path (two or three statements per message) goes straight to the driver:
     # through SQLAlchemy each statement cost more CPU than the rest of a turn together.
@@ -97,6 +100,8 @@ class SqlStore(ConversationStore):
 
     @asynccontextmanager
     async def _open_sqlite(self, user_key: str) -> AsyncIterator[OpenConversation]:
+        # No connection is held while the turn runs: its actions need pooled
+        # connections of their own (holding one here could drain the pool).
         async with self.db.engine.connect() as conn:
             lite = (await conn.get_raw_connection()).driver_connection
             rows = await lite.execute_fetchall(LITE_SELECT, (user_key,))
@@ -104,11 +109,13 @@ class SqlStore(ConversationStore):
                 now = _sqlite_time(self.clock.now())
                 await lite.execute(LITE_INSERT, (user_key, now, now))
                 rows = await lite.execute_fetchall(LITE_SELECT, (user_key,))
-            row_id, version, blob = rows[0]
-            conv = self._open_state(user_key, blob)
-            yield conv
-            state, turns = self._sealed(conv)
-            now = _sqlite_time(self.clock.now())
+        row_id, version, blob = rows[0]
+        conv = self._open_state(user_key, blob)
+        yield conv
+        state, turns = self._sealed(conv)
+        now = _sqlite_time(self.clock.now())
+        async with self._write_lock, self.db.engine.connect() as conn:
+            lite = (await conn.get_raw_connection()).driver_connection
             await lite.execute("BEGIN IMMEDIATE")
             try:
                 cursor = await lite.execute(LITE_UPDATE, (state, conv.state.lang, now,

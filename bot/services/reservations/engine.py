@@ -99,20 +99,24 @@ async def reserve(ctx: SupplyContext, req: ReserveRequest, *,
                             "There is no such store, or it is closed for now.")
         return sold_out_error(ctx, now)
 
-    inline = lite.inline_connection(ctx.db) if (
-        after is None and ctx.db.dialect == "sqlite") else None
+    async def read(conn: Any, fn: Any) -> Any:
+        if conn is not None:
+            return await fn(conn)
+        async with ctx.db.engine.connect() as own:  # released before the hold takes one
+            return await fn(own)
 
-    async def hold(conn: AsyncConnection | sqlite3.Connection) -> Outcome:
-        """``conn`` is a plain ``sqlite3`` connection when the hold is the transaction."""
-        slot = await ctx.slot(conn, code, product_id, day)
+    async def hold(conn: AsyncConnection | sqlite3.Connection | None) -> Outcome:
+        """``conn``: the caller's transaction; else the hold is its own transaction, on a
+        plain ``sqlite3`` connection (SQLite) or ``None`` (PostgreSQL)."""
+        slot = await read(conn, lambda c: ctx.slot(c, code, product_id, day))
         if slot is None:
-            raise await refuse(conn)
+            raise await read(conn, refuse)
         try:
             made = await place_hold(ctx, conn, HoldRequest(
                 rule, product_id, slot[0], day, person, acct, req.channel, req.user_id,
                 quantity, keep_priority=priority_kept(ctx.rules, rule, now)), now)
         except ReservationError as err:
-            raise (await refuse(conn) if err.code == "sold_out" else err) from None
+            raise (await read(conn, refuse) if err.code == "sold_out" else err) from None
         out = Outcome("reserved", made.public_id, rule.code, slot[1], slot[2], quantity,
                       made.code, made.window_start, made.window_end)
         if after is not None:
@@ -133,8 +137,10 @@ async def reserve(ctx: SupplyContext, req: ReserveRequest, *,
 
     if rule.mode == "lottery":
         return await ctx.db.retrying(register)
-    if inline is not None:
-        return await hold(inline)
+    if after is None:  # the hold is the whole transaction: its leanest form
+        inline = lite.inline_connection(ctx.db) if ctx.db.dialect == "sqlite" else None
+        if inline is not None or ctx.db.dialect == "postgresql":
+            return await hold(inline)
     return await fastpath.in_transaction(ctx.db, hold)
 
 

@@ -29,7 +29,7 @@ from bot.services.reservations.lite import Taken
 
 T = TypeVar("T")
 
-_PG_HOLD = sa.text("""
+_PG_CTE = """
 WITH q AS (
   INSERT INTO supply_quotas AS t (subject, product_id, period, used)
   VALUES (:person, :pid, :period, :qty)
@@ -75,10 +75,19 @@ WITH q AS (
     CAST(:now AS TIMESTAMPTZ)
   WHERE EXISTS (SELECT 1 FROM r)
   RETURNING 1
-)
+)"""
+_PG_HOLD = sa.text(_PG_CTE + """
 SELECT EXISTS (SELECT 1 FROM q), EXISTS (SELECT 1 FROM h), EXISTS (SELECT 1 FROM a),
-       EXISTS (SELECT 1 FROM ins)
-""")
+       EXISTS (SELECT 1 FROM ins)""")
+#: As its own (autocommit) transaction: a refused step makes the statement fail (a cast
+#: error naming the step), so nothing of it is kept, and the hot row's lock is released
+#: by the server's commit without waiting for another round trip.
+REFUSED = "tongguan-refused:"
+_PG_ALONE = sa.text(_PG_CTE + f"""
+SELECT CASE WHEN EXISTS (SELECT 1 FROM ins) THEN 1 ELSE CAST('{REFUSED}' || CASE
+  WHEN NOT EXISTS (SELECT 1 FROM q) THEN 'limit'
+  WHEN EXISTS (SELECT 1 FROM h) AND NOT EXISTS (SELECT 1 FROM a) THEN 'household'
+  ELSE 'stock' END AS INTEGER) END""")
 
 async def take(conn: AsyncConnection, dialect: str, p: dict[str, Any],
                groups: list[str]) -> Taken:
@@ -94,6 +103,26 @@ async def take(conn: AsyncConnection, dialect: str, p: dict[str, Any],
 async def _take_lite(drv: Any, p: dict[str, Any], groups: list[str]) -> Taken:
     """All steps in one hop to the driver's thread (aiosqlite runs one function per hop)."""
     return await drv._execute(lite.take_sync, drv._conn, p, groups)  # noqa: SLF001
+
+
+async def hold_alone(db: Database, p: dict[str, Any], groups: list[str]) -> Taken:
+    """PostgreSQL: the hold as one autocommit statement (one round trip), all or nothing."""
+    for attempt in range(MAX_RETRIES):
+        try:
+            async with db.engine.connect() as conn:
+                auto = await conn.execution_options(isolation_level="AUTOCOMMIT")
+                await auto.execute(_PG_ALONE, {**p, "groups": groups})
+                return Taken(True, True, True)
+        except DBAPIError as err:
+            text = str(err.orig)
+            if REFUSED in text:
+                step = text.split(REFUSED, 1)[1]
+                return Taken(not step.startswith("limit"),
+                             not step.startswith(("limit", "household")), False)
+            if attempt == MAX_RETRIES - 1 or not is_retryable(err):
+                raise
+            await asyncio.sleep(random.uniform(0.002, 0.01) * (2 ** attempt))
+    raise AssertionError("unreachable")
 
 
 _LOCKS: dict[int, asyncio.Lock] = {}

@@ -93,13 +93,13 @@ def priority_of(ctx: SupplyContext, req: HoldRequest, now: datetime) -> tuple[bo
 
 
 async def place_hold(ctx: SupplyContext,
-                     conn: AsyncConnection | AsyncSession | sqlite3.Connection,
+                     conn: AsyncConnection | AsyncSession | sqlite3.Connection | None,
                      req: HoldRequest, now: datetime) -> Hold:
     """Quota, household, stock and reservation row in one go (raises on refusal).
 
     Refusals leave partial writes in the transaction: raising rolls it back whole.
-    With a plain ``sqlite3`` connection (``lite.inline_connection``) the hold is its own
-    transaction, committed (or rolled back) here.
+    With a plain ``sqlite3`` connection (``lite.inline_connection``), or ``None`` on
+    PostgreSQL, the hold is its own transaction, committed (or rolled back) here.
     """
     rule, period = req.rule, ctx.rules.period_start(req.rule, req.day)
     if req.quantity > rule.limit_packs:
@@ -116,7 +116,9 @@ async def place_hold(ctx: SupplyContext,
               "name_sealed": req.person.name_sealed, "code_hash": codes.code_hash(code),
               "code_sealed": ctx.sealer.seal(code), "window_start": hold.window_start,
               "window_end": hold.window_end}
-    if isinstance(conn, sqlite3.Connection):
+    if conn is None:
+        taken = await fastpath.hold_alone(ctx.db, params, groups)
+    elif isinstance(conn, sqlite3.Connection):
         taken = await lite.hold_inline(conn, params, groups)
     else:
         if isinstance(conn, AsyncSession):
