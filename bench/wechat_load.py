@@ -1,9 +1,11 @@
 """WeChat channel load: N emulated residents complete a whole flow through encrypted callbacks.
 
-Prints messages/s, p50/p99 latency, late replies (answered `success` instead of the
-reply) and duplicate turns, and the throughput ratio to a bare aiohttp handler that only
-decrypts with wechatpy and returns an encrypted echo, measured in the same run.
-Figures only: it never passes or fails on time.
+The server is ``tongguan serve`` itself in a child process (background workers on, what
+``serve`` sets applies), on SQLite or PostgreSQL; the floor is a bare aiohttp handler that
+only decrypts with wechatpy and returns an encrypted echo, in a child process too,
+measured in the same run. Prints messages/s, p50/p99 latency, late replies (answered
+`success` instead of the reply), failures, duplicate turns (``turns`` rows beyond one per
+message) and the throughput ratio. Figures only: it never passes or fails on time.
 
     python bench/wechat_load.py --users 200 --db sqlite
     TONGGUAN_TEST_POSTGRES_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/postgres \\
@@ -15,11 +17,10 @@ from __future__ import annotations
 import argparse
 import asyncio
 import base64
-import dataclasses
-import logging
 import os
 import secrets
 import shutil
+import sqlite3
 import statistics
 import sys
 import tempfile
@@ -27,48 +28,47 @@ import time
 from pathlib import Path
 
 import aiohttp
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+from _http_load import free_port, start_process, wait_ready  # noqa: E402
+
+from bot.channels.wechat.testing import FakeWechatApi, WechatEmulator  # noqa: E402
+
+APP_ID, SECRET, TOKEN = "wx5f2a9c3e7d1b4a60", "bench-secret", "bench-token"
+SCRIPT = ["楼栋排查", "12号楼", "2单元", "12", "30", "1", "0", "无", "确认"]
+PG_ADMIN = os.environ.get("TONGGUAN_TEST_POSTGRES_URL",
+                          "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
+
+SERVE = """
+from bot.cli import main
+main(["serve", "--host", "127.0.0.1", "--port", "%d"])
+"""
+
+BARE = """
 from aiohttp import web
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
 from wechatpy.replies import TextReply
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+crypto = WeChatCrypto(%r, %r, %r)
 
-from bot.channels.wechat.testing import FakeWechatApi, WechatEmulator  # noqa: E402
-from bot.channels.wechat.web import WECHAT_KEY  # noqa: E402
-from bot.config import Settings, load_settings  # noqa: E402
-from bot.db.migrate import upgrade  # noqa: E402
-from bot.web.app import init_app  # noqa: E402
+async def handle(request):
+    q = request.query
+    xml = crypto.decrypt_message(await request.read(), q["msg_signature"], q["timestamp"],
+                                 q["nonce"])
+    msg = parse_message(xml)
+    reply = TextReply(content=getattr(msg, "content", ""), message=msg).render()
+    return web.Response(text=crypto.encrypt_message(reply, q["nonce"], q["timestamp"]),
+                        content_type="application/xml")
 
-APP_ID, SECRET, TOKEN = "wx5f2a9c3e7d1b4a60", "bench-secret", "bench-token"
-SCRIPT = ["楼栋排查", "12号楼", "2单元", "12", "30", "1", "0", "无", "确认"]
-
-
-def bare_app(aes_key: str) -> web.Application:
-    """The floor: decrypt with wechatpy, answer an encrypted echo. Nothing else."""
-    crypto = WeChatCrypto(TOKEN, aes_key, APP_ID)
-
-    async def handle(request: web.Request) -> web.Response:
-        q = request.query
-        xml = crypto.decrypt_message(await request.read(), q["msg_signature"],
-                                     q["timestamp"], q["nonce"])
-        msg = parse_message(xml)
-        reply = TextReply(content=getattr(msg, "content", ""), message=msg).render()
-        return web.Response(text=crypto.encrypt_message(reply, q["nonce"], q["timestamp"]),
-                            content_type="application/xml")
-
-    app = web.Application()
-    app.router.add_post("/wechat", handle)
-    return app
-
-
-async def serve(app: web.Application) -> tuple[web.AppRunner, str]:
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    return runner, f"http://127.0.0.1:{runner.addresses[0][1]}/wechat"
+app = web.Application()
+app.router.add_post("/wechat", handle)
+app.router.add_get("/", lambda r: web.Response(text="ok"))
+web.run_app(app, host="127.0.0.1", port=%d, access_log=None, print=None)
+"""
 
 
 async def drive(url: str, aes_key: str, users: int) -> tuple[list[float], int, int, float]:
@@ -101,35 +101,57 @@ def pct(values: list[float], p: float) -> float:
 
 async def database(kind: str, tmp: Path) -> tuple[str, str | None]:
     if kind == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
-        await asyncio.to_thread(upgrade, url)
-        return url, None
+        return f"sqlite+aiosqlite:///{tmp / 'bench.db'}", None
     import asyncpg
 
-    admin = os.environ.get("TONGGUAN_TEST_POSTGRES_URL",
-                           "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
     name = f"tongguan_test_{secrets.token_hex(6)}"
-    conn = await asyncpg.connect(admin.replace("postgresql+asyncpg://", "postgresql://"))
+    conn = await asyncpg.connect(PG_ADMIN.replace("postgresql+asyncpg://", "postgresql://"))
     await conn.execute(f'CREATE DATABASE "{name}"')
     await conn.close()
-    url = admin.rsplit("/", 1)[0] + "/" + name
-    await asyncio.to_thread(upgrade, url)
-    return url, name
+    return PG_ADMIN.rsplit("/", 1)[0] + "/" + name, name
+
+
+async def count_turns(url: str) -> int:
+    """Turns the engine logged (one ``turns`` row per turn it ran)."""
+    if url.startswith("sqlite"):
+        with sqlite3.connect(url.split("///", 1)[1]) as conn:
+            return int(conn.execute("SELECT count(*) FROM turns").fetchone()[0])
+    import asyncpg
+
+    conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        return int(await conn.fetchval("SELECT count(*) FROM turns"))
+    finally:
+        await conn.close()
 
 
 async def drop(name: str) -> None:
     import asyncpg
 
-    admin = os.environ.get("TONGGUAN_TEST_POSTGRES_URL",
-                           "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
-    conn = await asyncpg.connect(admin.replace("postgresql+asyncpg://", "postgresql://"))
+    conn = await asyncpg.connect(PG_ADMIN.replace("postgresql+asyncpg://", "postgresql://"))
     await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     await conn.close()
 
 
+async def measure(code: str, env: dict[str, str] | None, port: int, aes_key: str,
+                  users: int, warmup: bool = True) -> tuple[list[float], int, int, float]:
+    proc = start_process(code, env)
+    try:
+        await wait_ready(f"http://127.0.0.1:{port}/", proc)
+        url = f"http://127.0.0.1:{port}/wechat"
+        if warmup:
+            await drive(url, aes_key, min(users, 20))
+        return await drive(url, aes_key, users)
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
 async def main(users: int, db: str) -> None:
-    logging.basicConfig(level=logging.ERROR)
     aes_key = base64.b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+    port = free_port()
+    bare_lat, _, bare_failed, bare_secs = await measure(
+        BARE % (TOKEN, aes_key, APP_ID, port), None, port, aes_key, users)
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         flows = tmp / "flows"
@@ -138,23 +160,18 @@ async def main(users: int, db: str) -> None:
         url, pg_name = await database(db, tmp)
         fake = FakeWechatApi(APP_ID, SECRET)
         api_base = await fake.start()
-        base = load_settings(path=Path("/nonexistent.yml"), env={"TONGGUAN_SECRET_KEY": "b" * 40})
-        settings: Settings = dataclasses.replace(
-            base, database_url=url, flows_dir=flows, intents_dir=ROOT / "intents",
-            flows_reload_seconds=0.0, log_level="ERROR", wechat=dataclasses.replace(
-                base.wechat, app_id=APP_ID, app_secret=SECRET, token=TOKEN, aes_key=aes_key,
-                api_base=api_base))
+        env = {"TONGGUAN_DATABASE_URL": url, "TONGGUAN_LOG_LEVEL": "ERROR",
+               "TONGGUAN_SECRET_KEY": "b" * 40, "TONGGUAN_CONFIG": "/nonexistent.yml",
+               "TONGGUAN_FLOWS_DIR": str(flows), "TONGGUAN_FLOWS_RELOAD_SECONDS": "0",
+               "TONGGUAN_INTENTS_DIR": str(ROOT / "intents"),
+               "TONGGUAN_WECHAT_APP_ID": APP_ID, "TONGGUAN_WECHAT_APP_SECRET": SECRET,
+               "TONGGUAN_WECHAT_TOKEN": TOKEN, "TONGGUAN_WECHAT_AES_KEY": aes_key,
+               "TONGGUAN_WECHAT_API_BASE": api_base}
         try:
-            bare_runner, bare_url = await serve(bare_app(aes_key))
-            await drive(bare_url, aes_key, min(users, 20))  # warm-up
-            bare_lat, _, bare_failed, bare_secs = await drive(bare_url, aes_key, users)
-            await bare_runner.cleanup()
-
-            app = init_app(settings, background=False)
-            runner, our_url = await serve(app)
-            lat, late, failed, secs = await drive(our_url, aes_key, users)
-            turns = app[WECHAT_KEY].channel.turns  # type: ignore[union-attr]
-            await runner.cleanup()
+            port = free_port()
+            # The warm-up's turns are in the table too: count them apart.
+            lat, late, failed, secs = await measure(SERVE % port, env, port, aes_key, users)
+            turns = await count_turns(url) - min(users, 20) * len(SCRIPT)
         finally:
             await fake.stop()
             if pg_name:

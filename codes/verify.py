@@ -82,7 +82,12 @@ class Verifier:
         self.dcc: DccTrust = dcc_trust(tuple(trusted_certs or ()))
         self.revocations = revocations
         self.policy = policy
+        # Per-scan limits, computed once: ``at - issued > age`` is ``at > issued + age``.
         self._leeway = int(policy.leeway.total_seconds())
+        if self._check_freshness:
+            self._stale_after = min(trust_list.expires_at,
+                                    _add(trust_list.issued_at, policy.trust_list_max_age))
+            self._old_after = _add(trust_list.issued_at, policy.trust_list_warn_age)
 
     def verify(self, text: str, *, at: datetime) -> Verdict:
         """Run every check on ``text`` at time ``at``; never raises for a bad code."""
@@ -191,14 +196,20 @@ def _claims(parse: Callable[[Any], Any]) -> Check:
 
 # -- Tongguan (TG1) checks ---------------------------------------------------------------
 def check_trust_list(v: Verifier, s: Scan) -> None:
-    tl = v.trust_list
-    if tl is None or not v._check_freshness:
+    if not v._check_freshness:
         return
-    age = s.at - tl.issued_at
-    if s.at > tl.expires_at or age > v.policy.trust_list_max_age:
-        raise Refusal(Reason.TRUST_LIST_STALE, f"trust list issued {tl.issued_at.isoformat()}")
-    if age > v.policy.trust_list_warn_age:
+    if s.at > v._stale_after:
+        raise Refusal(Reason.TRUST_LIST_STALE,
+                      f"trust list issued {v.trust_list.issued_at.isoformat()}")
+    if s.at > v._old_after:
         s.warnings.append(Notice.TRUST_LIST_OLD.value)
+
+
+def _add(when: datetime, age: timedelta) -> datetime:
+    try:
+        return when + age
+    except OverflowError:
+        return datetime.max.replace(tzinfo=UTC)
 
 
 def check_key_window(v: Verifier, s: Scan) -> None:
@@ -210,7 +221,7 @@ def check_key_window(v: Verifier, s: Scan) -> None:
 
 
 def check_kind(v: Verifier, s: Scan) -> None:
-    if s.claims.kind.value not in s.key.kinds:
+    if s.claims.kind not in s.key.kinds:  # a StrEnum: hashes and compares as its value
         raise Refusal(Reason.KIND_NOT_ALLOWED, f"key may not sign {s.claims.kind.value} codes")
 
 

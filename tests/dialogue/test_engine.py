@@ -116,6 +116,8 @@ async def test_call_branch_condition_and_link(chat):
     assert "体温多少" in await chat.text("是")
     out = await chat.text("37度5")
     assert "体温 37.5 偏高" in out and "要几个" in out  # called flow returned, then linked
+    frame = chat.state["stack"][0]
+    assert frame["flow"] == "test_grant" and frame["slots"] == {}  # link starts afresh
 
 
 async def test_branch_default_skips_call(chat):

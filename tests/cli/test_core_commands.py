@@ -1,0 +1,41 @@
+"""The core commands as a user runs them: chat (piped), records export, handoffs list."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run(args: list[str], db: str, stdin: str = "") -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TONGGUAN_DATABASE_URL": db,
+           "TONGGUAN_LOG_LEVEL": "ERROR"}
+    return subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT, env=env,
+                          input=stdin, capture_output=True, text=True, timeout=300)
+
+
+def test_scripted_terminal_chat_export_and_handoffs(tmp_path: Path) -> None:
+    db = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    script = "楼栋排查\n9号楼\n跳过\n12\n30\n0\n0\n跳过\n确认\n"
+    result = run(["chat", "--user", "worker-1"], db, script)
+    assert result.returncode == 0, result.stderr
+    assert "已登记 9号楼" in result.stdout and "Traceback" not in result.stderr
+
+    exported = run(["records", "export", "community_screening", "--format", "csv"], db)
+    assert exported.returncode == 0, exported.stderr
+    rows = list(csv.DictReader(io.StringIO(exported.stdout)))
+    assert len(rows) == 1 and rows[0]["building"] == "9号楼"
+    assert rows[0]["households_visited"] == "12"
+
+    result = run(["chat", "--user", "resident-2"], db, "楼栋排查\n转人工\n")
+    assert "人工" in result.stdout
+    listed = run(["handoffs", "list"], db)
+    lines = [json.loads(line) for line in listed.stdout.splitlines()]
+    assert len(lines) == 1 and lines[0]["user"] == "terminal:resident-2"
+    assert lines[0]["flow"] == "community_screening" and lines[0]["turns"] >= 2
