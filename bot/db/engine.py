@@ -90,7 +90,7 @@ def make_database(url: str, *, echo: bool = False, pool_size: int = 20) -> Datab
             # busy timeout instead of failing late with SQLITE_BUSY on upgrade.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
     else:
-        engine = create_async_engine(url, echo=echo, pool_size=pool_size, max_overflow=pool_size,
-                                     pool_pre_ping=False)
+        engine = create_async_engine(url, echo=echo, pool_size=pool_size,
+                                     max_overflow=2 * pool_size, pool_pre_ping=False)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     return Database(engine=engine, sessions=sessions)

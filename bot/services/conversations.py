@@ -31,6 +31,12 @@ PG_UPDATE = ("UPDATE conversations SET state = $2, lang = $3, version = version 
              "updated_at = $4 WHERE id = $1")
 PG_TURN = ("INSERT INTO turns (conversation_id, at, flow_id, intent, sealed) "
            "VALUES ($1, $2, $3, $4, $5)")
+#: The save and its (usually single) turn row in one round trip.
+PG_UPDATE_WITH_TURN = (
+    "WITH saved AS (UPDATE conversations SET state = $2, lang = $3, version = version + 1, "
+    "updated_at = $4 WHERE id = $1 RETURNING id) "
+    "INSERT INTO turns (conversation_id, at, flow_id, intent, sealed) "
+    "SELECT id, $4, $5, $6, $7 FROM saved")
 LITE_SELECT = "SELECT id, version, state FROM conversations WHERE user_key = ?"
 LITE_INSERT = ("INSERT INTO conversations (user_key, lang, state, version, push_allowed, "
                "created_at, updated_at) VALUES (?, '', NULL, 0, 1, ?, ?) "
@@ -54,7 +60,7 @@ class SqlStore(ConversationStore):
     """Conversation state in the ``conversations`` table."""
 
     def __init__(self, db: Database, sealer: Sealer, clock: Clock, *,
-                 max_parallel: int = 16) -> None:
+                 max_parallel: int = 32) -> None:
         self.db = db
         self.sealer = sealer
         self.clock = clock
@@ -92,6 +98,11 @@ class SqlStore(ConversationStore):
                 yield conv
                 state, turns = self._sealed(conv)
                 now = self.clock.now()
+                if len(turns) == 1:
+                    turn = conv.turns[0]
+                    await pg.execute(PG_UPDATE_WITH_TURN, row["id"], state, conv.state.lang,
+                                     now, turn.flow_id, turn.intent, turns[0])
+                    return
                 await pg.execute(PG_UPDATE, row["id"], state, conv.state.lang, now)
                 if turns:
                     await pg.executemany(PG_TURN, [
