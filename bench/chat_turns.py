@@ -1,6 +1,9 @@
 """Chat turns per second over the JSON API, against a bare aiohttp JSON echo.
 
-N simulated users each open a session and complete ``community_screening`` (11 turns).
+N simulated users each open a session and complete ``community_screening`` (9 turns),
+first all at once with no pause (saturation: turns/s and the ratio), then — with
+``--think`` — at a chat pace, each user pausing 0.5–1.5 × think seconds before each
+message (latency at that concurrency).
 The server runs in a child process (``tongguan serve`` itself, background workers on),
 on SQLite and on PostgreSQL; the echo server runs the same way. Prints turns/s, p50/p99
 latency and the ratio turns/s ÷ echo requests/s. Goals: ratio ≥ 0.35, p99 ≤ 100 ms at 200
@@ -12,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import random
 import secrets
 import tempfile
 import time
@@ -38,12 +42,17 @@ web.run_app(app, host="127.0.0.1", port=%d, access_log=None, print=None)
 """
 
 
-async def chat_user(base: str):
+async def chat_user(base: str, think: float = 0.0):
+    """One user's script; ``think`` > 0 waits a random 0.5–1.5 × think between turns."""
+    rng = random.Random(7)
+
     async def run(session: aiohttp.ClientSession, latencies: list[float]) -> None:
         async with session.post(base + "/api/v1/sessions") as resp:
             token = (await resp.json())["token"]
         headers = {"Authorization": "Bearer " + token}
         for text in SCRIPT:
+            if think:
+                await asyncio.sleep(think * rng.uniform(0.5, 1.5))
             start = time.perf_counter()
             async with session.post(base + "/api/v1/chat", json={"text": text},
                                     headers=headers) as resp:
@@ -74,7 +83,8 @@ def report(name: str, seconds: float, latencies: list[float]) -> float:
     return rate
 
 
-async def bench_db(label: str, url: str, users: int, concurrency: int) -> float:
+async def bench_db(label: str, url: str, users: int, concurrency: int,
+                   think: float = 0.0) -> float:
     port = free_port()
     env = {"TONGGUAN_DATABASE_URL": url, "TONGGUAN_LOG_LEVEL": "WARNING",
            "TONGGUAN_FLOWS_RELOAD_SECONDS": "0"}
@@ -84,7 +94,11 @@ async def bench_db(label: str, url: str, users: int, concurrency: int) -> float:
         base = f"http://127.0.0.1:{port}"
         await run_users(5, 5, await chat_user(base))  # warm-up
         seconds, lat = await run_users(users, concurrency, await chat_user(base))
-        return report(f"chat turns ({label})", seconds, lat)
+        rate = report(f"chat turns ({label})", seconds, lat)
+        if think:
+            seconds, lat = await run_users(users, users, await chat_user(base, think))
+            report(f"  {users} users, {think:g}s think", seconds, lat)
+        return rate
     finally:
         proc.terminate()
         proc.wait()
@@ -94,6 +108,9 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=200)
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="also run the users with this mean think time between turns "
+                             "(seconds; 0 skips): latency at a realistic chat pace")
     parser.add_argument("--postgres", default=os.environ.get(
         "TONGGUAN_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"))
     args = parser.parse_args()
@@ -112,7 +129,7 @@ async def main() -> None:
         proc.wait()
     with tempfile.TemporaryDirectory() as tmp:
         rate = await bench_db("sqlite", f"sqlite+aiosqlite:///{tmp}/bench.db", args.users,
-                              args.concurrency)
+                              args.concurrency, args.think)
         print(f"ratio sqlite/echo      {rate / echo_rate:.3f}  (goal ≥ 0.35)")
     import asyncpg
 
@@ -126,7 +143,7 @@ async def main() -> None:
     await conn.execute(f'CREATE DATABASE "{name}"')
     try:
         url = args.postgres.rsplit("/", 1)[0] + "/" + name
-        rate = await bench_db("postgres", url, args.users, args.concurrency)
+        rate = await bench_db("postgres", url, args.users, args.concurrency, args.think)
         print(f"ratio postgres/echo    {rate / echo_rate:.3f}  (goal ≥ 0.35)")
     finally:
         await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

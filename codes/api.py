@@ -103,12 +103,14 @@ def verify_code(text: str, *, trusted_certs: list[bytes] | None = None,
 #: cached (a list of keys might be changed in place, so it gets a new Verifier each call).
 _VERIFIERS: dict[tuple, tuple[Verifier, tuple]] = {}
 _MAX_VERIFIERS = 16
+_CACHEABLE_TRUST = (TrustList, type(None))
+_CACHEABLE_REVOCATIONS = (RevocationList, type(None))
 
 
 def _verifier(trust_list: Any, trusted_certs: Any, revocations: Any,
               policy: Policy) -> Verifier:
-    if not (isinstance(trust_list, TrustList | None)
-            and isinstance(revocations, RevocationList | None)):
+    if not (isinstance(trust_list, _CACHEABLE_TRUST)
+            and isinstance(revocations, _CACHEABLE_REVOCATIONS)):
         return Verifier(trust_list=trust_list, trusted_certs=trusted_certs,
                         revocations=revocations, policy=policy)
     certs = tuple(trusted_certs or ())  # bytes: hashed and compared by value

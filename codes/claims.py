@@ -147,10 +147,19 @@ class CodeClaims:
             raise ClaimsProblem("colour is missing or unknown")
         if kind is None:
             raise ClaimsProblem("code kind is missing or unknown")
-        return cls(_need(data, _ISS, str, "iss"), _need(data, _SUB, str, "sub"),
-                   _need(data, _IAT, int, "iat"), _need(data, _EXP, int, "exp"),
-                   _need(data, _CTI, bytes, "cti"), color, kind,
-                   _need(tg, "n", str, "masked name"), _need(tg, "r", str, "rules version"))
+        get = data.get
+        iss, sub, iat, exp, cti = get(_ISS), get(_SUB), get(_IAT), get(_EXP), get(_CTI)
+        name, rules = tg.get("n"), tg.get("r")
+        # Exact types, as cbor2 returns them (so never a bool for an int); anything else
+        # goes through _need, which accepts subclasses and names the bad claim.
+        if not (type(iss) is str and type(sub) is str and type(iat) is int
+                and type(exp) is int and type(cti) is bytes and type(name) is str
+                and type(rules) is str):
+            iss, sub = _need(data, _ISS, str, "iss"), _need(data, _SUB, str, "sub")
+            iat, exp = _need(data, _IAT, int, "iat"), _need(data, _EXP, int, "exp")
+            cti = _need(data, _CTI, bytes, "cti")
+            name, rules = _need(tg, "n", str, "masked name"), _need(tg, "r", str, "rules version")
+        return cls(iss, sub, iat, exp, cti, color, kind, name, rules)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-friendly claims for a :class:`~codes.verdict.Verdict`."""
@@ -170,8 +179,6 @@ _NAME: dict[Any, str] = {m: m.value for m in (*Color, *Kind)}
 
 def _need(data: dict, key: Any, typ: type, label: str) -> Any:
     value = data.get(key)
-    if type(value) is typ:  # the exact types cbor2 returns (never bool for int)
-        return value
     # bool is an int subclass; a CBOR true is never a valid time.
     if value is None or not isinstance(value, typ) or isinstance(value, bool):
         raise ClaimsProblem(f"claim {label} is missing or not a {typ.__name__}")

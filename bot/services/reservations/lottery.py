@@ -25,7 +25,7 @@ from bot.db.models.reservations import (
     SupplyRelease,
     SupplyStore,
 )
-from bot.services.reservations import codes
+from bot.services.reservations import notices
 from bot.services.reservations.context import SupplyContext, local
 from bot.services.reservations.errors import ReservationError
 from bot.services.reservations.holds import HoldRequest, place_hold
@@ -89,14 +89,17 @@ async def run_draw(ctx: SupplyContext, release_id: int) -> int | None:
         rule_code = {v: k for k, v in (await ctx.product_ids()).items()}[release.product_id]
         rule = ctx.rules.products[rule_code]
         nxt = local(ctx, ctx.rules.at(release.day + timedelta(days=1), ctx.rules.opens_at))
+        langs = await notices.languages(session, ((r.channel, r.user_id) for r in regs))
         for reg in regs:
             code = await award(ctx, session, rule, release, reg, now) if reg.public_id in won \
                 else None
             reg.status = "won" if code else "lost"
             await ctx.outbox.enqueue(channel=reg.channel, user_id=reg.user_id, session=session,
                                      dedupe_key=f"supply-draw:{reg.public_id}",
-                                     replies=[Reply.say(_notice(ctx, rule, store, code,
-                                                                 release.day, nxt))])
+                                     replies=[Reply.say(notices.draw_result(
+                                         ctx, notices.lang_of(langs, reg.channel, reg.user_id),
+                                         rule, store.name if store else "", code,
+                                         release.day, nxt))])
         release.drawn = True
         session.add(SupplyDraw(release_id=release_id, seed=seed, supply=supply,
                                entries=[list(e) for e in entries], winners=winners,
@@ -123,17 +126,3 @@ async def award(ctx: SupplyContext, session: AsyncSession, rule: ProductRule,
         log.info("reservations.draw.skipped reason=%s", err.code)
         return None
     return hold.code
-
-
-def _notice(ctx: SupplyContext, rule: ProductRule, store: SupplyStore | None, code: str | None,
-            day: date, nxt: datetime) -> str:
-    name = store.name if store else ""
-    if code:
-        end = local(ctx, ctx.rules.window_end(day))
-        return (f"恭喜中签！{rule.name['zh']}，{name}。取货码 {codes.display(code)}，"
-                f"请在 {end:%m月%d日 %H:%M} 前领取。\n"
-                f"You won the draw for {rule.name['en']} at {name}. Pickup code "
-                f"{codes.display(code)}, collect before {end:%b %d %H:%M}.")
-    return (f"很遗憾，本次{rule.name['zh']}抽签未中。下一轮登记 {nxt:%m月%d日 %H:%M} 开始。\n"
-            f"Not drawn this time for {rule.name['en']}. The next registration opens "
-            f"{nxt:%b %d %H:%M}.")

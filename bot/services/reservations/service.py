@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -13,15 +12,16 @@ if TYPE_CHECKING:
     from bot.hub import Hub
 
 EXTRAS_KEY = "reservations"
-RULES_ENV = "TONGGUAN_SUPPLY_RULES"
-PACKAGED_RULES = Path(__file__).resolve().parents[3] / "supply_rules.yml"
+REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
-def rules_path() -> Path:
-    """``$TONGGUAN_SUPPLY_RULES``, else ``supply_rules.yml`` here, else the repository's."""
-    if os.environ.get(RULES_ENV):
-        return Path(os.environ[RULES_ENV])
-    return DEFAULT_RULES_FILE if DEFAULT_RULES_FILE.exists() else PACKAGED_RULES
+def rules_path(configured: Path = DEFAULT_RULES_FILE) -> Path:
+    """``settings.supply_rules_file``: absolute as is; relative against the working
+    directory, else the repository root (where the packaged ``supply_rules.yml`` is)."""
+    if configured.is_absolute() or configured.exists():
+        return configured
+    packaged = REPO_ROOT / configured
+    return packaged if packaged.exists() else configured
 
 
 def supply_context(hub: Hub, rules: Rules | None = None) -> SupplyContext:
@@ -29,6 +29,6 @@ def supply_context(hub: Hub, rules: Rules | None = None) -> SupplyContext:
     ctx = hub.extras.get(EXTRAS_KEY)
     if ctx is None:
         ctx = SupplyContext(db=hub.db, sealer=hub.sealer, clock=hub.clock, outbox=hub.outbox,
-                            rules=rules or load_rules(rules_path()))
+                            rules=rules or load_rules(rules_path(hub.settings.supply_rules_file)))
         hub.extras[EXTRAS_KEY] = ctx
     return ctx

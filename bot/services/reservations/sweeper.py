@@ -16,8 +16,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.messages import Reply
 from bot.db.models.reservations import SupplyProduct, SupplyRelease, SupplyReservation, SupplyStore
-from bot.services.reservations import codes
-from bot.services.reservations.context import SupplyContext, local
+from bot.services.reservations import codes, notices
+from bot.services.reservations.context import SupplyContext
 from bot.services.reservations.lottery import run_draw
 
 log = logging.getLogger("tongguan.reservations")
@@ -67,14 +67,13 @@ async def send_reminders(ctx: SupplyContext) -> int:
 
     async def work(session: AsyncSession) -> int:
         rows = (await session.execute(_claim(ctx, query))).all()
+        langs = await notices.languages(session, ((r.channel, r.user_id) for r, *_ in rows))
         for res, name, address, product in rows:
             rule = ctx.rules.products.get(product)
             what = rule.name if rule else {"zh": product, "en": product}
-            end = local(ctx, res.window_end)
             code = codes.display(ctx.sealer.open(res.code_sealed))
-            text = (f"提醒：您预约的{what['zh']}请在 {end:%H:%M} 前到 {name}（{address}）领取，"
-                    f"取货码 {code}。\nReminder: collect your {what['en']} at {name} "
-                    f"({address}) before {end:%H:%M}; pickup code {code}.")
+            text = notices.reminder(ctx, notices.lang_of(langs, res.channel, res.user_id),
+                                    what, name, address, res.window_end, code)
             await ctx.outbox.enqueue(channel=res.channel, user_id=res.user_id, session=session,
                                      replies=[Reply.say(text)],
                                      dedupe_key=f"supply-remind:{res.public_id}")
