@@ -92,11 +92,12 @@ def test_verify_code_reuses_a_verifier_for_the_same_lists(es256_key):
     trust_list = codes.build_trust_list([trusted(es256_key)], issued_at=NOW)
     text = issue(es256_key)
     assert codes.verify_code(text, trust_list=trust_list, at=NOW).valid
-    first = api._verifier(trust_list, None, None, codes.Policy())
-    assert api._verifier(trust_list, None, None, first.policy) is not first  # other policy
     policy = codes.Policy()
-    assert api._verifier(trust_list, None, None, policy) is api._verifier(
-        trust_list, None, None, policy)
+    first = api._verifier(trust_list, None, None, policy)
+    assert api._verifier(trust_list, None, None, policy) is first
+    assert api._verifier(trust_list, None, None, codes.Policy()) is not first
+    other = codes.build_trust_list([trusted(es256_key)], issued_at=NOW)
+    assert api._verifier(other, None, None, policy) is not first
 
 
 def test_a_plain_key_list_is_read_on_every_call(es256_key, eddsa_key):
