@@ -56,22 +56,38 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def _flows_validate(args: argparse.Namespace) -> int:
+def _action_hub(settings: Settings):  # type: ignore[no-untyped-def]
+    """A hub with every action registered and no database connection opened."""
     from bot.actions import ActionRegistry
     from bot.clock import Clock
     from bot.db.engine import make_database
-    from bot.dialogue.build import make_flow_registry
     from bot.hub import Hub, register_all_actions
     from bot.privacy import Sealer
     from bot.services.outbox import Outbox
 
-    settings = settings_from(args)
-    directory = Path(args.dir) if args.dir else settings.flows_dir
     db = make_database(settings.database_url)
     sealer = Sealer(settings.secret_key)
     hub = Hub(settings=settings, db=db, sealer=sealer, clock=Clock(), actions=ActionRegistry(),
               outbox=Outbox(db, sealer, Clock()))
     register_all_actions(hub)
+    return hub
+
+
+def _flows_actions(args: argparse.Namespace) -> int:
+    hub = _action_hub(settings_from(args))
+    for name in hub.actions.names():
+        spec = hub.actions.get(name)
+        sets = ", ".join(sorted(spec.sets)) or "-"
+        print(f"{name}\tsets: {sets}\t{spec.description}")
+    return 0
+
+
+def _flows_validate(args: argparse.Namespace) -> int:
+    from bot.dialogue.build import make_flow_registry
+
+    settings = settings_from(args)
+    directory = Path(args.dir) if args.dir else settings.flows_dir
+    hub = _action_hub(settings)
     registry = make_flow_registry(directory, hub.actions)
     logging.disable(logging.WARNING)
     problems = registry.load()
@@ -165,6 +181,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = flows.add_parser("validate", help="check every flow file; exit 1 listing problems")
     p.add_argument("--dir", help="flows folder (default: settings flows_dir)")
     p.set_defaults(func=_flows_validate)
+    p = flows.add_parser("actions", help="list the registered actions flows may name")
+    p.set_defaults(func=_flows_actions)
 
     records = sub.add_parser("records", help="form submissions").add_subparsers(dest="rec_cmd")
     p = records.add_parser("export", help="export one flow's records")

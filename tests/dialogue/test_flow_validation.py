@@ -138,6 +138,13 @@ def test_repo_flows_are_valid() -> None:
     assert "0 problems" in result.stderr
 
 
+def test_actions_command_lists_registered_actions() -> None:
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "flows", "actions"], cwd=ROOT,
+                            capture_output=True, text=True, env=_env())
+    assert result.returncode == 0, result.stderr
+    assert "records.save\tsets: record_id" in result.stdout
+
+
 def test_validate_command_lists_problems_and_fails(tmp_path: Path) -> None:
     (tmp_path / "demo.yml").write_text(BROKEN["unknown-action"][0], encoding="utf-8")
     result = subprocess.run([sys.executable, "-m", "bot.cli", "flows", "validate", "--dir",
