@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test bench lint venv seed clean
+.PHONY: serve test bench lint venv seed clean rasa
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -13,6 +13,22 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 venv: $(STAMP)
+
+# The optional Rasa NLU server runs in its own Python 3.10 venv (Rasa 3.6 pins old
+# SQLAlchemy and aiohttp, so never in .venv). `make rasa` builds it (~4 min, ~2.7 GB).
+PY310 ?= $(shell pyenv root 2>/dev/null)/versions/3.10.13/bin/python
+RASA_VENV := var/rasa-venv
+RASA_STAMP := $(RASA_VENV)/.installed
+
+$(RASA_STAMP):
+	@test -x "$(PY310)" || { echo "make rasa: Python 3.10 not found at $(PY310) (set PY310=...)"; exit 1; }
+	mkdir -p var
+	"$(PY310)" -m venv $(RASA_VENV)
+	$(RASA_VENV)/bin/pip install -q --upgrade pip
+	$(RASA_VENV)/bin/pip install -q rasa==3.6.21 jieba
+	@touch $(RASA_STAMP)
+
+rasa: $(RASA_STAMP)
 
 serve: $(STAMP)
 	$(BIN)/tongguan db upgrade
