@@ -194,6 +194,12 @@ def parse_sign1(data: bytes) -> Sign1:
     return Sign1(protected_bytes, protected, unprotected, payload, signature)
 
 
+def kid_hex(sign1: Sign1 | None) -> str:
+    """The kid as hex for a verdict, or "" when there is none (or it is not bytes)."""
+    kid = None if sign1 is None else sign1.kid
+    return kid.hex() if isinstance(kid, bytes) else ""
+
+
 def open_code(text: str) -> tuple[str, Sign1]:
     """Unwrap a code text to its prefix and parsed COSE_Sign1 without verifying anything."""
     check_size(text)

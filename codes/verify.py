@@ -92,8 +92,7 @@ class Verifier:
     def verify(self, text: str, *, at: datetime) -> Verdict:
         """Run every check on ``text`` at time ``at``; never raises for a bad code."""
         scan = Scan(text=text, at=at, now=int(at.timestamp()))
-        # The index of the running check gives the checks that passed, so nothing is
-        # appended per check on the (hot) success path.
+        # The index of the failing check gives the checks that passed (none are appended).
         names, step = _COMMON_NAMES, 0
         try:
             for step, check in enumerate(_COMMON_STEPS):  # noqa: B007 (read on refusal)
@@ -106,18 +105,13 @@ class Verifier:
             en, zh = MESSAGES[refusal.reason]
             return Verdict(valid=False, reason=refusal.reason.value, message=en, message_zh=zh,
                            warnings=tuple(scan.warnings),
-                           format=_FORMATS.get(scan.prefix, ""), kid=_kid_hex(sign1),
+                           format=_FORMATS.get(scan.prefix, ""), kid=envelope.kid_hex(sign1),
                            alg="" if sign1 is None else alg_name(sign1.alg),
                            detail=refusal.detail, checks=names[:step])
-        sign1 = scan.sign1
-        # Positional, in field order (the hot path).
+        sign1 = scan.sign1  # the Verdict fields in order (positional: the hot path)
         return Verdict(True, _OK, _OK_EN, _OK_ZH, scan.claims.as_dict(), tuple(scan.warnings),
-                       _FORMATS[scan.prefix], _kid_hex(sign1), alg_name(sign1.alg), "", names)
-
-
-def _kid_hex(sign1: Any) -> str:
-    kid = None if sign1 is None else sign1.kid
-    return kid.hex() if isinstance(kid, bytes) else ""
+                       _FORMATS[scan.prefix], envelope.kid_hex(sign1), alg_name(sign1.alg),
+                       "", names)
 
 
 _OK = Reason.OK.value

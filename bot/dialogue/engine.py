@@ -74,7 +74,6 @@ class Engine:
         async with self.store.open(inbound.user_key) as conv:
             snapshot = conv.state.copy()
             turn = Turn(conv.state, inbound)
-            turn.parse = None  # type: ignore[attr-defined]
             try:
                 await self._dispatch(turn)
             except ActionFailed as err:
@@ -88,7 +87,7 @@ class Engine:
                 conv.state.pending = {}
                 turn.replies = [Reply.say(t("internal", turn.lang))]
             conv.state.touch(self.clock.now())
-            parse: ParseResult | None = turn.parse  # type: ignore[attr-defined]
+            parse = turn.parse
             conv.log(TurnRecord(
                 inbound=inbound.to_json(), parse=parse.to_dict() if parse else None,
                 replies=[r.to_json() for r in turn.replies],
@@ -146,11 +145,9 @@ class Engine:
 
     # -- routing -----------------------------------------------------------------
     async def parse(self, turn: Turn, text: str) -> ParseResult:
-        cached = getattr(turn, "parse", None)
-        if cached is None or cached.text != text:
-            cached = await self.interpreter.parse(text)
-            turn.parse = cached  # type: ignore[attr-defined]
-        return cached
+        if turn.parse is None or turn.parse.text != text:
+            turn.parse = await self.interpreter.parse(text)
+        return turn.parse
 
     async def other_flow(self, turn: Turn, text: str, *, strict: bool) -> Flow | None:
         """A flow the text clearly asks for, other than the running one."""
@@ -269,12 +266,10 @@ class Engine:
                                   options=options))
 
     async def profile(self, turn: Turn) -> ProfileData:
-        cached = getattr(turn, "profile", None)
-        if cached is None:
-            cached = (await self.profiles.get(turn.inbound.user_key) if self.profiles
-                      else ProfileData())
-            turn.profile = cached  # type: ignore[attr-defined]
-        return cached
+        if turn.profile is None:
+            turn.profile = (await self.profiles.get(turn.inbound.user_key) if self.profiles
+                            else ProfileData())
+        return turn.profile
 
     async def profile_value(self, turn: Turn, step: CollectStep) -> Any:
         """A saved value offered for reuse, or None."""

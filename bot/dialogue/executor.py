@@ -36,6 +36,8 @@ from codes import mask_name
 
 if TYPE_CHECKING:
     from bot.dialogue.engine import Engine
+    from bot.nlu.base import ParseResult
+    from bot.services.profiles import ProfileData
 
 log = logging.getLogger("tongguan.dialogue")
 
@@ -61,6 +63,8 @@ class Turn:
     state: State
     inbound: Inbound
     replies: list[Reply] = field(default_factory=list)
+    parse: ParseResult | None = None  #: the NLU parse, once something needed it
+    profile: ProfileData | None = None  #: the user's saved profile, once read
 
     @property
     def lang(self) -> str:
