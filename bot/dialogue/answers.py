@@ -55,7 +55,7 @@ class AnswerHandler:
         step = flow.steps[frame.step]
         choice = self.yes_no(text, turn.lang) if text else None
         if choice is True:
-            frame.slots[step.slot] = await self.engine.profile_value(turn, step)
+            frame.slots[step.slot] = await self.engine.profile_reuse.value(turn, step)
             frame.history.append(frame.step)
             frame.step, frame.mode = frame.step + 1, ""
             await self.engine.executor.run(turn)

@@ -20,16 +20,16 @@ from bot.dialogue.answers import AnswerHandler
 from bot.dialogue.commands import CommandHandler, match_command
 from bot.dialogue.executor import ActionFailed, Executor, FlowLoopError, Turn
 from bot.dialogue.flows.conditions import ConditionError
-from bot.dialogue.flows.model import CollectStep, Flow
+from bot.dialogue.flows.model import Flow
 from bot.dialogue.flows.registry import FlowRegistry, normalize_command
-from bot.dialogue.prompts import yes_no
+from bot.dialogue.profile_reuse import ProfileReuse
 from bot.dialogue.state import Frame, State
 from bot.dialogue.store import ConversationStore, TurnRecord
 from bot.dialogue.texts import t
 from bot.nlu.base import Interpreter, ParseResult
 from bot.nlu.language import guess_language
 from bot.services.handoffs import Handoffs
-from bot.services.profiles import ProfileData, Profiles
+from bot.services.profiles import Profiles
 
 log = logging.getLogger("tongguan.dialogue")
 
@@ -67,6 +67,7 @@ class Engine:
         self.executor = Executor(self)
         self.commands = CommandHandler(self)
         self.answers = AnswerHandler(self)
+        self.profile_reuse = ProfileReuse(self)
 
     # -- entry point ------------------------------------------------------------
     async def handle(self, inbound: Inbound) -> list[Reply]:
@@ -264,36 +265,3 @@ class Engine:
                         for key in ("idle_continue", "idle_restart"))
         turn.replies.append(Reply(type="options", text=t("idle_offer", lang, flow=title),
                                   options=options))
-
-    async def profile(self, turn: Turn) -> ProfileData:
-        if turn.profile is None:
-            turn.profile = (await self.profiles.get(turn.inbound.user_key) if self.profiles
-                            else ProfileData())
-        return turn.profile
-
-    async def profile_value(self, turn: Turn, step: CollectStep) -> Any:
-        """A saved value offered for reuse, or None."""
-        if not step.profile or self.profiles is None:
-            return None
-        data = await self.profile(turn)
-        return data.values.get(step.slot) if data.consent else None
-
-    async def after_flow(self, turn: Turn, flow: Flow, frame: Frame) -> bool:
-        """Keep or offer to keep profile answers; True when it asked the user."""
-        values = {s.slot: frame.slots[s.slot] for s in flow.steps
-                  if isinstance(s, CollectStep) and s.profile
-                  and frame.slots.get(s.slot) is not None}
-        if not values or self.profiles is None:
-            return False
-        data = await self.profile(turn)
-        if data.consent is None:
-            labels = [s.label.get(turn.lang).rstrip("？?：: ") for s in flow.steps
-                      if isinstance(s, CollectStep) and s.slot in values]
-            turn.state.pending = {"kind": "consent", "values": values}
-            sep = "、" if turn.lang == "zh" else ", "
-            turn.replies.append(yes_no(t("consent_offer", turn.lang, fields=sep.join(labels)),
-                                       turn.lang))
-            return True
-        if data.consent:
-            await self.profiles.save(turn.inbound.user_key, consent=True, values=values)
-        return False

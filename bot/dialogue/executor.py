@@ -112,7 +112,7 @@ class Executor:
             if step.slot in frame.slots:
                 frame.step += 1
                 return
-            saved = await self.engine.profile_value(turn, step)
+            saved = await self.engine.profile_reuse.value(turn, step)
             if saved is not None:
                 frame.mode = "reuse"
                 shown = (mask_name(str(saved)) if step.type == "text"
@@ -174,7 +174,7 @@ class Executor:
             state.top.slots.update(frame.slots)
             return True
         flow = self.engine.flows.get(frame.flow)
-        if flow is not None and await self.engine.after_flow(turn, flow, frame):
+        if flow is not None and await self.engine.profile_reuse.after_flow(turn, flow, frame):
             return False
         if state.paused and not state.stack:
             await self.finish_resume_offer(turn)
