@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from aiohttp import web
+from sqlalchemy.ext.asyncio import AsyncSession
 from wechatpy.messages import BaseMessage
 
 from bot.channels.messages import Inbound, Reply
@@ -33,6 +35,13 @@ SUCCESS = "success"
 SHUTDOWN_GRACE = 10.0
 
 
+def _store_write_lock(hub: Hub) -> asyncio.Lock | None:
+    """The lock the conversation store queues its SQLite saves on, to share it."""
+    store = getattr(hub.engine, "store", None)
+    lock = getattr(store, "write_lock", None) or getattr(store, "_write_lock", None)
+    return lock if isinstance(lock, asyncio.Lock) else None
+
+
 @dataclass(frozen=True)
 class Incoming:
     """An authenticated, decrypted callback message."""
@@ -50,7 +59,8 @@ class WechatChannel:
         self.settings = hub.settings.wechat
         self.envelope = (Envelope(self.settings.aes_key, self.settings.app_id)
                          if self.settings.aes_key else None)
-        self.dedupe = DedupeStore(hub.db, hub.sealer, hub.clock)
+        self.dedupe = DedupeStore(hub.db, hub.sealer, hub.clock,
+                                  write_lock=_store_write_lock(hub))
         self.media = media
         self.turns = 0  #: turns started by this process (tests, bench)
         self._late: set[asyncio.Task[None]] = set()
@@ -173,13 +183,19 @@ class WechatChannel:
         passive = self._text(text) if text else None
         if passive is None and rest:
             passive, rest = await self._passive_image(rest, deadline)
-        async with self.hub.db.sessions.begin() as session:
-            await self.dedupe.settle(session, key, passive)
-            if rest:
-                await self.hub.outbox.enqueue(channel="wechat", user_id=msg.source,
-                                              replies=rest, dedupe_key=f"wechat:{key}",
-                                              session=session)
+        await self.dedupe.settle(key, passive, self._push(key, msg.source, rest))
         return passive
+
+    def _push(self, key: str, openid: str,
+              replies: list[Reply]) -> Callable[[AsyncSession], Awaitable[None]] | None:
+        """Queues ``replies`` in the outbox, in the settling transaction (None: nothing)."""
+        if not replies:
+            return None
+
+        async def push(session: AsyncSession) -> None:
+            await self.hub.outbox.enqueue(channel="wechat", user_id=openid, replies=replies,
+                                          dedupe_key=f"wechat:{key}", session=session)
+        return push
 
     async def _passive_image(self, images: list[Reply],
                              deadline: float) -> tuple[Passive | None, list[Reply]]:
@@ -214,11 +230,7 @@ class WechatChannel:
 
     async def _finish_late(self, key: str, task: asyncio.Task[list[Reply]], openid: str) -> None:
         replies = render.for_push(await task)
-        async with self.hub.db.sessions.begin() as session:
-            await self.dedupe.settle(session, key, None)
-            if replies:
-                await self.hub.outbox.enqueue(channel="wechat", user_id=openid, replies=replies,
-                                              dedupe_key=f"wechat:{key}", session=session)
+        await self.dedupe.settle(key, None, self._push(key, openid, replies))
 
     async def close(self) -> None:
         """Let late turns store their replies before the process stops."""

@@ -1,30 +1,54 @@
 """Exactly one turn per WeChat message, across processes and restarts.
 
-The first request for a message inserts its key (a unique primary key claims it); a
-retry finds the row and returns the stored passive reply, waits for it while the turn
-is in flight, or answers ``success`` when the reply went to the outbox.
+The first request for a message inserts its key (``INSERT … ON CONFLICT DO NOTHING
+RETURNING``: one round trip claims it); a retry finds the row and returns the stored
+passive reply, waits for it while the turn is in flight, or answers ``success`` when the
+reply went to the outbox. Settling is one ``UPDATE``. The database is the authority; this
+process also remembers its own in-flight turns (retries wait on them without polling) and
+settled replies (retries are answered without a query) until the row would expire.
 """
 
 from __future__ import annotations
 
 import asyncio
+import re
+from collections import OrderedDict
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.wechat.store import insert_for
 from bot.clock import Clock
 from bot.db.engine import Database
-from bot.db.models.wechat import WechatDedupe
 from bot.privacy import Sealer
 
 #: How long a claim is remembered (WeChat retries within ~15 s; restarts are covered).
 CLAIM_TTL = timedelta(hours=1)
 POLL_SECONDS = 0.05
 PURGE_EVERY = 500
+CACHE_SIZE = 20_000  #: settled replies kept in memory for fast retries
+
+# Fixed statements go straight to the driver ($n for asyncpg, ? for sqlite), like the
+# conversation store: through SQLAlchemy each cost more CPU than the rest of a callback.
+SQL = {
+    "claim": "INSERT INTO wechat_dedupe (key, status, reply, created_at, expires_at) "
+             "VALUES ($1, 'running', NULL, $2, $3) ON CONFLICT (key) DO NOTHING RETURNING key",
+    "take_over": "UPDATE wechat_dedupe SET status = 'running', reply = NULL, created_at = $2, "
+                 "expires_at = $3 WHERE key = $1 AND expires_at <= $2 RETURNING key",
+    "get": "SELECT status, reply FROM wechat_dedupe WHERE key = $1",
+    "settle": "UPDATE wechat_dedupe SET status = $2, reply = $3 WHERE key = $1",
+    "purge": "DELETE FROM wechat_dedupe WHERE expires_at < $1",
+}
+LITE = {name: re.sub(r"\$(\d)", r"?\1", sql) for name, sql in SQL.items()}
+
+
+def _sqlite_time(value: datetime) -> str:
+    """The text SQLAlchemy's SQLite DateTime stores (naive UTC, microseconds)."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 @dataclass(frozen=True)
@@ -53,68 +77,136 @@ class Claim:
 
 
 class DedupeStore:
-    """Claims, settles and looks up callback messages by key."""
+    """Claims, settles and looks up callback messages by key.
 
-    def __init__(self, db: Database, sealer: Sealer, clock: Clock) -> None:
+    ``write_lock`` (SQLite) is the lock the conversation store queues its saves on: one
+    writer at a time in this process keeps writes off SQLite's sleeping busy handler.
+    """
+
+    def __init__(self, db: Database, sealer: Sealer, clock: Clock, *,
+                 write_lock: asyncio.Lock | None = None) -> None:
         self.db = db
         self.sealer = sealer
         self.clock = clock
+        self._pg = db.dialect == "postgresql"
+        self._sql = SQL if self._pg else LITE
+        self._lock = write_lock or asyncio.Lock()
         self._claims = 0
+        self._running: dict[str, asyncio.Future[Passive | None]] = {}
+        self._settled: OrderedDict[str, tuple[datetime, str, Passive | None]] = OrderedDict()
 
     def key_for(self, raw: str) -> str:
         """Blind index of the raw key, so message ids and openids are not stored."""
         return self.sealer.blind_index("wechat-msg", raw)
 
+    # -- driver access ------------------------------------------------------------------
+    @asynccontextmanager
+    async def _driver(self, write: bool) -> AsyncIterator[Any]:
+        """A raw driver connection, held only for this block (never across a turn)."""
+        async with (self._lock if write and not self._pg else nullcontext()), \
+                self.db.engine.connect() as conn:
+            yield (await conn.get_raw_connection()).driver_connection
+
+    def _time(self, value: datetime) -> Any:
+        return value if self._pg else _sqlite_time(value)
+
+    async def _rows(self, raw: Any, name: str, *args: Any) -> list[Any]:
+        if self._pg:
+            return list(await raw.fetch(self._sql[name], *args))
+        return list(await raw.execute_fetchall(self._sql[name], args))
+
+    # -- the protocol -------------------------------------------------------------------
     async def claim(self, key: str) -> Claim:
         """Claim ``key`` for this request, or report what an earlier request left."""
         now = self.clock.now()
+        if key in self._running:
+            return Claim(mine=False, status="running")
+        cached = self._settled.get(key)
+        if cached is not None and cached[0] > now:
+            return Claim(mine=False, status=cached[1], passive=cached[2])
         self._claims += 1
         if self._claims % PURGE_EVERY == 0:
             await self.purge()
-        stmt = insert_for(self.db, WechatDedupe).values(
-            key=key, status="running", created_at=now,
-            expires_at=now + CLAIM_TTL).on_conflict_do_nothing(index_elements=["key"])
-        async with self.db.sessions.begin() as session:
-            if (await session.execute(stmt.returning(WechatDedupe.key))).first():
-                return Claim(mine=True)
-            row = await session.get(WechatDedupe, key)
-            if row is None or row.expires_at <= now:  # expired: take it over
-                await session.execute(sa.delete(WechatDedupe).where(WechatDedupe.key == key))
-                session.add(WechatDedupe(key=key, status="running", created_at=now,
-                                         expires_at=now + CLAIM_TTL))
-                return Claim(mine=True)
-            return Claim(mine=False, status=row.status, passive=self._open(row.reply))
+        stamps = self._time(now), self._time(now + CLAIM_TTL)
+        async with self._driver(write=True) as raw:
+            for _ in range(3):  # a row purged between the statements is free again
+                if (await self._rows(raw, "claim", key, *stamps)
+                        or await self._rows(raw, "take_over", key, *stamps)):  # expired
+                    self._running[key] = asyncio.get_running_loop().create_future()
+                    return Claim(mine=True)
+                if rows := await self._rows(raw, "get", key):
+                    row = rows[0]
+                    break
+            else:
+                raise RuntimeError("wechat dedupe claim did not settle")
+        return Claim(mine=False, status=row[0], passive=self._open(row[1]))
 
-    async def settle(self, session: AsyncSession, key: str, passive: Passive | None) -> None:
-        """Record the answer: ``done`` with the passive reply, or ``pushed`` without."""
-        values: dict[str, Any] = {"status": "pushed", "reply": None}
-        if passive is not None:
-            values = {"status": "done", "reply": self.sealer.seal(passive.to_json())}
-        await session.execute(sa.update(WechatDedupe).where(WechatDedupe.key == key)
-                              .values(**values))
+    async def settle(self, key: str, passive: Passive | None,
+                     also: Callable[[AsyncSession], Awaitable[None]] | None = None) -> None:
+        """Record the answer: ``done`` with the passive reply, or ``pushed`` without.
+
+        ``also`` runs in the same transaction (queueing the pushed replies).
+        """
+        status = "pushed" if passive is None else "done"
+        blob = None if passive is None else self.sealer.seal(passive.to_json())
+        try:
+            if also is None:
+                async with self._driver(write=True) as raw:
+                    if self._pg:
+                        await raw.execute(SQL["settle"], key, status, blob)
+                    else:
+                        await raw.execute(LITE["settle"], (key, status, blob))
+            else:
+                async with (nullcontext() if self._pg else self._lock), \
+                        self.db.sessions.begin() as session:
+                    await session.execute(sa.text(
+                        "UPDATE wechat_dedupe SET status = :status, reply = :reply "
+                        "WHERE key = :key"), {"status": status, "reply": blob, "key": key})
+                    await also(session)
+            self._remember(key, status, passive)
+        finally:
+            future = self._running.pop(key, None)
+            if future is not None and not future.done():
+                future.set_result(passive)
 
     async def wait(self, key: str, deadline: float) -> Passive | None:
         """Wait (until loop time ``deadline``) for an in-flight turn's passive reply."""
         loop = asyncio.get_running_loop()
-        while True:
-            async with self.db.sessions() as session:
-                row = (await session.execute(
-                    sa.select(WechatDedupe.status, WechatDedupe.reply)
-                    .where(WechatDedupe.key == key))).first()
-            if row is None or row.status == "pushed":
+        future = self._running.get(key)
+        if future is not None:  # our own turn: no polling
+            try:
+                return await asyncio.wait_for(asyncio.shield(future),
+                                              max(0.0, deadline - loop.time()))
+            except TimeoutError:
                 return None
-            if row.status == "done":
-                return self._open(row.reply)
+        while True:  # another process's turn
+            async with self._driver(write=False) as raw:
+                rows = await self._rows(raw, "get", key)
+            if not rows or rows[0][0] == "pushed":
+                return None
+            if rows[0][0] == "done":
+                return self._open(rows[0][1])
             if loop.time() + POLL_SECONDS >= deadline:
                 return None
             await asyncio.sleep(POLL_SECONDS)
 
     async def purge(self) -> int:
         """Forget expired claims; returns how many."""
-        async with self.db.sessions.begin() as session:
-            result = await session.execute(sa.delete(WechatDedupe).where(
-                WechatDedupe.expires_at < self.clock.now()))
-        return int(result.rowcount or 0)
+        now = self.clock.now()
+        for key in [k for k, v in self._settled.items() if v[0] <= now]:
+            del self._settled[key]
+        async with self._driver(write=True) as raw:
+            if self._pg:
+                status = await raw.execute(SQL["purge"], now)
+                return int(status.rsplit(" ", 1)[-1])
+            cursor = await raw.execute(LITE["purge"], (_sqlite_time(now),))
+            return int(cursor.rowcount or 0)
+
+    def _remember(self, key: str, status: str, passive: Passive | None) -> None:
+        self._settled[key] = (self.clock.now() + CLAIM_TTL, status, passive)
+        self._settled.move_to_end(key)
+        while len(self._settled) > CACHE_SIZE:
+            self._settled.popitem(last=False)
 
     def _open(self, blob: bytes | None) -> Passive | None:
-        return Passive.from_json(self.sealer.open(blob)) if blob else None
+        return Passive.from_json(self.sealer.open(bytes(blob))) if blob else None

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import random
 import sqlite3
+import weakref
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
@@ -132,9 +133,11 @@ def _writer_lock(db: Database) -> asyncio.Lock | None:
     """SQLite has one writer: queue this process's writers here instead of on busy_timeout."""
     if db.dialect != "sqlite":
         return None
-    lock = _LOCKS.get(id(db.engine))
+    key = id(db.engine)
+    lock = _LOCKS.get(key)
     if lock is None:
-        lock = _LOCKS[id(db.engine)] = asyncio.Lock()
+        lock = _LOCKS[key] = asyncio.Lock()
+        weakref.finalize(db.engine, _LOCKS.pop, key, None)  # ids are reused after GC
     return lock
 
 
