@@ -63,6 +63,10 @@ def new_code_id() -> bytes:
     return secrets.token_bytes(CODE_ID_BYTES)
 
 
+#: 10000-01-01T00:00:00Z: later times cannot be shown (datetime stops at year 9999).
+MAX_EPOCH = 253_402_300_800
+
+
 def to_epoch(when: datetime) -> int:
     if when.tzinfo is None:
         raise ValueError("datetimes must be timezone-aware")
@@ -159,6 +163,8 @@ class CodeClaims:
             iat, exp = _need(data, _IAT, int, "iat"), _need(data, _EXP, int, "exp")
             cti = _need(data, _CTI, bytes, "cti")
             name, rules = _need(tg, "n", str, "masked name"), _need(tg, "r", str, "rules version")
+        if not (0 <= iat < MAX_EPOCH and 0 <= exp < MAX_EPOCH):
+            raise ClaimsProblem("iat/exp outside the years 1970-9999")
         return cls(iss, sub, iat, exp, cti, color, kind, name, rules)
 
     def as_dict(self) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509.oid import ExtensionOID
 
 from codes.algs import DCC_ALLOWED
-from codes.claims import Claim, ClaimsProblem, from_epoch
+from codes.claims import MAX_EPOCH, Claim, ClaimsProblem, from_epoch
 from codes.errors import SigningKeyError
 from codes.keys import KID_LENGTH, SignatureCheck, alg_for, signature_check
 from codes.reasons import Reason, Refusal
@@ -121,6 +121,8 @@ class DccClaims:
         times = [data.get(Claim.IAT), data.get(Claim.EXP)]
         if not all(isinstance(t, int) and not isinstance(t, bool) for t in times):
             raise ClaimsProblem("claims iat and exp must be integers")
+        if not all(0 <= t < MAX_EPOCH for t in times):
+            raise ClaimsProblem("iat/exp outside the years 1970-9999")
         container = data.get(Claim.HCERT)
         hcert = container.get(1) if isinstance(container, dict) else None
         if not isinstance(hcert, dict):

@@ -214,3 +214,11 @@ def test_refusal_keeps_claims_empty(es256_key, trust_list):
 
 def test_depth_cap_is_small(trust_list):
     assert MAX_CBOR_DEPTH <= 32
+
+
+def test_times_beyond_year_9999_are_bad_claims(es256_key, trust_list):
+    for key, value in ((4, 10**13), (6, -5), (4, 2**64)):
+        claims = claims_map()
+        claims[key] = value
+        verdict = verify(wrap(sign_raw(es256_key, cbor2.dumps(claims))), trust_list)
+        assert not verdict.valid and verdict.reason == "bad_claims", (key, value)

@@ -17,7 +17,8 @@ _CONFUSED = str.maketrans({"O": "0", "I": "1", "L": "1", "U": "V"})
 
 def new_code() -> str:
     """A fresh random code (normal form, no dashes)."""
-    return "".join(secrets.choice(ALPHABET) for _ in range(CODE_LENGTH))
+    bits = secrets.randbits(5 * CODE_LENGTH)  # one draw, 5 bits per character
+    return "".join(ALPHABET[(bits >> (5 * i)) & 31] for i in range(CODE_LENGTH))
 
 
 def normalize(typed: str) -> str | None:
