@@ -149,6 +149,9 @@ class DedupeStore:
         """
         status = "pushed" if passive is None else "done"
         blob = None if passive is None else self.sealer.seal(passive.to_json())
+        future = self._running.get(key)
+        if future is not None and not future.done():  # retries here need not wait for it
+            future.set_result(passive)
         try:
             if also is None:
                 async with self._driver(write=True) as raw:
@@ -165,9 +168,7 @@ class DedupeStore:
                     await also(session)
             self._remember(key, status, passive)
         finally:
-            future = self._running.pop(key, None)
-            if future is not None and not future.done():
-                future.set_result(passive)
+            self._running.pop(key, None)
 
     async def wait(self, key: str, deadline: float) -> Passive | None:
         """Wait (until loop time ``deadline``) for an in-flight turn's passive reply."""
