@@ -29,6 +29,7 @@ ACTION_MODULES = (
     "bot.services.records",
     "bot.services.declarations",
     "bot.services.reservations.actions",
+    "bot.services.wechat_actions",
 )
 
 

@@ -22,3 +22,19 @@ KEY_ALGS: tuple[str, ...] = ("ES256", "EdDSA")
 def alg_name(alg: object) -> str:
     """A printable name for a COSE alg value, known or not."""
     return ALG_NAMES.get(alg, repr(alg)) if isinstance(alg, int) else repr(alg)
+
+
+def der_signature(signature: bytes) -> bytes:
+    """A 64-byte ES256 signature (r||s, RFC 9053 §2.1) as the DER ``cryptography`` wants.
+
+    The same bytes as ``encode_dss_signature(r, s)`` (the tests compare them) without the
+    two big-int conversions: each half loses its leading zero bytes and regains one if its
+    top bit is set (DER INTEGERs are signed). Lengths stay below 128: short-form heads.
+    """
+    r, s = signature[:32].lstrip(b"\0"), signature[32:].lstrip(b"\0")
+    if not r or r[0] > 0x7F:
+        r = b"\0" + r
+    if not s or s[0] > 0x7F:
+        s = b"\0" + s
+    return b"".join((b"\x30", bytes((len(r) + len(s) + 4, 2, len(r))), r,
+                     bytes((2, len(s))), s))

@@ -78,11 +78,16 @@ def from_epoch(value: int) -> datetime:
 
 
 def iso_utc(value: int) -> str:
-    """``from_epoch(value).isoformat()``, built from a cached date part (a verdict shows two
-    times per scan and the codes of one day share the date; tests compare both forms)."""
+    """``from_epoch(value).isoformat()``, built from a cached date part and table lookups (a
+    verdict shows two times per scan and the codes of one day share the date; tests compare
+    both forms)."""
     day, seconds = divmod(value, 86400)
-    hours, seconds = divmod(seconds, 3600)
-    return f"{_iso_date(day)}{hours:02d}:{seconds // 60:02d}:{seconds % 60:02d}+00:00"
+    minutes, seconds = divmod(seconds, 60)
+    return _iso_date(day) + _HOUR_MINUTE[minutes] + _SECOND[seconds]
+
+
+_HOUR_MINUTE = tuple(f"{m // 60:02d}:{m % 60:02d}:" for m in range(24 * 60))
+_SECOND = tuple(f"{s:02d}+00:00" for s in range(60))
 
 
 @lru_cache(maxsize=64)

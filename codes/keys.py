@@ -18,10 +18,9 @@ from typing import Any
 from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, padding, rsa
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from cwt import COSEKey
 
-from codes.algs import ALG_IDS, ALG_NAMES, EDDSA, ES256, KEY_ALGS, PS256
+from codes.algs import ALG_IDS, ALG_NAMES, EDDSA, ES256, KEY_ALGS, PS256, der_signature
 from codes.errors import SigningKeyError
 
 KID_LENGTH = 8
@@ -69,10 +68,8 @@ def signature_check(public_key: Any, alg: int) -> SignatureCheck:
         def check_es256(message: bytes, signature: bytes) -> bool:
             if len(signature) != 64:
                 return False
-            der = encode_dss_signature(int.from_bytes(signature[:32], "big"),
-                                       int.from_bytes(signature[32:], "big"))
             try:
-                public_key.verify(der, message, _ECDSA_SHA256)
+                public_key.verify(der_signature(signature), message, _ECDSA_SHA256)
             except InvalidSignature:
                 return False
             return True

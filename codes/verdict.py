@@ -42,6 +42,31 @@ class Verdict:
         }
 
 
+_OK_EN, _OK_ZH = MESSAGES[Reason.OK]
+_NEW = object.__new__
+(_VALID, _REASON, _MESSAGE, _MESSAGE_ZH, _CLAIMS, _WARNINGS, _FORMAT, _KID, _ALG, _DETAIL,
+ _CHECKS) = (getattr(Verdict, name).__set__ for name in Verdict.__slots__)
+
+
+def valid_verdict(claims: dict[str, Any], warnings: tuple[str, ...], format: str, kid: str,
+                  alg: str, checks: tuple[str, ...]) -> Verdict:
+    """``Verdict(True, "ok", ..., detail="")`` for the verifier's hot path: the slots are set
+    directly, at half the cost of the frozen dataclass ``__init__`` (same object, tested)."""
+    verdict = _NEW(Verdict)
+    _VALID(verdict, True)
+    _REASON(verdict, "ok")
+    _MESSAGE(verdict, _OK_EN)
+    _MESSAGE_ZH(verdict, _OK_ZH)
+    _CLAIMS(verdict, claims)
+    _WARNINGS(verdict, warnings)
+    _FORMAT(verdict, format)
+    _KID(verdict, kid)
+    _ALG(verdict, alg)
+    _DETAIL(verdict, "")
+    _CHECKS(verdict, checks)
+    return verdict
+
+
 def refused(reason: Reason, detail: str = "", **kw: Any) -> Verdict:
     """A refused verdict for ``reason``."""
     en, zh = MESSAGES[reason]

@@ -31,7 +31,9 @@ RASA_VENV = Path(os.environ.get("TONGGUAN_RASA_VENV", ROOT / "var" / "rasa-venv"
 RASA = RASA_VENV / "bin" / "rasa"
 MODELS = ROOT / "var" / "rasa-models"
 RASA_ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEVEL": "3",
-            "LOG_LEVEL": "WARNING"}
+            "LOG_LEVEL": "WARNING",
+            # Rasa's training cache would otherwise land in ./.rasa of the checkout.
+            "RASA_CACHE_DIRECTORY": str(ROOT / "var" / "rasa-cache")}
 
 
 def _need_rasa() -> None:
