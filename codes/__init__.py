@@ -28,6 +28,7 @@ from codes.keys import (
 )
 from codes.keystore import PASSPHRASE_ENV, KeyRecord, KeyStore
 from codes.masking import mask_name
+from codes.policy import CLOCK_SKEW_LEEWAY, Policy
 from codes.qr import QRImage, decode_image, qr_version, render_png, render_svg
 from codes.reasons import Notice, Reason, message
 from codes.revocation import (
@@ -39,7 +40,7 @@ from codes.revocation import (
 )
 from codes.trustlist import TrustList, build_trust_list, load_trust_list, sign_trust_list
 from codes.verdict import Verdict
-from codes.verify import CHECKS, CLOCK_SKEW_LEEWAY, Policy, Verifier
+from codes.verify import CHECKS, Verifier
 
 __all__ = [
     "ALG_NAMES", "CHECKS", "CLOCK_SKEW_LEEWAY", "DCC_ALLOWED", "DCC_EKU", "DCC_PREFIX",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 #: Clock skew tolerated between issuer and checkpoint, both for ``iat`` and ``exp``.
 CLOCK_SKEW_LEEWAY = timedelta(seconds=60)
@@ -18,3 +18,18 @@ class Policy:
     leeway: timedelta = CLOCK_SKEW_LEEWAY
     trust_list_warn_age: timedelta = TRUST_LIST_WARN_AGE  #: older → warning
     trust_list_max_age: timedelta = TRUST_LIST_MAX_AGE  #: older (or past expiry) → refused
+
+
+def trust_list_limits(issued_at: datetime, expires_at: datetime,
+                      policy: Policy) -> tuple[datetime, datetime]:
+    """(stale after, old after) for a trust list, computed once per verifier: a scan then
+    compares ``at`` with each (``at - issued > age`` is ``at > issued + age``)."""
+    return (min(expires_at, _add(issued_at, policy.trust_list_max_age)),
+            _add(issued_at, policy.trust_list_warn_age))
+
+
+def _add(when: datetime, age: timedelta) -> datetime:
+    try:
+        return when + age
+    except OverflowError:
+        return datetime.max.replace(tzinfo=UTC)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from codes import dcc, envelope
@@ -18,14 +18,11 @@ from codes.claims import ClaimsProblem, CodeClaims
 from codes.dcc import DccClaims, DccTrust, dcc_trust
 from codes.fastpath import fast_verify, key_index
 from codes.keys import TrustedKey
-from codes.policy import CLOCK_SKEW_LEEWAY, TRUST_LIST_MAX_AGE, TRUST_LIST_WARN_AGE, Policy
+from codes.policy import Policy, trust_list_limits
 from codes.reasons import MESSAGES, Notice, Reason, Refusal
 from codes.revocation import RevocationList
 from codes.trustlist import TrustList
 from codes.verdict import Verdict
-
-__all__ = ["CHECKS", "CLOCK_SKEW_LEEWAY", "TRUST_LIST_MAX_AGE", "TRUST_LIST_WARN_AGE", "Policy",
-           "Scan", "Verifier"]
 
 
 @dataclass(slots=True)
@@ -75,12 +72,11 @@ class Verifier:
         self.policy = policy
         self._fast_keys = key_index(trust_list)  # for codes/fastpath.py
         self.fast_verdicts = 0  #: valid codes answered by the fast path (tests read it)
-        # Per-scan limits, computed once: ``at - issued > age`` is ``at > issued + age``.
+        # Per-scan limits, computed once (codes/policy.py).
         self._leeway = int(policy.leeway.total_seconds())
         if self._check_freshness:
-            self._stale_after = min(trust_list.expires_at,
-                                    _add(trust_list.issued_at, policy.trust_list_max_age))
-            self._old_after = _add(trust_list.issued_at, policy.trust_list_warn_age)
+            self._stale_after, self._old_after = trust_list_limits(
+                trust_list.issued_at, trust_list.expires_at, policy)
 
     def verify(self, text: str, *, at: datetime) -> Verdict:
         """Run every check on ``text`` at time ``at``; never raises for a bad code."""
@@ -196,13 +192,6 @@ def check_trust_list(v: Verifier, s: Scan) -> None:
                       f"trust list issued {v.trust_list.issued_at.isoformat()}")
     if s.at > v._old_after:
         s.warnings.append(Notice.TRUST_LIST_OLD.value)
-
-
-def _add(when: datetime, age: timedelta) -> datetime:
-    try:
-        return when + age
-    except OverflowError:
-        return datetime.max.replace(tzinfo=UTC)
 
 
 def check_key_window(v: Verifier, s: Scan) -> None:

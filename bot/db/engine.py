@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import random
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -31,6 +31,9 @@ class Database:
 
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    #: SQLite has one writer at a time: hot-path writers of this process queue here
+    #: instead of in SQLite's busy handler, whose sleeps would dominate latency.
+    write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     @property
     def dialect(self) -> str:

@@ -68,9 +68,6 @@ class SqlStore(ConversationStore):
         # Each PostgreSQL turn holds one pooled connection for its row lock while its
         # actions use others; bounding lock holders keeps the pool from running dry.
         self._gate = asyncio.Semaphore(max_parallel)
-        # SQLite has one writer at a time; queueing saves here keeps them off SQLite's
-        # busy handler, whose sleeps (up to 100 ms) would dominate latency under load.
-        self._write_lock = asyncio.Lock()
 
     # The hot path (two or three statements per message) goes straight to the driver:
     # through SQLAlchemy each statement cost more CPU than the rest of a turn together.
@@ -125,7 +122,7 @@ class SqlStore(ConversationStore):
         yield conv
         state, turns = self._sealed(conv)
         now = _sqlite_time(self.clock.now())
-        async with self._write_lock, self.db.engine.connect() as conn:
+        async with self.db.write_lock, self.db.engine.connect() as conn:
             lite = (await conn.get_raw_connection()).driver_connection
             await lite.execute("BEGIN IMMEDIATE")
             try:

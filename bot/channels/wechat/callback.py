@@ -35,13 +35,6 @@ SUCCESS = "success"
 SHUTDOWN_GRACE = 10.0
 
 
-def _store_write_lock(hub: Hub) -> asyncio.Lock | None:
-    """The lock the conversation store queues its SQLite saves on, to share it."""
-    store = getattr(hub.engine, "store", None)
-    lock = getattr(store, "write_lock", None) or getattr(store, "_write_lock", None)
-    return lock if isinstance(lock, asyncio.Lock) else None
-
-
 @dataclass(frozen=True)
 class Incoming:
     """An authenticated, decrypted callback message."""
@@ -60,7 +53,7 @@ class WechatChannel:
         self.envelope = (Envelope(self.settings.aes_key, self.settings.app_id)
                          if self.settings.aes_key else None)
         self.dedupe = DedupeStore(hub.db, hub.sealer, hub.clock,
-                                  write_lock=_store_write_lock(hub))
+                                  write_lock=hub.db.write_lock)
         self.media = media
         self.turns = 0  #: turns started by this process (tests, bench)
         self._late: set[asyncio.Task[None]] = set()
