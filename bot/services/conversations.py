@@ -12,6 +12,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -85,26 +86,34 @@ class SqlStore(ConversationStore):
     async def _open_postgres(self, user_key: str) -> AsyncIterator[OpenConversation]:
         async with self._gate, self.db.engine.connect() as conn:
             pg = (await conn.get_raw_connection()).driver_connection
-            async with pg.transaction():
-                row = await pg.fetchrow(PG_SELECT, user_key)
-                if row is None:
-                    now = self.clock.now()
-                    await pg.execute(PG_INSERT, user_key, now)
+            try:
+                async with pg.transaction():
                     row = await pg.fetchrow(PG_SELECT, user_key)
-                conv = self._open_state(user_key, row["state"])
-                yield conv
-                state, turns = self._sealed(conv)
-                now = self.clock.now()
-                if len(turns) == 1:
-                    turn = conv.turns[0]
-                    await pg.execute(PG_UPDATE_WITH_TURN, row["id"], state, conv.state.lang,
-                                     now, turn.flow_id, turn.intent, turns[0])
-                    return
-                await pg.execute(PG_UPDATE, row["id"], state, conv.state.lang, now)
-                if turns:
-                    await pg.executemany(PG_TURN, [
-                        (row["id"], now, t.flow_id, t.intent, blob)
-                        for t, blob in zip(conv.turns, turns, strict=True)])
+                    if row is None:
+                        await pg.execute(PG_INSERT, user_key, self.clock.now())
+                        row = await pg.fetchrow(PG_SELECT, user_key)
+                    conv = self._open_state(user_key, row["state"])
+                    yield conv
+                    await self._save_postgres(pg, row["id"], conv)
+            finally:
+                # The transaction is ours, not SQLAlchemy's: should its end have failed
+                # (a cancelled turn), never return a connection that still holds the
+                # row lock to the pool.
+                if pg.is_in_transaction():
+                    await conn.invalidate()
+
+    async def _save_postgres(self, pg: Any, row_id: int, conv: OpenConversation) -> None:
+        state, turns = self._sealed(conv)
+        now = self.clock.now()
+        if len(turns) == 1:
+            turn = conv.turns[0]
+            await pg.execute(PG_UPDATE_WITH_TURN, row_id, state, conv.state.lang, now,
+                             turn.flow_id, turn.intent, turns[0])
+            return
+        await pg.execute(PG_UPDATE, row_id, state, conv.state.lang, now)
+        if turns:
+            await pg.executemany(PG_TURN, [(row_id, now, t.flow_id, t.intent, blob)
+                                           for t, blob in zip(conv.turns, turns, strict=True)])
 
     @asynccontextmanager
     async def _open_sqlite(self, user_key: str) -> AsyncIterator[OpenConversation]:

@@ -140,7 +140,7 @@ def signed(key, payload: bytes, **kw) -> str:
 def refused_codes(es256_key) -> list[tuple[str, str]]:
     claims = cbor2.dumps(claims_map())
     nested = b"\xa7" + claims[1:] + b"\x18\x63" + b"\x81" * 40 + b"\x01"
-    good = issue(es256_key)
+    good, cose = issue(es256_key), sign_raw(es256_key, claims)
     return [
         ("bad_prefix", "HC2:" + good[4:]), ("too_large", "TG1:" + "0" * 5000),
         ("bad_base45", good[:-1] + "a"), ("bad_compression", "TG1:" + base45.b45encode(
@@ -161,7 +161,7 @@ def refused_codes(es256_key) -> list[tuple[str, str]]:
         ("bad_claims", signed(es256_key, cbor2.dumps(claims_map(n=5)))),
         ("bad_claims", signed(es256_key, cbor2.dumps({**claims_map(), 4: 253_402_300_800}))),
         ("bad_claims", signed(es256_key, cbor2.dumps([1, 2]))),
-        ("bad_signature", wrap(sign_raw(es256_key, claims)[:-1] + b"\x00")),
+        ("bad_signature", wrap(cose[:-1] + bytes((cose[-1] ^ 1,)))),
     ]
 
 

@@ -48,3 +48,37 @@ async def test_turn_log_and_state_are_sealed(database_url: str, tmp_path: Path):
             blobs = [bytes(b) for b in (await session.scalars(sa.select(Turn.sealed))).all()]
             blobs.append(bytes((await session.scalars(sa.select(Conversation.state))).one()))
     assert blobs and all("张三".encode() not in b for b in blobs)
+
+
+async def test_cancelled_turn_releases_its_conversation(database_url: str, tmp_path: Path):
+    from bot.actions import ActionResult
+
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "slow.yml").write_text(
+        "id: slow\ntitle: {zh: 慢, en: Slow}\nstart: {keywords: [慢慢来]}\n"
+        "steps:\n  - action: test.slow\n  - say: {zh: 完成, en: Done}\n", encoding="utf-8")
+    settings = make_settings(database_url, tmp_path, flows_dir=flows)
+    async with open_hub(settings) as hub:
+        started = asyncio.Event()
+
+        async def slow(ctx):  # type: ignore[no-untyped-def]
+            started.set()
+            await asyncio.sleep(3600)
+            return ActionResult()
+
+        hub.actions.register("test.slow", slow)
+        hub.flows.load()
+        user = dict(channel="web", user_id="cancelled")
+        task = asyncio.create_task(hub.engine.handle(Inbound(**user, text="慢慢来")))
+        await started.wait()
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        # The same user is served again: nothing was left holding the conversation.
+        # (A liveness guard, not a speed limit: a leaked row lock would hang forever.)
+        replies = await asyncio.wait_for(hub.engine.handle(Inbound(**user, text="你好")), 120)
+        assert replies
+        async with hub.db.sessions() as session:
+            row = (await session.scalars(sa.select(Conversation))).one()
+        assert row.version == 1  # only the second turn was saved
