@@ -103,12 +103,20 @@ def verify_code(text: str, *, trusted_certs: list[bytes] | None = None,
 #: cached (a list of keys might be changed in place, so it gets a new Verifier each call).
 _VERIFIERS: dict[tuple, tuple[Verifier, tuple]] = {}
 _MAX_VERIFIERS = 16
+#: The last (trust list, revocations, policy, certs, verifier) returned from the cache; it
+#: holds its objects too, so their ids stay theirs.
+_LAST: list[tuple] = [(object(), None, None, (), None)]
 _CACHEABLE_TRUST = (TrustList, type(None))
 _CACHEABLE_REVOCATIONS = (RevocationList, type(None))
 
 
 def _verifier(trust_list: Any, trusted_certs: Any, revocations: Any,
               policy: Policy) -> Verifier:
+    last = _LAST[0]  # one scan after another with the same objects: skip the key tuple
+    # (only cacheable objects are ever stored there)
+    if (last[0] is trust_list and last[1] is revocations and last[2] is policy
+            and not trusted_certs and not last[3]):
+        return last[4]
     if not (isinstance(trust_list, _CACHEABLE_TRUST)
             and isinstance(revocations, _CACHEABLE_REVOCATIONS)):
         return Verifier(trust_list=trust_list, trusted_certs=trusted_certs,
@@ -116,14 +124,14 @@ def _verifier(trust_list: Any, trusted_certs: Any, revocations: Any,
     certs = tuple(trusted_certs or ())  # bytes: hashed and compared by value
     key = (id(trust_list), id(revocations), id(policy), certs)
     hit = _VERIFIERS.get(key)
-    if hit is not None:
-        return hit[0]
-    verifier = Verifier(trust_list=trust_list, trusted_certs=certs,
-                        revocations=revocations, policy=policy)
-    if len(_VERIFIERS) >= _MAX_VERIFIERS:
-        _VERIFIERS.clear()
-    _VERIFIERS[key] = (verifier, (trust_list, revocations, policy))
-    return verifier
+    if hit is None:
+        hit = (Verifier(trust_list=trust_list, trusted_certs=certs, revocations=revocations,
+                        policy=policy), (trust_list, revocations, policy))
+        if len(_VERIFIERS) >= _MAX_VERIFIERS:
+            _VERIFIERS.clear()
+        _VERIFIERS[key] = hit
+    _LAST[0] = (trust_list, revocations, policy, certs, hit[0])
+    return hit[0]
 
 
 def verify_image(source: Any, **kwargs: Any) -> Verdict:

@@ -48,10 +48,10 @@ def b45decode(text: str) -> bytes:
     # slot, so no slot carries into its neighbour.
     digits = int.from_bytes(values[:full], "big")
     low = _low_bytes(chunks)
-    packed = (((digits >> 16) & low) + 45 * ((digits >> 8) & low)
-              + 2025 * (digits & low)).to_bytes(3 * chunks, "big")
-    if packed[0::3].count(0) != chunks:  # a slot's top byte is set: the chunk is > 0xFFFF
+    slots = ((digits >> 16) & low) + 45 * ((digits >> 8) & low) + 2025 * (digits & low)
+    if slots & (low << 16):  # a slot's top byte is set: the chunk is > 0xFFFF
         raise ValueError("Base45 chunk exceeds 0xFFFF")
+    packed = slots.to_bytes(3 * chunks, "big")
     out = bytearray(2 * chunks)
     out[0::2] = packed[1::3]
     out[1::2] = packed[2::3]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import TypeVar
 
@@ -42,6 +43,19 @@ class Database:
     async def dispose(self) -> None:
         await self.engine.dispose()
 
+    @asynccontextmanager
+    async def write(self) -> AsyncIterator[AsyncSession]:
+        """A write transaction; on SQLite it first queues on :attr:`write_lock`.
+
+        Never nest two: the lock is not re-entrant.
+        """
+        if self.dialect == "sqlite":
+            async with self.write_lock, self.sessions.begin() as session:
+                yield session
+        else:
+            async with self.sessions.begin() as session:
+                yield session
+
     async def retrying(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run ``work`` in one transaction, retrying on serialization failure / SQLITE_BUSY.
 
@@ -50,7 +64,7 @@ class Database:
         """
         for attempt in range(MAX_RETRIES):
             try:
-                async with self.sessions.begin() as session:
+                async with self.write() as session:
                     return await work(session)
             except DBAPIError as err:
                 if attempt == MAX_RETRIES - 1 or not is_retryable(err):

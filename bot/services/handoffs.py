@@ -34,7 +34,7 @@ class Handoffs:
 
     async def create(self, user_key: str, flow_id: str | None,
                      transcript: list[dict[str, Any]]) -> int:
-        async with self.db.sessions.begin() as session:
+        async with self.db.write() as session:
             row = Handoff(user_key=user_key, flow_id=flow_id, status="open",
                           transcript=self.sealer.seal(transcript), created_at=self.clock.now())
             session.add(row)

@@ -85,7 +85,7 @@ class Outbox:
         if session is not None:
             await session.execute(stmt)
             return
-        async with self.db.sessions.begin() as own:
+        async with self.db.write() as own:
             await own.execute(stmt)
 
     async def claim(self, *, channels: set[str] | None = None, user_id: str | None = None,
@@ -103,7 +103,7 @@ class Outbox:
         if self.db.dialect == "postgresql":
             query = query.with_for_update(skip_locked=True)
         items: list[OutboxItem] = []
-        async with self.db.sessions.begin() as session:
+        async with self.db.write() as session:
             for row in (await session.scalars(query)).all():
                 row.status = "sending"
                 row.due_at = now + LEASE
@@ -114,7 +114,7 @@ class Outbox:
         return items
 
     async def mark_sent(self, item_id: int) -> None:
-        async with self.db.sessions.begin() as session:
+        async with self.db.write() as session:
             await session.execute(sa.update(OutboxMessage).where(OutboxMessage.id == item_id)
                                   .values(status="sent", sent_at=self.clock.now(),
                                           last_error=None))
@@ -124,7 +124,7 @@ class Outbox:
         now = self.clock.now()
         give_up = not retry or item.attempts >= MAX_ATTEMPTS
         backoff = min(timedelta(seconds=2 ** item.attempts), MAX_BACKOFF)
-        async with self.db.sessions.begin() as session:
+        async with self.db.write() as session:
             await session.execute(
                 sa.update(OutboxMessage).where(OutboxMessage.id == item.id).values(
                     status="failed" if give_up else "pending",

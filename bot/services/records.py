@@ -26,7 +26,7 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
         fields = ctx.params.get("fields")
         data = {k: v for k, v in ctx.slots.items()
                 if (fields is None or k in fields) and not k.startswith("_")}
-        async with hub.db.sessions.begin() as session:
+        async with hub.db.write() as session:
             row = Record(flow_id=ctx.flow_id, user_key=ctx.user_key, lang=ctx.lang,
                          data=hub.sealer.seal(data), created_at=ctx.now)
             session.add(row)

@@ -20,7 +20,7 @@ async def create_session(hub: Hub) -> tuple[str, str]:
     token = secrets.token_urlsafe(32)
     user_id = secrets.token_hex(12)
     now = hub.clock.now()
-    async with hub.db.sessions.begin() as session:
+    async with hub.db.write() as session:
         session.add(ApiSession(token_hash=token_hash(token), user_id=user_id, created_at=now,
                                expires_at=now + timedelta(days=hub.settings.session_days)))
     return token, user_id

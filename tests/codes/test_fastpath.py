@@ -216,3 +216,21 @@ def test_valid_verdict_is_the_dataclass_verdict():
     assert built == expected and built.to_dict() == expected.to_dict()
     with pytest.raises(AttributeError):
         built.valid = False
+
+
+def test_verify_code_memo_keeps_objects_apart(es256_key, lists):
+    policy = codes.Policy()
+    revocations = codes.build_revocation_list([], issued_at=NOW)
+    first = api._verifier(lists["fresh"], None, None, policy)
+    assert api._verifier(lists["fresh"], None, None, policy) is first
+    assert api._verifier(lists["fresh"], [], None, policy) is first
+    for other in (api._verifier(lists["fresh"], None, revocations, policy),
+                  api._verifier(lists["old"], None, None, policy),
+                  api._verifier(lists["fresh"], None, None, codes.Policy())):
+        assert other is not first
+    assert api._verifier(lists["fresh"], None, None, policy) is first
+    text = issue(es256_key, code_id=b"revoked!")
+    assert codes.verify_code(text, trust_list=lists["fresh"], at=NOW, policy=policy).valid
+    listed = codes.build_revocation_list([b"revoked!"], issued_at=NOW)
+    assert codes.verify_code(text, trust_list=lists["fresh"], revocations=listed, at=NOW,
+                             policy=policy).reason == "revoked"

@@ -56,7 +56,7 @@ async def declare(svc: Declarations, *, person: Person, answers: Mapping[str, An
     assessment = svc.rules.assess(kept)
     subject = await subject_for(svc, person.id_number)
     masked = mask_name(person.name)[:32] or "*"
-    async with hub.db.sessions.begin() as session:
+    async with hub.db.write() as session:
         row = HealthDeclaration(
             subject=subject, user_key=user_key, proxy=proxy,
             name=hub.sealer.seal(person.name), id_number=hub.sealer.seal(person.id_number),
