@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -35,13 +36,36 @@ class Database:
     #: SQLite has one writer at a time: hot-path writers of this process queue here
     #: instead of in SQLite's busy handler, whose sleeps would dominate latency.
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    _inline: sqlite3.Connection | None = field(default=None, repr=False)
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     async def dispose(self) -> None:
+        if self._inline is not None:
+            self._inline.close()
+            self._inline = None
         await self.engine.dispose()
+
+    def inline_sqlite(self) -> sqlite3.Connection | None:
+        """This process's plain ``sqlite3`` connection for hot-path statements run on the
+        event loop (no thread hop); None for PostgreSQL and in-memory SQLite.
+
+        Its ``busy_timeout`` is 0, so another writer's lock never blocks the event loop:
+        callers retry ``SQLITE_BUSY`` after an ``asyncio.sleep`` (:func:`inline_write`).
+        """
+        if self._inline is not None or self.dialect != "sqlite":
+            return self._inline
+        path = self.engine.url.database
+        if not path or path == ":memory:" or path.startswith("file:"):
+            return None
+        conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
+                       "busy_timeout=0"):
+            conn.execute("PRAGMA " + pragma)
+        self._inline = conn
+        return conn
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -71,6 +95,33 @@ class Database:
                     raise
                 await asyncio.sleep(random.uniform(0.002, 0.01) * (2 ** attempt))
         raise AssertionError("unreachable")
+
+
+INLINE_RETRIES = 60  #: with the backoff below, several seconds in all
+
+
+async def inline_write(conn: sqlite3.Connection,
+                       work: Callable[[sqlite3.Connection], T]) -> T:
+    """Run ``work`` in ``BEGIN IMMEDIATE … COMMIT`` on an inline connection, waiting
+    (asynchronously) while another connection holds SQLite's write lock. ``work`` must
+    not await: the whole transaction runs without yielding the event loop."""
+    for attempt in range(INLINE_RETRIES):
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as err:
+            text = str(err).lower()
+            if attempt == INLINE_RETRIES - 1 or ("locked" not in text and "busy" not in text):
+                raise
+            await asyncio.sleep(random.uniform(0.0005, 0.002) * min(2 ** attempt, 64))
+            continue
+        try:
+            result = work(conn)
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+        return result
+    raise AssertionError("unreachable")
 
 
 def is_retryable(err: DBAPIError) -> bool:

@@ -9,6 +9,7 @@ the save checks the row version so a second process can never overwrite silently
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
@@ -17,7 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.clock import Clock
-from bot.db.engine import Database
+from bot.db.engine import Database, inline_write
 from bot.db.models import Conversation, Turn
 from bot.dialogue.state import State
 from bot.dialogue.store import ConversationStore, KeyLocks, OpenConversation, TurnRecord
@@ -117,6 +118,39 @@ class SqlStore(ConversationStore):
 
     @asynccontextmanager
     async def _open_sqlite(self, user_key: str) -> AsyncIterator[OpenConversation]:
+        lite = self.db.inline_sqlite()
+        if lite is None:  # in-memory SQLite: no second connection can see it
+            async with self._open_sqlite_pooled(user_key) as conv:
+                yield conv
+            return
+        # Plain statements on the event loop: reads never wait in WAL mode; the write
+        # queues on the process's write lock, then on SQLite's (asynchronously).
+        rows = lite.execute(LITE_SELECT, (user_key,)).fetchall()
+        if not rows:
+            now = _sqlite_time(self.clock.now())
+            async with self.db.write_lock:
+                await inline_write(lite, lambda c: c.execute(LITE_INSERT,
+                                                             (user_key, now, now)))
+            rows = lite.execute(LITE_SELECT, (user_key,)).fetchall()
+        row_id, version, blob = rows[0]
+        conv = self._open_state(user_key, blob)
+        yield conv
+        state, turns = self._sealed(conv)
+        now = _sqlite_time(self.clock.now())
+
+        def save(c: sqlite3.Connection) -> None:
+            cursor = c.execute(LITE_UPDATE, (state, conv.state.lang, now, row_id, version))
+            if cursor.rowcount != 1:
+                raise ConcurrentUpdateError(f"conversation {row_id} changed meanwhile")
+            if turns:
+                c.executemany(LITE_TURN, [(row_id, now, t.flow_id, t.intent, blob)
+                                          for t, blob in zip(conv.turns, turns, strict=True)])
+
+        async with self.db.write_lock:
+            await inline_write(lite, save)
+
+    @asynccontextmanager
+    async def _open_sqlite_pooled(self, user_key: str) -> AsyncIterator[OpenConversation]:
         # No connection is held while the turn runs: its actions need pooled
         # connections of their own (holding one here could drain the pool).
         async with self.db.engine.connect() as conn:

@@ -14,7 +14,6 @@ import asyncio
 import json
 import random
 import sqlite3
-import weakref
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -116,25 +115,9 @@ def store_active(conn: sqlite3.Connection, code: str) -> bool:
     return bool(row and row[0])
 
 
-_CONNS: dict[int, sqlite3.Connection] = {}
-
-
 def inline_connection(db: Database) -> sqlite3.Connection | None:
     """This process's inline connection to ``db`` (None for in-memory databases)."""
-    conn = _CONNS.get(id(db.engine))
-    if conn is not None:
-        return conn
-    path = db.engine.url.database
-    if not path or path == ":memory:" or path.startswith("file:"):
-        return None
-    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-    for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
-                   "busy_timeout=0"):
-        conn.execute("PRAGMA " + pragma)
-    _CONNS[id(db.engine)] = conn
-    key = id(db.engine)
-    weakref.finalize(db.engine, lambda: _CONNS.pop(key, conn).close())
-    return conn
+    return db.inline_sqlite()
 
 
 async def hold_inline(conn: sqlite3.Connection, p: dict[str, Any], groups: list[str]) -> Taken:
