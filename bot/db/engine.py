@@ -8,6 +8,7 @@ import sqlite3
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TypeVar
 
 import sqlalchemy as sa
@@ -97,7 +98,13 @@ class Database:
         raise AssertionError("unreachable")
 
 
-INLINE_RETRIES = 60  #: with the backoff below, several seconds in all
+def sqlite_time(moment: datetime) -> str:
+    """A datetime as SQLAlchemy stores it in SQLite (naive UTC text with microseconds),
+    for statements run on the inline connection."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+INLINE_RETRIES = 3000  #: with the short sleeps below, several seconds in all
 
 
 async def inline_write(conn: sqlite3.Connection,
@@ -112,7 +119,9 @@ async def inline_write(conn: sqlite3.Connection,
             text = str(err).lower()
             if attempt == INLINE_RETRIES - 1 or ("locked" not in text and "busy" not in text):
                 raise
-            await asyncio.sleep(random.uniform(0.0005, 0.002) * min(2 ** attempt, 64))
+            # Short sleeps: the other writer is usually done within a millisecond, and
+            # this caller holds the process's write lock while it waits.
+            await asyncio.sleep(random.uniform(0.0002, 0.001) * min(attempt + 1, 4))
             continue
         try:
             result = work(conn)

@@ -12,13 +12,12 @@ import asyncio
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from bot.clock import Clock
-from bot.db.engine import Database, inline_write
+from bot.db.engine import Database, inline_write, sqlite_time
 from bot.db.models import Conversation, Turn
 from bot.dialogue.state import State
 from bot.dialogue.store import ConversationStore, KeyLocks, OpenConversation, TurnRecord
@@ -48,10 +47,6 @@ LITE_UPDATE = ("UPDATE conversations SET state = ?, lang = ?, version = version 
 LITE_TURN = ("INSERT INTO turns (conversation_id, at, flow_id, intent, sealed) "
              "VALUES (?, ?, ?, ?, ?)")
 
-
-def _sqlite_time(value: datetime) -> str:
-    """The text SQLAlchemy's SQLite DateTime stores (naive UTC, microseconds)."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
 class ConcurrentUpdateError(TongguanError):
@@ -127,7 +122,7 @@ class SqlStore(ConversationStore):
         # queues on the process's write lock, then on SQLite's (asynchronously).
         rows = lite.execute(LITE_SELECT, (user_key,)).fetchall()
         if not rows:
-            now = _sqlite_time(self.clock.now())
+            now = sqlite_time(self.clock.now())
             async with self.db.write_lock:
                 await inline_write(lite, lambda c: c.execute(LITE_INSERT,
                                                              (user_key, now, now)))
@@ -136,7 +131,7 @@ class SqlStore(ConversationStore):
         conv = self._open_state(user_key, blob)
         yield conv
         state, turns = self._sealed(conv)
-        now = _sqlite_time(self.clock.now())
+        now = sqlite_time(self.clock.now())
 
         def save(c: sqlite3.Connection) -> None:
             cursor = c.execute(LITE_UPDATE, (state, conv.state.lang, now, row_id, version))
@@ -157,14 +152,14 @@ class SqlStore(ConversationStore):
             lite = (await conn.get_raw_connection()).driver_connection
             rows = await lite.execute_fetchall(LITE_SELECT, (user_key,))
             if not rows:
-                now = _sqlite_time(self.clock.now())
+                now = sqlite_time(self.clock.now())
                 await lite.execute(LITE_INSERT, (user_key, now, now))
                 rows = await lite.execute_fetchall(LITE_SELECT, (user_key,))
         row_id, version, blob = rows[0]
         conv = self._open_state(user_key, blob)
         yield conv
         state, turns = self._sealed(conv)
-        now = _sqlite_time(self.clock.now())
+        now = sqlite_time(self.clock.now())
         async with self.db.write_lock, self.db.engine.connect() as conn:
             lite = (await conn.get_raw_connection()).driver_connection
             await lite.execute("BEGIN IMMEDIATE")

@@ -9,10 +9,15 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from bot.actions import ActionContext, ActionRegistry, ActionResult
+from bot.db.engine import inline_write, sqlite_time
 from bot.db.models import Record
 
 if TYPE_CHECKING:
     from bot.hub import Hub
+
+
+INSERT_RECORD = ("INSERT INTO records (flow_id, user_key, lang, data, created_at) "
+                 "VALUES (?, ?, ?, ?, ?)")
 
 
 def register_actions(registry: ActionRegistry, hub: Hub) -> None:
@@ -26,9 +31,18 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
         fields = ctx.params.get("fields")
         data = {k: v for k, v in ctx.slots.items()
                 if (fields is None or k in fields) and not k.startswith("_")}
+        sealed = hub.sealer.seal(data)
+        lite = hub.db.inline_sqlite()
+        if lite is not None:  # SQLite: one inline statement, no thread hop
+            stamp = sqlite_time(ctx.now)
+            async with hub.db.write_lock:
+                record_id = await inline_write(lite, lambda c: c.execute(
+                    INSERT_RECORD, (ctx.flow_id, ctx.user_key, ctx.lang, sealed, stamp)
+                ).lastrowid)
+            return ActionResult(slots={"record_id": record_id})
         async with hub.db.write() as session:
             row = Record(flow_id=ctx.flow_id, user_key=ctx.user_key, lang=ctx.lang,
-                         data=hub.sealer.seal(data), created_at=ctx.now)
+                         data=sealed, created_at=ctx.now)
             session.add(row)
             await session.flush()
             record_id = row.id

@@ -8,6 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from aiohttp import web
 
+from bot.db.engine import inline_write, sqlite_time
 from bot.db.models import ApiSession
 from bot.hub import Hub
 from bot.privacy import token_hash
@@ -20,6 +21,14 @@ async def create_session(hub: Hub) -> tuple[str, str]:
     token = secrets.token_urlsafe(32)
     user_id = secrets.token_hex(12)
     now = hub.clock.now()
+    lite = hub.db.inline_sqlite()
+    if lite is not None:  # SQLite: one inline statement, no thread hop
+        stamp = [sqlite_time(t) for t in (now, now + timedelta(days=hub.settings.session_days))]
+        async with hub.db.write_lock:
+            await inline_write(lite, lambda c: c.execute(
+                "INSERT INTO api_sessions (token_hash, user_id, created_at, expires_at) "
+                "VALUES (?, ?, ?, ?)", (token_hash(token), user_id, *stamp)))
+        return token, user_id
     async with hub.db.write() as session:
         session.add(ApiSession(token_hash=token_hash(token), user_id=user_id, created_at=now,
                                expires_at=now + timedelta(days=hub.settings.session_days)))

@@ -15,10 +15,10 @@ import json
 import random
 import sqlite3
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date
 from typing import Any
 
-from bot.db.engine import Database
+from bot.db.engine import Database, sqlite_time
 
 RETRIES = 60  #: ~ several seconds of backoff in all, like the engine's busy timeout
 
@@ -55,9 +55,7 @@ _LITE_INSERT = ("INSERT INTO supply_reservations (public_id, release_id, person_
 
 
 
-def lite_time(moment: datetime) -> str:
-    """A UTC datetime as SQLAlchemy stores it in SQLite (naive ISO text)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+lite_time = sqlite_time  #: kept under its old name for this package
 
 
 def take_sync(db: sqlite3.Connection, p: dict[str, Any], groups: list[str]) -> Taken:
