@@ -22,7 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.channels.messages import Reply
 from bot.clock import Clock
-from bot.db.engine import Database
+from bot.db.engine import Database, sqlite_time
 from bot.db.models import OutboxMessage
 from bot.errors import TongguanError
 from bot.privacy import Sealer
@@ -92,6 +92,8 @@ class Outbox:
                     limit: int = 20) -> list[OutboxItem]:
         """Claim due messages (pending, or sending with an expired lease)."""
         now = self.clock.now()
+        if not await self._any_due(now, channels, user_id):
+            return []  # the common case for pollers: no write transaction at all
         query = (sa.select(OutboxMessage)
                  .where(OutboxMessage.status.in_(("pending", "sending")),
                         OutboxMessage.due_at <= now)
@@ -112,6 +114,30 @@ class Outbox:
                                         [Reply.from_json(r) for r in self.sealer.open(row.payload)],
                                         row.attempts))
         return items
+
+    async def _any_due(self, now: datetime, channels: set[str] | None,
+                       user_id: str | None) -> bool:
+        """A cheap read: is anything due? (Pollers ask often; most answers are no.)"""
+        lite = self.db.inline_sqlite()
+        if lite is not None:  # a plain WAL read on the event loop: takes no lock
+            sql = ("SELECT 1 FROM outbox WHERE status IN ('pending', 'sending') "
+                   "AND due_at <= ?")
+            args: list[object] = [sqlite_time(now)]
+            if channels is not None:
+                sql += f" AND channel IN ({', '.join('?' * len(channels))})"
+                args += sorted(channels)
+            if user_id is not None:
+                sql += " AND user_id = ?"
+                args.append(user_id)
+            return lite.execute(sql + " LIMIT 1", args).fetchone() is not None
+        query = sa.select(OutboxMessage.id).where(
+            OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.due_at <= now)
+        if channels is not None:
+            query = query.where(OutboxMessage.channel.in_(channels))
+        if user_id is not None:
+            query = query.where(OutboxMessage.user_id == user_id)
+        async with self.db.sessions() as session:
+            return (await session.scalar(query.limit(1))) is not None
 
     async def mark_sent(self, item_id: int) -> None:
         async with self.db.write() as session:
