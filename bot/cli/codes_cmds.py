@@ -69,6 +69,9 @@ def register(subparsers: Any) -> None:
                         help="DCC signer certificate (DER or PEM) for HC1 codes; repeatable")
     verify.add_argument("--at", help="verify at this ISO 8601 time (default: now)")
     verify.set_defaults(func=_guard(run_code_verify))
+    from bot.cli.declaration_cmds import add_set_status_parser
+
+    add_set_status_parser(code_sub)  # `tongguan code set-status`, as the issue names it
     for parser in (gen, rot, tl, issue, verify):
         parser.add_argument("--keys-dir", type=Path,
                             help="key store folder (default: settings keys_dir, var/keys)")

@@ -77,9 +77,8 @@ def _sweep(args: argparse.Namespace) -> int:
     return 0
 
 
-def register(sub: argparse._SubParsersAction) -> None:
-    group = sub.add_parser("declarations", help="health declarations and code statuses")
-    cmds = group.add_subparsers(dest="decl_cmd", metavar="ACTION", required=True)
+def add_set_status_parser(cmds: argparse._SubParsersAction) -> None:
+    """``set-status``: under ``tongguan declarations`` and ``tongguan code`` alike."""
     p = cmds.add_parser("set-status", help="set a subject's colour; revokes earlier codes")
     p.add_argument("subject", help="pseudonymous subject id (as in the code)")
     p.add_argument("--color", required=True, choices=["green", "yellow", "red"])
@@ -87,6 +86,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reason-en", help="English reason (default: --reason)")
     p.add_argument("--hours", type=int, choices=range(1, 169), metavar="1-168")
     p.set_defaults(func=_set_status)
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    group = sub.add_parser("declarations", help="health declarations and code statuses")
+    cmds = group.add_subparsers(dest="decl_cmd", metavar="ACTION", required=True)
+    add_set_status_parser(cmds)
     p = cmds.add_parser("reapply-rules", help="re-assess current codes with risk_rules.yml")
     p.set_defaults(func=_reapply)
     p = cmds.add_parser("venue-add", help="opt a venue in to check-in mode")

@@ -134,3 +134,30 @@ async def test_travel_none_cannot_be_combined(client):
     assert any("不能与其他选项同时选择" in r["text"] for r in replies)
     replies = await say(client, headers, "没有离开本市")
     assert any("接触" in r["text"] for r in replies)  # accepted: the next question
+
+
+async def test_code_set_status_command(database_url, tmp_path):
+    """`tongguan code set-status SUBJECT --color red --reason ...`, as the issue names it."""
+    settings = make_settings(database_url, tmp_path)
+    async with open_hub(settings, with_dialogue=False) as hub:
+        svc = declarations(hub)
+        person, answers = PEOPLE[1]  # green
+        out = await declare(svc, person=person, answers=answers, user_key="web:s",
+                            proxy=False)
+        old = await current_code(svc, await status_by_token(svc, out.token))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TONGGUAN_")}
+    env.update(PYTHONPATH=str(ROOT), TONGGUAN_DATABASE_URL=settings.database_url,
+               TONGGUAN_SECRET_KEY=TEST_SECRET, TONGGUAN_KEYS_DIR=str(settings.keys_dir),
+               TONGGUAN_LOG_LEVEL="WARNING")
+    args = [sys.executable, "-m", "bot.cli", "code", "set-status"]
+    done = subprocess.run([*args, out.subject, "--color", "red", "--reason", "密接"],
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["color"] == "red" and result["revoked"] >= 1
+    missing = subprocess.run([*args, "no-such-subject", "--color", "red", "--reason", "x"],
+                             cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert missing.returncode == 2 and "no subject" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    async with open_hub(settings, with_dialogue=False) as hub:
+        assert old.code_id in set(await revoked_code_ids(declarations(hub)))
