@@ -63,6 +63,18 @@ class OutboxItem:
     attempts: int
 
 
+def _due(query: sa.Select, now: datetime, channels: set[str] | None,
+         user_id: str | None) -> sa.Select:
+    """``query`` narrowed to due messages (pending, or sending past their lease)."""
+    query = query.where(OutboxMessage.status.in_(("pending", "sending")),
+                        OutboxMessage.due_at <= now)
+    if channels is not None:
+        query = query.where(OutboxMessage.channel.in_(channels))
+    if user_id is not None:
+        query = query.where(OutboxMessage.user_id == user_id)
+    return query
+
+
 class Outbox:
     """Queue, claim and settle outbound messages."""
 
@@ -94,14 +106,8 @@ class Outbox:
         now = self.clock.now()
         if not await self._any_due(now, channels, user_id):
             return []  # the common case for pollers: no write transaction at all
-        query = (sa.select(OutboxMessage)
-                 .where(OutboxMessage.status.in_(("pending", "sending")),
-                        OutboxMessage.due_at <= now)
-                 .order_by(OutboxMessage.due_at, OutboxMessage.id).limit(limit))
-        if channels is not None:
-            query = query.where(OutboxMessage.channel.in_(channels))
-        if user_id is not None:
-            query = query.where(OutboxMessage.user_id == user_id)
+        query = _due(sa.select(OutboxMessage), now, channels, user_id).order_by(
+            OutboxMessage.due_at, OutboxMessage.id).limit(limit)
         if self.db.dialect == "postgresql":
             query = query.with_for_update(skip_locked=True)
         items: list[OutboxItem] = []
@@ -130,12 +136,7 @@ class Outbox:
                 sql += " AND user_id = ?"
                 args.append(user_id)
             return lite.execute(sql + " LIMIT 1", args).fetchone() is not None
-        query = sa.select(OutboxMessage.id).where(
-            OutboxMessage.status.in_(("pending", "sending")), OutboxMessage.due_at <= now)
-        if channels is not None:
-            query = query.where(OutboxMessage.channel.in_(channels))
-        if user_id is not None:
-            query = query.where(OutboxMessage.user_id == user_id)
+        query = _due(sa.select(OutboxMessage.id), now, channels, user_id)
         async with self.db.sessions() as session:
             return (await session.scalar(query.limit(1))) is not None
 

@@ -7,7 +7,6 @@ import io
 from pathlib import Path
 
 import pytest
-from aiohttp import web
 from PIL import Image
 
 import codes
@@ -34,58 +33,51 @@ def mjpeg(text: str, path: Path) -> None:
             out.write(buf.getvalue())
 
 
-async def test_camera_scan_verified_offline(sqlite_url, tmp_path):
+async def test_camera_scan_verified_offline(sqlite_url, tmp_path, aiohttp_server):
     from playwright.async_api import async_playwright
 
     app = init_app(make_settings(sqlite_url, tmp_path), background=False)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    base = f"http://127.0.0.1:{port}"
-    try:
-        svc = declarations(app[HUB_KEY])
-        out = await declare(svc, person=Person("张三明", "11010519491231002X", None),
-                            answers={"temperature": 37.9, "symptoms": ["none"],
-                                     "travel": ["none"], "contact": False,
-                                     "quarantine": "free"}, user_key="web:t", proxy=False)
-        code = await current_code(svc, await status_by_token(svc, out.token))
-        video = tmp_path / "code.mjpeg"
-        await asyncio.to_thread(mjpeg, code.text, video)
-        async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=[
-                "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                "--disable-background-networking", "--disable-component-update",
-                "--disable-sync", "--use-fake-device-for-media-stream",
-                "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={video}"])
-            context = await browser.new_context()
-            await context.grant_permissions(["camera"], origin=base)
-            external: list[str] = []
-            page = await context.new_page()
-            page.on("request", lambda r: external.append(r.url)
-                    if not r.url.startswith((base, "data:", "blob:")) else None)
-            await page.goto(base + "/checkpoint")
-            await page.wait_for_selector("body[data-ready='1']", timeout=15000)
-            await page.evaluate("navigator.serviceWorker.ready")
-            await context.set_offline(True)
-            await page.click("#start")
-            await page.wait_for_selector("#result.yellow", timeout=20000)
-            assert "张*明" in await page.inner_text("#name")
-            assert "黄码" in await page.inner_text("#color")
-            # manual entry, still offline: a damaged code gets a reason
-            await page.fill("#code", code.text[:-6])
-            await page.click("#manual button")
-            await page.wait_for_selector("#result.invalid", timeout=5000)
-            assert "损坏" in await page.inner_text("#reason")
-            # reload with the network cut: the service worker serves the page
-            await page.reload()
-            await page.wait_for_selector("body[data-ready='1']", timeout=15000)
-            assert "离线" in await page.inner_text("#lists")
-            await page.fill("#code", code.text)
-            await page.click("#manual button")
-            await page.wait_for_selector("#result.yellow", timeout=5000)
-            assert not external
-            await browser.close()
-    finally:
-        await runner.cleanup()
+    server = await aiohttp_server(app)
+    base = f"http://127.0.0.1:{server.port}"
+    svc = declarations(app[HUB_KEY])
+    out = await declare(svc, person=Person("张三明", "11010519491231002X", None),
+                        answers={"temperature": 37.9, "symptoms": ["none"],
+                                 "travel": ["none"], "contact": False,
+                                 "quarantine": "free"}, user_key="web:t", proxy=False)
+    code = await current_code(svc, await status_by_token(svc, out.token))
+    video = tmp_path / "code.mjpeg"
+    await asyncio.to_thread(mjpeg, code.text, video)
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=str(CHROMIUM), args=[
+            "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream", f"--use-file-for-fake-video-capture={video}"])
+        context = await browser.new_context()
+        await context.grant_permissions(["camera"], origin=base)
+        external: list[str] = []
+        page = await context.new_page()
+        page.on("request", lambda r: external.append(r.url)
+                if not r.url.startswith((base, "data:", "blob:")) else None)
+        await page.goto(base + "/checkpoint")
+        await page.wait_for_selector("body[data-ready='1']", timeout=15000)
+        await page.evaluate("navigator.serviceWorker.ready")
+        await context.set_offline(True)
+        await page.click("#start")
+        await page.wait_for_selector("#result.yellow", timeout=20000)
+        assert "张*明" in await page.inner_text("#name")
+        assert "黄码" in await page.inner_text("#color")
+        # manual entry, still offline: a damaged code gets a reason
+        await page.fill("#code", code.text[:-6])
+        await page.click("#manual button")
+        await page.wait_for_selector("#result.invalid", timeout=5000)
+        assert "损坏" in await page.inner_text("#reason")
+        # reload with the network cut: the service worker serves the page
+        await page.reload()
+        await page.wait_for_selector("body[data-ready='1']", timeout=15000)
+        assert "离线" in await page.inner_text("#lists")
+        await page.fill("#code", code.text)
+        await page.click("#manual button")
+        await page.wait_for_selector("#result.yellow", timeout=5000)
+        assert not external
+        await browser.close()

@@ -6,7 +6,6 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
-from aiohttp import web
 
 from bot.db.models.declarations import HealthCode
 from bot.services.declarations import Person, declarations, set_status
@@ -47,60 +46,54 @@ async def test_api_routes_mounted_once(client):
     assert routes.count("/api/v1/verify") == 1
 
 
-async def test_live_page_refreshes_before_expiry_and_shows_revoked(sqlite_url, tmp_path):
+async def test_live_page_refreshes_before_expiry_and_shows_revoked(sqlite_url, tmp_path,
+                                                                   aiohttp_server):
     """With 10 s live codes the page swaps in a new code before the old one ends."""
     from playwright.async_api import async_playwright
 
     executable = chromium_path()
     app = init_app(make_settings(sqlite_url, tmp_path), background=False)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    base = f"http://127.0.0.1:{port}"
-    try:
-        svc = declarations(app[HUB_KEY])
-        svc.live_ttl = SHORT_TTL
-        out = await declare_for(svc, person=Person("张三明", "11010519491231002X", None),
-                                answers={"temperature": 36.5, "symptoms": ["none"],
-                                         "travel": ["none"], "contact": False,
-                                         "quarantine": "free"}, user_key="web:p", proxy=False)
-        async with async_playwright() as pw:
-            browser = await pw.chromium.launch(executable_path=executable, args=ARGS)
-            page = await browser.new_page()
-            await page.goto(f"{base}/code/{out.token}")
-            await page.wait_for_selector("#card.green[data-state='active']", timeout=10000)
-            first = await page.get_attribute("#card", "data-code")
-            first_qr = await page.get_attribute("#qr", "src")
-            clock = await page.inner_text("#clock")
-            async with svc.hub.db.sessions() as s:
-                first_expires = await s.scalar(sa.select(HealthCode.expires_at)
-                                               .where(HealthCode.text == first))
-            assert first_expires - datetime.now(UTC) <= SHORT_TTL
+    server = await aiohttp_server(app)
+    base = f"http://127.0.0.1:{server.port}"
+    svc = declarations(app[HUB_KEY])
+    svc.live_ttl = SHORT_TTL
+    out = await declare_for(svc, person=Person("张三明", "11010519491231002X", None),
+                            answers={"temperature": 36.5, "symptoms": ["none"],
+                                     "travel": ["none"], "contact": False,
+                                     "quarantine": "free"}, user_key="web:p", proxy=False)
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=executable, args=ARGS)
+        page = await browser.new_page()
+        await page.goto(f"{base}/code/{out.token}")
+        await page.wait_for_selector("#card.green[data-state='active']", timeout=10000)
+        first = await page.get_attribute("#card", "data-code")
+        first_qr = await page.get_attribute("#qr", "src")
+        clock = await page.inner_text("#clock")
+        async with svc.hub.db.sessions() as s:
+            first_expires = await s.scalar(sa.select(HealthCode.expires_at)
+                                           .where(HealthCode.text == first))
+        assert first_expires - datetime.now(UTC) <= SHORT_TTL
 
-            await page.wait_for_function(
-                "code => document.getElementById('card').dataset.code !== code", arg=first,
-                timeout=SHORT_TTL.total_seconds() * 1000 + 5000)
-            assert datetime.now(UTC) < first_expires  # fetched before the old code ended
-            assert await page.get_attribute("#card", "data-state") == "active"
-            assert await page.get_attribute("#qr", "src") not in (first_qr, None)
-            assert "绿码" in await page.inner_text("#color")
-            await asyncio.sleep(1.2)
-            assert await page.inner_text("#clock") not in ("", clock)  # the clock runs
+        await page.wait_for_function(
+            "code => document.getElementById('card').dataset.code !== code", arg=first,
+            timeout=SHORT_TTL.total_seconds() * 1000 + 5000)
+        assert datetime.now(UTC) < first_expires  # fetched before the old code ended
+        assert await page.get_attribute("#card", "data-state") == "active"
+        assert await page.get_attribute("#qr", "src") not in (first_qr, None)
+        assert "绿码" in await page.inner_text("#color")
+        await asyncio.sleep(1.2)
+        assert await page.inner_text("#clock") not in ("", clock)  # the clock runs
 
-            # an admin status revokes this page: the open page shows it on its next fetch
-            await set_status(svc, subject=out.subject, color="red", reason_zh="密接",
-                             reason_en="Close contact")
-            await page.wait_for_selector("#card.gone[data-state='revoked']", timeout=15000)
-            assert "已失效" in await page.inner_text("#reasons")
-            assert await page.get_attribute("#qr", "src") is None
-            # and a fresh visit of the revoked link says so at once
-            fresh = await browser.new_page()
-            await fresh.goto(f"{base}/code/{out.token}")
-            await fresh.wait_for_selector("#card.gone[data-state='revoked']", timeout=10000)
-            assert "no longer valid" in await fresh.inner_text("#reasons")
-            assert await fresh.inner_text("#color") == "—"
-            await browser.close()
-    finally:
-        await runner.cleanup()
+        # an admin status revokes this page: the open page shows it on its next fetch
+        await set_status(svc, subject=out.subject, color="red", reason_zh="密接",
+                         reason_en="Close contact")
+        await page.wait_for_selector("#card.gone[data-state='revoked']", timeout=15000)
+        assert "已失效" in await page.inner_text("#reasons")
+        assert await page.get_attribute("#qr", "src") is None
+        # and a fresh visit of the revoked link says so at once
+        fresh = await browser.new_page()
+        await fresh.goto(f"{base}/code/{out.token}")
+        await fresh.wait_for_selector("#card.gone[data-state='revoked']", timeout=10000)
+        assert "no longer valid" in await fresh.inner_text("#reasons")
+        assert await fresh.inner_text("#color") == "—"
+        await browser.close()

@@ -55,7 +55,6 @@ _LITE_INSERT = ("INSERT INTO supply_reservations (public_id, release_id, person_
 
 
 
-lite_time = sqlite_time  #: kept under its old name for this package
 
 
 def take_sync(db: sqlite3.Connection, p: dict[str, Any], groups: list[str]) -> Taken:
@@ -74,7 +73,7 @@ def take_sync(db: sqlite3.Connection, p: dict[str, Any], groups: list[str]) -> T
     prio = bool(p["prio"])
     if not prio and groups:
         prio = db.execute(_LITE_PRIO, (p["person"], json.dumps(groups))).fetchone() is not None
-    now = lite_time(p["now"])
+    now = sqlite_time(p["now"])
     cur = db.execute(_LITE_TAKE, {"qty": p["qty"], "now": now, "prio": prio, "rid": p["rid"],
                                   "keep": bool(p["keep"])})
     if cur.rowcount != 1:
@@ -82,8 +81,8 @@ def take_sync(db: sqlite3.Connection, p: dict[str, Any], groups: list[str]) -> T
     db.execute(_LITE_INSERT, {
         **{k: p[k] for k in ("public_id", "rid", "person", "acct", "channel", "user_id", "qty",
                              "name_sealed", "code_hash", "code_sealed")},
-        "period": period, "window_start": lite_time(p["window_start"]),
-        "window_end": lite_time(p["window_end"]), "now": now})
+        "period": period, "window_start": sqlite_time(p["window_start"]),
+        "window_end": sqlite_time(p["window_end"]), "now": now})
     return Taken(True, True, True)
 
 
