@@ -9,7 +9,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -26,6 +26,11 @@ T = TypeVar("T")
 #: SQLSTATEs PostgreSQL uses for conflicts worth retrying (serialization, deadlock).
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 MAX_RETRIES = 8
+PG_HOT_POOL_SIZE = 32  #: connections of the driver-level hot-path pool per process
+
+
+async def _keep_session(_conn: Any) -> None:
+    """asyncpg pool reset hook: nothing to reset (see :meth:`Database.asyncpg_pool`)."""
 
 
 @dataclass
@@ -38,6 +43,8 @@ class Database:
     #: instead of in SQLite's busy handler, whose sleeps would dominate latency.
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _inline: sqlite3.Connection | None = field(default=None, repr=False)
+    _pg_pool: Any = field(default=None, repr=False)
+    _pg_pool_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     @property
     def dialect(self) -> str:
@@ -47,7 +54,29 @@ class Database:
         if self._inline is not None:
             self._inline.close()
             self._inline = None
+        if self._pg_pool is not None:
+            pool, self._pg_pool = self._pg_pool, None
+            await pool.close()
         await self.engine.dispose()
+
+    async def asyncpg_pool(self) -> Any:
+        """This process's driver-level asyncpg pool (PostgreSQL only) for hot-path
+        statements that would cost more CPU through SQLAlchemy than the work itself.
+
+        Connections go back to it without asyncpg's ``RESET ALL`` round trip: its users
+        run plain statements and never change session settings. An open transaction
+        is still rolled back on release.
+        """
+        if self._pg_pool is None:
+            async with self._pg_pool_lock:
+                if self._pg_pool is None:
+                    import asyncpg
+
+                    url = self.engine.url.set(drivername="postgresql")
+                    self._pg_pool = await asyncpg.create_pool(
+                        url.render_as_string(hide_password=False), min_size=1,
+                        max_size=PG_HOT_POOL_SIZE, reset=_keep_session)
+        return self._pg_pool
 
     def inline_sqlite(self) -> sqlite3.Connection | None:
         """This process's plain ``sqlite3`` connection for hot-path statements run on the

@@ -199,6 +199,7 @@ class AnswerHandler:
             values = state.pending.get("values") or {}
             state.pending = {}
             if self.engine.profiles is not None:
+                await turn.exclusive()
                 await self.engine.profiles.save(turn.inbound.user_key, consent=bool(choice),
                                                 values=values if choice else {})
             if choice is None:

@@ -100,7 +100,7 @@ class CommandHandler:
                 turn.replies.append(Reply.say(menu.help.get(turn.lang)))
             self.engine.greet(turn, with_greeting=False)
             return
-        probe = Turn(turn.state, turn.inbound)
+        probe = Turn(turn.state, turn.inbound, guard=turn.guard)
         self.engine.reask(probe)
         question = probe.replies[0].text if probe.replies else ""
         turn.say("help_in_flow", flow=self.engine.title(frame.flow, turn.lang),
@@ -139,6 +139,7 @@ class CommandHandler:
         engine = self.engine
         request_id = 0
         if engine.handoffs is not None:
+            await turn.exclusive()
             past = await engine.store.recent_turns(turn.inbound.user_key)
             transcript = [{"in": p.inbound, "out": p.replies} for p in past]
             transcript.append({"in": turn.inbound.to_json(), "out": []})
@@ -154,5 +155,6 @@ class CommandHandler:
 
     async def _forget(self, turn: Turn) -> None:
         if self.engine.profiles is not None:
+            await turn.exclusive()
             await self.engine.profiles.erase(turn.inbound.user_key)
         turn.say("profile_erased")

@@ -24,7 +24,7 @@ from bot.dialogue.flows.model import Flow
 from bot.dialogue.flows.registry import FlowRegistry, normalize_command
 from bot.dialogue.profile_reuse import ProfileReuse
 from bot.dialogue.state import Frame, State
-from bot.dialogue.store import ConversationStore, TurnRecord
+from bot.dialogue.store import ConversationStore, StaleConversation, TurnRecord
 from bot.dialogue.texts import t
 from bot.nlu.base import Interpreter, ParseResult
 from bot.nlu.language import guess_language
@@ -36,6 +36,7 @@ log = logging.getLogger("tongguan.dialogue")
 MAX_TEXT = 2000  #: characters of one message the engine reads
 INTERRUPT_CONFIDENCE = 0.75  #: intent confidence that counts as "clearly another flow"
 MAX_PAUSED = 3
+STALE_ATTEMPTS = 5  #: runs of one turn that found its conversation changed elsewhere
 
 
 def clean_text(text: str) -> str:
@@ -71,14 +72,28 @@ class Engine:
 
     # -- entry point ------------------------------------------------------------
     async def handle(self, inbound: Inbound) -> list[Reply]:
-        """Handle one message; returns the replies (also logged with the turn)."""
+        """Handle one message; returns the replies (also logged with the turn).
+
+        A turn that loaded a copy another process has changed since is run again on the
+        fresh state (it wrote nothing: see :mod:`bot.dialogue.store`); the last attempt
+        locks the conversation before it starts.
+        """
+        for attempt in range(1, STALE_ATTEMPTS + 1):
+            try:
+                return await self._handle(inbound, lock_first=attempt == STALE_ATTEMPTS)
+            except StaleConversation:
+                log.info("conversation.stale attempt=%d", attempt)
+        raise AssertionError("unreachable")
+
+    async def _handle(self, inbound: Inbound, *, lock_first: bool) -> list[Reply]:
         async with self.store.open(inbound.user_key) as conv:
-            snapshot = conv.state.copy()
-            turn = Turn(conv.state, inbound)
+            if lock_first:
+                await conv.exclusive()
+            turn = Turn(conv.state, inbound, guard=conv.exclusive)
             try:
                 await self._dispatch(turn)
             except ActionFailed as err:
-                conv.state = snapshot
+                conv.state = conv.restore()
                 turn.state = conv.state
                 turn.replies = [*err.replies, Reply.say(t("retry_hint", turn.lang))]
             except (FlowLoopError, ConditionError):

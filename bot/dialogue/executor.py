@@ -9,6 +9,7 @@ after ``MAX_STEPS_PER_TURN`` steps.
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -65,6 +66,13 @@ class Turn:
     replies: list[Reply] = field(default_factory=list)
     parse: ParseResult | None = None  #: the NLU parse, once something needed it
     profile: ProfileData | None = None  #: the user's saved profile, once read
+    #: locks the conversation for the rest of the turn (see :mod:`bot.dialogue.store`)
+    guard: Callable[[], Awaitable[None]] | None = None
+
+    async def exclusive(self) -> None:
+        """Call before the turn writes anything besides the conversation itself."""
+        if self.guard is not None:
+            await self.guard()
 
     @property
     def lang(self) -> str:
@@ -153,6 +161,7 @@ class Executor:
                             user_id=inbound.user_id, lang=turn.lang, flow_id=flow.id,
                             slots=dict(frame.slots), params=step.params,
                             now=self.engine.clock.now())
+        await turn.exclusive()
         try:
             result = await spec.fn(ctx)
         except ActionError as err:

@@ -52,6 +52,7 @@ class ProfileReuse:
                                        turn.lang))
             return True
         if data.consent:
+            await turn.exclusive()
             await self.engine.profiles.save(turn.inbound.user_key, consent=True,
                                             values=values)
         return False

@@ -3,19 +3,34 @@
 ``async with store.open(user_key) as conv:`` takes the per-conversation lock, then
 loads the state (never before the lock), lets the engine change ``conv.state``, and on
 a clean exit saves it together with the turn log. An exception saves nothing.
+
+A store may load optimistically (a cached copy, no row lock) and find at the save that
+another process changed the conversation meanwhile: it then raises
+:class:`StaleConversation` and the engine runs the turn again on the fresh state. That
+is only safe while the turn has changed nothing else, so before any other write (an
+action, a handoff, a profile) the engine calls :meth:`OpenConversation.exclusive`,
+which locks the conversation for the rest of the turn (or raises
+:class:`StaleConversation` at once when the loaded copy is already out of date).
 """
 
 from __future__ import annotations
 
 import asyncio
 import copy
+import json
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 from bot.dialogue.state import State
+from bot.errors import TongguanError
+
+
+class StaleConversation(TongguanError):
+    """Another process changed the conversation after this turn loaded it: run the
+    turn again (nothing of it was written)."""
 
 
 @dataclass
@@ -37,9 +52,24 @@ class OpenConversation:
     state: State
     is_new: bool
     turns: list[TurnRecord] = field(default_factory=list)
+    #: the state as loaded, as JSON text (None for a new conversation)
+    loaded: bytes | None = None
+    #: the store's hook that locks the conversation for the rest of the turn
+    lock: Callable[[], Awaitable[None]] | None = None
 
     def log(self, turn: TurnRecord) -> None:
         self.turns.append(turn)
+
+    def restore(self) -> State:
+        """A fresh copy of the state as it was loaded (to undo a failed turn)."""
+        return State.from_json(json.loads(self.loaded) if self.loaded else None)
+
+    async def exclusive(self) -> None:
+        """Make sure no other process can change this conversation until the save;
+        call it before the turn writes anything else. Idempotent."""
+        lock, self.lock = self.lock, None
+        if lock is not None:
+            await lock()
 
 
 class ConversationStore(ABC):
@@ -87,7 +117,8 @@ class MemoryStore(ConversationStore):
     async def open(self, user_key: str) -> AsyncIterator[OpenConversation]:
         async with self._locks.hold(user_key):
             raw = self._data.get(user_key)
-            conv = OpenConversation(user_key, State.from_json(copy.deepcopy(raw)), raw is None)
+            conv = OpenConversation(user_key, State.from_json(copy.deepcopy(raw)), raw is None,
+                                    loaded=json.dumps(raw).encode() if raw else None)
             yield conv
             self._data[user_key] = copy.deepcopy(conv.state.to_json())
             self._turns.setdefault(user_key, []).extend(conv.turns)

@@ -1,18 +1,24 @@
 """The SQL conversation store: state sealed at rest, turns logged, users serialized.
 
-On PostgreSQL the conversation row is locked (``SELECT … FOR UPDATE``) for the whole
-turn, so two messages of one user queue even across server processes. SQLite is the
-single-process embedded default: turns of one user queue on an in-process lock, and
-the save checks the row version so a second process can never overwrite silently.
+Turns of one user queue on an in-process lock. Each process keeps the conversations it
+served last (row id, version, opened state), so a turn usually starts without reading
+the database and ends with one conditional write: the save applies only if the row
+still has the version this turn started from, else :class:`StaleConversation` makes
+the engine run the turn again on the fresh row. Before a turn writes anything else
+(an action…) it calls ``conv.exclusive()``: on PostgreSQL that locks the row
+(``SELECT … FOR UPDATE``) until the save, so such a turn is never re-run, even with
+several server processes. SQLite is the single-process embedded default: there the
+check re-reads the version, and the conditional save still refuses to overwrite.
 """
 
 from __future__ import annotations
 
-import asyncio
+import json
 import sqlite3
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
@@ -20,25 +26,32 @@ from bot.clock import Clock
 from bot.db.engine import Database, inline_write, sqlite_time
 from bot.db.models import Conversation, Turn
 from bot.dialogue.state import State
-from bot.dialogue.store import ConversationStore, KeyLocks, OpenConversation, TurnRecord
-from bot.errors import TongguanError
+from bot.dialogue.store import (
+    ConversationStore,
+    KeyLocks,
+    OpenConversation,
+    StaleConversation,
+    TurnRecord,
+)
 from bot.privacy import Sealer
 
-PG_SELECT = "SELECT id, version, state FROM conversations WHERE user_key = $1 FOR UPDATE"
+PG_SELECT = "SELECT id, version, state FROM conversations WHERE user_key = $1"
 PG_INSERT = ("INSERT INTO conversations (user_key, lang, state, version, push_allowed, "
              "created_at, updated_at) VALUES ($1, '', NULL, 0, true, $2, $2) "
              "ON CONFLICT (user_key) DO NOTHING")
+PG_LOCK = "SELECT version FROM conversations WHERE id = $1 FOR UPDATE"
 PG_UPDATE = ("UPDATE conversations SET state = $2, lang = $3, version = version + 1, "
-             "updated_at = $4 WHERE id = $1")
+             "updated_at = $4 WHERE id = $1 AND version = $5 RETURNING id")
 PG_TURN = ("INSERT INTO turns (conversation_id, at, flow_id, intent, sealed) "
            "VALUES ($1, $2, $3, $4, $5)")
-#: The save and its (usually single) turn row in one round trip.
+#: The conditional save and its (usually single) turn row in one statement.
 PG_UPDATE_WITH_TURN = (
     "WITH saved AS (UPDATE conversations SET state = $2, lang = $3, version = version + 1, "
-    "updated_at = $4 WHERE id = $1 RETURNING id) "
+    "updated_at = $4 WHERE id = $1 AND version = $8 RETURNING id) "
     "INSERT INTO turns (conversation_id, at, flow_id, intent, sealed) "
     "SELECT id, $4, $5, $6, $7 FROM saved")
 LITE_SELECT = "SELECT id, version, state FROM conversations WHERE user_key = ?"
+LITE_VERSION = "SELECT version FROM conversations WHERE id = ?"
 LITE_INSERT = ("INSERT INTO conversations (user_key, lang, state, version, push_allowed, "
                "created_at, updated_at) VALUES (?, '', NULL, 0, 1, ?, ?) "
                "ON CONFLICT (user_key) DO NOTHING")
@@ -47,70 +60,136 @@ LITE_UPDATE = ("UPDATE conversations SET state = ?, lang = ?, version = version 
 LITE_TURN = ("INSERT INTO turns (conversation_id, at, flow_id, intent, sealed) "
              "VALUES (?, ?, ?, ?, ?)")
 
+CACHE_SIZE = 20_000  #: conversations each process remembers between turns
 
 
-class ConcurrentUpdateError(TongguanError):
-    """Another process saved this conversation first (SQLite, several processes)."""
+class Loaded(NamedTuple):
+    """A conversation row as this process last saw it (state opened, as JSON text)."""
+
+    row_id: int
+    version: int
+    plain: bytes | None
+
+
+class _Sealed(NamedTuple):
+    plain: bytes
+    state: bytes
+    turns: list[tuple[TurnRecord, bytes]]
 
 
 class SqlStore(ConversationStore):
     """Conversation state in the ``conversations`` table."""
 
     def __init__(self, db: Database, sealer: Sealer, clock: Clock, *,
-                 max_parallel: int = 32) -> None:
+                 cache_size: int = CACHE_SIZE) -> None:
         self.db = db
         self.sealer = sealer
         self.clock = clock
         self._locks = KeyLocks()
-        # Each PostgreSQL turn holds one pooled connection for its row lock while its
-        # actions use others; bounding lock holders keeps the pool from running dry.
-        self._gate = asyncio.Semaphore(max_parallel)
+        self._cache: OrderedDict[str, Loaded] = OrderedDict()
+        self._cache_size = cache_size
 
-    # The hot path (two or three statements per message) goes straight to the driver:
+    # The hot path (one to three statements per message) goes straight to the driver:
     # through SQLAlchemy each statement cost more CPU than the rest of a turn together.
-    def _open_state(self, user_key: str, blob: bytes | None) -> OpenConversation:
-        data = self.sealer.open(bytes(blob), context=user_key.encode()) if blob else None
-        return OpenConversation(user_key, State.from_json(data), data is None)
-
-    def _sealed(self, conv: OpenConversation) -> tuple[bytes, list[bytes]]:
-        state = self.sealer.seal(conv.state.to_json(), context=conv.user_key.encode())
-        turns = [self.sealer.seal({"in": t.inbound, "parse": t.parse, "out": t.replies})
-                 for t in conv.turns]
-        return state, turns
+    def open(self, user_key: str):  # type: ignore[no-untyped-def]
+        return self._locked(user_key)
 
     @asynccontextmanager
-    async def _open_postgres(self, user_key: str) -> AsyncIterator[OpenConversation]:
-        async with self._gate, self.db.engine.connect() as conn:
-            pg = (await conn.get_raw_connection()).driver_connection
+    async def _locked(self, user_key: str) -> AsyncIterator[OpenConversation]:
+        async with self._locks.hold(user_key):
+            opener = (self._open_postgres if self.db.dialect == "postgresql"
+                      else self._open_sqlite)
             try:
-                async with pg.transaction():
-                    row = await pg.fetchrow(PG_SELECT, user_key)
-                    if row is None:
-                        await pg.execute(PG_INSERT, user_key, self.clock.now())
-                        row = await pg.fetchrow(PG_SELECT, user_key)
-                    conv = self._open_state(user_key, row["state"])
+                async with opener(user_key) as conv:
                     yield conv
-                    await self._save_postgres(pg, row["id"], conv)
-            finally:
-                # The transaction is ours, not SQLAlchemy's: should its end have failed
-                # (a cancelled turn), never return a connection that still holds the
-                # row lock to the pool.
-                if pg.is_in_transaction():
-                    await conn.invalidate()
+            except BaseException:
+                # Whatever failed, the next turn reads the row afresh.
+                self._cache.pop(user_key, None)
+                raise
 
-    async def _save_postgres(self, pg: Any, row_id: int, conv: OpenConversation) -> None:
-        state, turns = self._sealed(conv)
+    def _remember(self, user_key: str, loaded: Loaded) -> None:
+        self._cache[user_key] = loaded
+        self._cache.move_to_end(user_key)
+        if len(self._cache) > self._cache_size:
+            self._cache.popitem(last=False)
+
+    def _loaded(self, user_key: str, row: Any) -> Loaded:
+        blob = row[2]
+        plain = (self.sealer.open_bytes(bytes(blob), context=user_key.encode())
+                 if blob else None)
+        return Loaded(row[0], row[1], plain)
+
+    @staticmethod
+    def _conversation(user_key: str, loaded: Loaded) -> OpenConversation:
+        plain = loaded.plain
+        state = State.from_json(json.loads(plain) if plain else None)
+        return OpenConversation(user_key, state, plain is None, loaded=plain)
+
+    def _sealed(self, conv: OpenConversation) -> _Sealed:
+        plain = json.dumps(conv.state.to_json(), ensure_ascii=False,
+                           separators=(",", ":")).encode()
+        state = self.sealer.seal_bytes(plain, context=conv.user_key.encode())
+        turns = [(t, self.sealer.seal({"in": t.inbound, "parse": t.parse, "out": t.replies}))
+                 for t in conv.turns]
+        return _Sealed(plain, state, turns)
+
+    # -- PostgreSQL ----------------------------------------------------------------
+    @asynccontextmanager
+    async def _open_postgres(self, user_key: str) -> AsyncIterator[OpenConversation]:
+        pool = await self.db.asyncpg_pool()
+        loaded = self._cache.get(user_key)
+        if loaded is None:
+            async with pool.acquire() as pg:
+                row = await pg.fetchrow(PG_SELECT, user_key)
+                if row is None:
+                    await pg.execute(PG_INSERT, user_key, self.clock.now())
+                    row = await pg.fetchrow(PG_SELECT, user_key)
+            loaded = self._loaded(user_key, row)
+        conv = self._conversation(user_key, loaded)
+        held: list[Any] = []  # the connection holding the row lock, once exclusive
+
+        async def lock() -> None:
+            pg = await pool.acquire()
+            held.append(pg)
+            await pg.execute("BEGIN")
+            if await pg.fetchval(PG_LOCK, loaded.row_id) != loaded.version:
+                raise StaleConversation(f"conversation {loaded.row_id} changed meanwhile")
+
+        conv.lock = lock
+        try:
+            yield conv
+            sealed = self._sealed(conv)
+            if held:
+                await self._save_postgres(held[0], loaded, conv, sealed)
+                await held[0].execute("COMMIT")
+            else:
+                async with pool.acquire() as pg:
+                    await self._save_postgres(pg, loaded, conv, sealed)
+        finally:
+            if held:
+                await _release_locked(pool, held[0])
+        self._remember(user_key, Loaded(loaded.row_id, loaded.version + 1, sealed.plain))
+
+    async def _save_postgres(self, pg: Any, loaded: Loaded, conv: OpenConversation,
+                             sealed: _Sealed) -> None:
         now = self.clock.now()
-        if len(turns) == 1:
-            turn = conv.turns[0]
-            await pg.execute(PG_UPDATE_WITH_TURN, row_id, state, conv.state.lang, now,
-                             turn.flow_id, turn.intent, turns[0])
+        if len(sealed.turns) == 1:
+            turn, blob = sealed.turns[0]
+            status = await pg.execute(PG_UPDATE_WITH_TURN, loaded.row_id, sealed.state,
+                                      conv.state.lang, now, turn.flow_id, turn.intent, blob,
+                                      loaded.version)
+            if status != "INSERT 0 1":
+                raise StaleConversation(f"conversation {loaded.row_id} changed meanwhile")
             return
-        await pg.execute(PG_UPDATE, row_id, state, conv.state.lang, now)
-        if turns:
-            await pg.executemany(PG_TURN, [(row_id, now, t.flow_id, t.intent, blob)
-                                           for t, blob in zip(conv.turns, turns, strict=True)])
+        async with pg.transaction():
+            if await pg.fetchval(PG_UPDATE, loaded.row_id, sealed.state, conv.state.lang,
+                                 now, loaded.version) is None:
+                raise StaleConversation(f"conversation {loaded.row_id} changed meanwhile")
+            if sealed.turns:
+                await pg.executemany(PG_TURN, [(loaded.row_id, now, t.flow_id, t.intent, b)
+                                               for t, b in sealed.turns])
 
+    # -- SQLite ----------------------------------------------------------------------
     @asynccontextmanager
     async def _open_sqlite(self, user_key: str) -> AsyncIterator[OpenConversation]:
         lite = self.db.inline_sqlite()
@@ -120,29 +199,38 @@ class SqlStore(ConversationStore):
             return
         # Plain statements on the event loop: reads never wait in WAL mode; the write
         # queues on the process's write lock, then on SQLite's (asynchronously).
-        rows = lite.execute(LITE_SELECT, (user_key,)).fetchall()
-        if not rows:
-            now = sqlite_time(self.clock.now())
-            async with self.db.write_lock:
-                await inline_write(lite, lambda c: c.execute(LITE_INSERT,
-                                                             (user_key, now, now)))
+        loaded = self._cache.get(user_key)
+        if loaded is None:
             rows = lite.execute(LITE_SELECT, (user_key,)).fetchall()
-        row_id, version, blob = rows[0]
-        conv = self._open_state(user_key, blob)
+            if not rows:
+                now = sqlite_time(self.clock.now())
+                async with self.db.write_lock:
+                    await inline_write(lite, lambda c: c.execute(LITE_INSERT,
+                                                                 (user_key, now, now)))
+                rows = lite.execute(LITE_SELECT, (user_key,)).fetchall()
+            loaded = self._loaded(user_key, rows[0])
+        conv = self._conversation(user_key, loaded)
+
+        async def lock() -> None:
+            if lite.execute(LITE_VERSION, (loaded.row_id,)).fetchone()[0] != loaded.version:
+                raise StaleConversation(f"conversation {loaded.row_id} changed meanwhile")
+
+        conv.lock = lock
         yield conv
-        state, turns = self._sealed(conv)
+        sealed = self._sealed(conv)
         now = sqlite_time(self.clock.now())
 
         def save(c: sqlite3.Connection) -> None:
-            cursor = c.execute(LITE_UPDATE, (state, conv.state.lang, now, row_id, version))
+            cursor = c.execute(LITE_UPDATE, (sealed.state, conv.state.lang, now,
+                                             loaded.row_id, loaded.version))
             if cursor.rowcount != 1:
-                raise ConcurrentUpdateError(f"conversation {row_id} changed meanwhile")
-            if turns:
-                c.executemany(LITE_TURN, [(row_id, now, t.flow_id, t.intent, blob)
-                                          for t, blob in zip(conv.turns, turns, strict=True)])
+                raise StaleConversation(f"conversation {loaded.row_id} changed meanwhile")
+            c.executemany(LITE_TURN, [(loaded.row_id, now, t.flow_id, t.intent, b)
+                                      for t, b in sealed.turns])
 
         async with self.db.write_lock:
             await inline_write(lite, save)
+        self._remember(user_key, Loaded(loaded.row_id, loaded.version + 1, sealed.plain))
 
     @asynccontextmanager
     async def _open_sqlite_pooled(self, user_key: str) -> AsyncIterator[OpenConversation]:
@@ -155,38 +243,25 @@ class SqlStore(ConversationStore):
                 now = sqlite_time(self.clock.now())
                 await lite.execute(LITE_INSERT, (user_key, now, now))
                 rows = await lite.execute_fetchall(LITE_SELECT, (user_key,))
-        row_id, version, blob = rows[0]
-        conv = self._open_state(user_key, blob)
+        loaded = self._loaded(user_key, list(rows)[0])
+        conv = self._conversation(user_key, loaded)
         yield conv
-        state, turns = self._sealed(conv)
+        sealed = self._sealed(conv)
         now = sqlite_time(self.clock.now())
         async with self.db.write_lock, self.db.engine.connect() as conn:
-            lite = (await conn.get_raw_connection()).driver_connection
-            await lite.execute("BEGIN IMMEDIATE")
+            raw = (await conn.get_raw_connection()).driver_connection
+            await raw.execute("BEGIN IMMEDIATE")
             try:
-                cursor = await lite.execute(LITE_UPDATE, (state, conv.state.lang, now,
-                                                          row_id, version))
+                cursor = await raw.execute(LITE_UPDATE, (sealed.state, conv.state.lang, now,
+                                                         loaded.row_id, loaded.version))
                 if cursor.rowcount != 1:
-                    raise ConcurrentUpdateError(f"conversation {row_id} changed meanwhile")
-                if turns:
-                    await lite.executemany(LITE_TURN, [
-                        (row_id, now, t.flow_id, t.intent, blob)
-                        for t, blob in zip(conv.turns, turns, strict=True)])
+                    raise StaleConversation(f"conversation {loaded.row_id} changed meanwhile")
+                await raw.executemany(LITE_TURN, [(loaded.row_id, now, t.flow_id, t.intent, b)
+                                                  for t, b in sealed.turns])
             except BaseException:
-                await lite.execute("ROLLBACK")
+                await raw.execute("ROLLBACK")
                 raise
-            await lite.execute("COMMIT")
-
-    def open(self, user_key: str):  # type: ignore[no-untyped-def]
-        return self._locked(user_key)
-
-    @asynccontextmanager
-    async def _locked(self, user_key: str) -> AsyncIterator[OpenConversation]:
-        async with self._locks.hold(user_key):
-            opener = (self._open_postgres if self.db.dialect == "postgresql"
-                      else self._open_sqlite)
-            async with opener(user_key) as conv:
-                yield conv
+            await raw.execute("COMMIT")
 
     async def recent_turns(self, user_key: str, limit: int = 30) -> list[TurnRecord]:
         async with self.db.sessions() as session:
@@ -200,3 +275,16 @@ class SqlStore(ConversationStore):
             out.append(TurnRecord(data["in"], data["parse"], data["out"], row.flow_id,
                                   row.intent))
         return out
+
+
+async def _release_locked(pool: Any, pg: Any) -> None:
+    """Return a connection that may still hold the row lock: roll back first, and
+    should even that fail (a cancelled turn), drop the connection, never pool it."""
+    try:
+        if pg.is_in_transaction():
+            await pg.execute("ROLLBACK")
+    except BaseException:
+        pg.terminate()
+        raise
+    finally:
+        await pool.release(pg)

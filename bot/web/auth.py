@@ -20,18 +20,22 @@ async def create_session(hub: Hub) -> tuple[str, str]:
     """A new anonymous session: returns (token, user_id). Only the token's hash is kept."""
     token = secrets.token_urlsafe(32)
     user_id = secrets.token_hex(12)
+    digest = token_hash(token)
     now = hub.clock.now()
+    expires_at = now + timedelta(days=hub.settings.session_days)
     lite = hub.db.inline_sqlite()
     if lite is not None:  # SQLite: one inline statement, no thread hop
-        stamp = [sqlite_time(t) for t in (now, now + timedelta(days=hub.settings.session_days))]
+        stamp = (sqlite_time(now), sqlite_time(expires_at))
         async with hub.db.write_lock:
             await inline_write(lite, lambda c: c.execute(
                 "INSERT INTO api_sessions (token_hash, user_id, created_at, expires_at) "
-                "VALUES (?, ?, ?, ?)", (token_hash(token), user_id, *stamp)))
-        return token, user_id
-    async with hub.db.write() as session:
-        session.add(ApiSession(token_hash=token_hash(token), user_id=user_id, created_at=now,
-                               expires_at=now + timedelta(days=hub.settings.session_days)))
+                "VALUES (?, ?, ?, ?)", (digest, user_id, *stamp)))
+    else:
+        async with hub.db.write() as session:
+            session.add(ApiSession(token_hash=digest, user_id=user_id, created_at=now,
+                                   expires_at=expires_at))
+    # The client's next request usually comes back to this process: remember it now.
+    _remember(hub, digest, user_id, expires_at)
     return token, user_id
 
 
@@ -57,10 +61,15 @@ async def session_user(hub: Hub, token: str) -> str | None:
             .where(ApiSession.token_hash == digest))).first()
     if row is None:
         return None
+    _remember(hub, digest, row.user_id, row.expires_at)
+    return row.user_id if row.expires_at > hub.clock.now() else None
+
+
+def _remember(hub: Hub, digest: str, user_id: str, expires_at: object) -> None:
+    cache: dict[str, tuple[str, object]] = hub.extras.setdefault(CACHE_KEY, {})
     if len(cache) >= CACHE_MAX:
         cache.clear()
-    cache[digest] = (row.user_id, row.expires_at)
-    return row.user_id if row.expires_at > hub.clock.now() else None
+    cache[digest] = (user_id, expires_at)
 
 
 async def require_session(request: web.Request) -> str:
