@@ -18,11 +18,13 @@ import sqlite3
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import datetime
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
 from bot.clock import Clock
+from bot.db.batching import GroupCommit
 from bot.db.engine import Database, inline_write, sqlite_time
 from bot.db.models import Conversation, Turn
 from bot.dialogue.state import State
@@ -38,8 +40,11 @@ from bot.privacy import Sealer
 PG_SELECT = "SELECT id, version, state FROM conversations WHERE user_key = $1"
 PG_INSERT = ("INSERT INTO conversations (user_key, lang, state, version, push_allowed, "
              "created_at, updated_at) VALUES ($1, '', NULL, 0, true, $2, $2) "
-             "ON CONFLICT (user_key) DO NOTHING")
-PG_LOCK = "SELECT version FROM conversations WHERE id = $1 FOR UPDATE"
+             "ON CONFLICT (user_key) DO NOTHING RETURNING id, version, state")
+#: Begin and lock in one round trip (a simple-protocol query: its status line says
+#: whether the row still has the loaded version; both values are integers we hold).
+PG_BEGIN_LOCK = ("BEGIN; SELECT 1 FROM conversations WHERE id = {row_id:d} "
+                 "AND version = {version:d} FOR UPDATE")
 PG_UPDATE = ("UPDATE conversations SET state = $2, lang = $3, version = version + 1, "
              "updated_at = $4 WHERE id = $1 AND version = $5 RETURNING id")
 PG_TURN = ("INSERT INTO turns (conversation_id, at, flow_id, intent, sealed) "
@@ -50,6 +55,22 @@ PG_UPDATE_WITH_TURN = (
     "updated_at = $4 WHERE id = $1 AND version = $8 RETURNING id) "
     "INSERT INTO turns (conversation_id, at, flow_id, intent, sealed) "
     "SELECT id, $4, $5, $6, $7 FROM saved")
+#: Many users' saves and their turn rows in one statement (see :mod:`bot.db.batching`):
+#: each row is updated only if it still has the version its turn loaded.
+PG_SAVE_BATCH = """
+WITH v AS (
+    SELECT * FROM unnest($1::int[], $2::int[], $3::bytea[], $4::text[], $5::timestamptz[],
+                         $6::text[], $7::text[], $8::bytea[])
+        AS v(id, version, state, lang, at, flow_id, intent, sealed)),
+saved AS (
+    UPDATE conversations c SET state = v.state, lang = v.lang, version = c.version + 1,
+           updated_at = v.at
+    FROM v WHERE c.id = v.id AND c.version = v.version RETURNING c.id),
+logged AS (
+    INSERT INTO turns (conversation_id, at, flow_id, intent, sealed)
+    SELECT v.id, v.at, v.flow_id, v.intent, v.sealed FROM v JOIN saved ON saved.id = v.id)
+SELECT id FROM saved
+"""
 LITE_SELECT = "SELECT id, version, state FROM conversations WHERE user_key = ?"
 LITE_VERSION = "SELECT version FROM conversations WHERE id = ?"
 LITE_INSERT = ("INSERT INTO conversations (user_key, lang, state, version, push_allowed, "
@@ -71,6 +92,19 @@ class Loaded(NamedTuple):
     plain: bytes | None
 
 
+class _Save(NamedTuple):
+    """One conversation's save in a batch."""
+
+    row_id: int
+    version: int
+    state: bytes
+    lang: str
+    at: datetime
+    flow_id: str | None
+    intent: str | None
+    turn: bytes
+
+
 class _Sealed(NamedTuple):
     plain: bytes
     state: bytes
@@ -88,6 +122,8 @@ class SqlStore(ConversationStore):
         self._locks = KeyLocks()
         self._cache: OrderedDict[str, Loaded] = OrderedDict()
         self._cache_size = cache_size
+        self._batch: GroupCommit[_Save, bool] = GroupCommit(self._save_batch,
+                                                             key=lambda s: s.row_id)
 
     # The hot path (one to three statements per message) goes straight to the driver:
     # through SQLAlchemy each statement cost more CPU than the rest of a turn together.
@@ -142,8 +178,8 @@ class SqlStore(ConversationStore):
             async with pool.acquire() as pg:
                 row = await pg.fetchrow(PG_SELECT, user_key)
                 if row is None:
-                    await pg.execute(PG_INSERT, user_key, self.clock.now())
-                    row = await pg.fetchrow(PG_SELECT, user_key)
+                    row = (await pg.fetchrow(PG_INSERT, user_key, self.clock.now())
+                           or await pg.fetchrow(PG_SELECT, user_key))
             loaded = self._loaded(user_key, row)
         conv = self._conversation(user_key, loaded)
         held: list[Any] = []  # the connection holding the row lock, once exclusive
@@ -151,8 +187,9 @@ class SqlStore(ConversationStore):
         async def lock() -> None:
             pg = await pool.acquire()
             held.append(pg)
-            await pg.execute("BEGIN")
-            if await pg.fetchval(PG_LOCK, loaded.row_id) != loaded.version:
+            status = await pg.execute(PG_BEGIN_LOCK.format(row_id=loaded.row_id,
+                                                           version=loaded.version))
+            if status != "SELECT 1":
                 raise StaleConversation(f"conversation {loaded.row_id} changed meanwhile")
 
         conv.lock = lock
@@ -163,16 +200,35 @@ class SqlStore(ConversationStore):
                 await self._save_postgres(held[0], loaded, conv, sealed)
                 await held[0].execute("COMMIT")
             else:
-                async with pool.acquire() as pg:
-                    await self._save_postgres(pg, loaded, conv, sealed)
+                await self._save_postgres(None, loaded, conv, sealed)
         finally:
             if held:
                 await _release_locked(pool, held[0])
         self._remember(user_key, Loaded(loaded.row_id, loaded.version + 1, sealed.plain))
 
+    async def _save_batch(self, saves: list[_Save]) -> list[bool]:
+        pool = await self.db.asyncpg_pool()
+        async with pool.acquire() as pg:
+            rows = await pg.fetch(PG_SAVE_BATCH, *([*column] for column in zip(*saves,
+                                                                           strict=True)))
+        saved = {row[0] for row in rows}
+        return [s.row_id in saved for s in saves]
+
     async def _save_postgres(self, pg: Any, loaded: Loaded, conv: OpenConversation,
                              sealed: _Sealed) -> None:
         now = self.clock.now()
+        if pg is None and len(sealed.turns) == 1:
+            turn, blob = sealed.turns[0]
+            if not await self._batch.submit(_Save(loaded.row_id, loaded.version,
+                                                  sealed.state, conv.state.lang, now,
+                                                  turn.flow_id, turn.intent, blob)):
+                raise StaleConversation(f"conversation {loaded.row_id} changed meanwhile")
+            return
+        if pg is None:
+            pool = await self.db.asyncpg_pool()
+            async with pool.acquire() as pg:
+                await self._save_postgres(pg, loaded, conv, sealed)
+            return
         if len(sealed.turns) == 1:
             turn, blob = sealed.turns[0]
             status = await pg.execute(PG_UPDATE_WITH_TURN, loaded.row_id, sealed.state,

@@ -30,6 +30,11 @@ async def create_session(hub: Hub) -> tuple[str, str]:
             await inline_write(lite, lambda c: c.execute(
                 "INSERT INTO api_sessions (token_hash, user_id, created_at, expires_at) "
                 "VALUES (?, ?, ?, ?)", (digest, user_id, *stamp)))
+    elif hub.db.dialect == "postgresql":  # one statement on the hot-path pool
+        pool = await hub.db.asyncpg_pool()
+        await pool.execute("INSERT INTO api_sessions (token_hash, user_id, created_at, "
+                           "expires_at) VALUES ($1, $2, $3, $4)",
+                           digest, user_id, now, expires_at)
     else:
         async with hub.db.write() as session:
             session.add(ApiSession(token_hash=digest, user_id=user_id, created_at=now,
