@@ -43,7 +43,7 @@ class Database:
     #: instead of in SQLite's busy handler, whose sleeps would dominate latency.
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _inline: sqlite3.Connection | None = field(default=None, repr=False)
-    _pg_pool: Any = field(default=None, repr=False)
+    _pg_pools: dict[str, Any] = field(default_factory=dict, repr=False)
     _pg_pool_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
     @property
@@ -54,29 +54,35 @@ class Database:
         if self._inline is not None:
             self._inline.close()
             self._inline = None
-        if self._pg_pool is not None:
-            pool, self._pg_pool = self._pg_pool, None
+        pools, self._pg_pools = self._pg_pools, {}
+        for pool in pools.values():
             await pool.close()
         await self.engine.dispose()
 
-    async def asyncpg_pool(self) -> Any:
+    async def asyncpg_pool(self, purpose: str = "statements") -> Any:
         """This process's driver-level asyncpg pool (PostgreSQL only) for hot-path
         statements that would cost more CPU through SQLAlchemy than the work itself.
 
-        Connections go back to it without asyncpg's ``RESET ALL`` round trip: its users
-        run plain statements and never change session settings. An open transaction
-        is still rolled back on release.
+        ``purpose`` keeps two kinds of users apart: ``statements`` (short, one at a
+        time) and ``locks`` (held across a turn while its actions run statements), so
+        lock holders can never take every connection their own actions wait for.
+        Connections go back without asyncpg's ``RESET ALL`` round trip: users run plain
+        statements and never change session settings; an open transaction is still
+        rolled back on release.
         """
-        if self._pg_pool is None:
+        pool = self._pg_pools.get(purpose)
+        if pool is None:
             async with self._pg_pool_lock:
-                if self._pg_pool is None:
+                pool = self._pg_pools.get(purpose)
+                if pool is None:
                     import asyncpg
 
                     url = self.engine.url.set(drivername="postgresql")
-                    self._pg_pool = await asyncpg.create_pool(
+                    pool = await asyncpg.create_pool(
                         url.render_as_string(hide_password=False), min_size=1,
                         max_size=PG_HOT_POOL_SIZE, reset=_keep_session)
-        return self._pg_pool
+                    self._pg_pools[purpose] = pool
+        return pool
 
     def inline_sqlite(self) -> sqlite3.Connection | None:
         """This process's plain ``sqlite3`` connection for hot-path statements run on the

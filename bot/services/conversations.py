@@ -185,8 +185,9 @@ class SqlStore(ConversationStore):
         held: list[Any] = []  # the connection holding the row lock, once exclusive
 
         async def lock() -> None:
-            pg = await pool.acquire()
-            held.append(pg)
+            locks = await self.db.asyncpg_pool("locks")
+            pg = await locks.acquire()
+            held.append((locks, pg))
             status = await pg.execute(PG_BEGIN_LOCK.format(row_id=loaded.row_id,
                                                            version=loaded.version))
             if status != "SELECT 1":
@@ -197,13 +198,13 @@ class SqlStore(ConversationStore):
             yield conv
             sealed = self._sealed(conv)
             if held:
-                await self._save_postgres(held[0], loaded, conv, sealed)
-                await held[0].execute("COMMIT")
+                await self._save_postgres(held[0][1], loaded, conv, sealed)
+                await held[0][1].execute("COMMIT")
             else:
                 await self._save_postgres(None, loaded, conv, sealed)
         finally:
             if held:
-                await _release_locked(pool, held[0])
+                await _release_locked(*held[0])
         self._remember(user_key, Loaded(loaded.row_id, loaded.version + 1, sealed.plain))
 
     async def _save_batch(self, saves: list[_Save]) -> list[bool]:

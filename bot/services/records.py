@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 INSERT_RECORD = ("INSERT INTO records (flow_id, user_key, lang, data, created_at) "
                  "VALUES (?, ?, ?, ?, ?)")
+PG_INSERT_RECORD = ("INSERT INTO records (flow_id, user_key, lang, data, created_at) "
+                    "VALUES ($1, $2, $3, $4, $5) RETURNING id")
 
 
 def register_actions(registry: ActionRegistry, hub: Hub) -> None:
@@ -39,6 +41,11 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
                 record_id = await inline_write(lite, lambda c: c.execute(
                     INSERT_RECORD, (ctx.flow_id, ctx.user_key, ctx.lang, sealed, stamp)
                 ).lastrowid)
+            return ActionResult(slots={"record_id": record_id})
+        if hub.db.dialect == "postgresql":  # one statement on the hot-path pool
+            pool = await hub.db.asyncpg_pool()
+            record_id = await pool.fetchval(PG_INSERT_RECORD, ctx.flow_id, ctx.user_key,
+                                            ctx.lang, sealed, ctx.now)
             return ActionResult(slots={"record_id": record_id})
         async with hub.db.write() as session:
             row = Record(flow_id=ctx.flow_id, user_key=ctx.user_key, lang=ctx.lang,

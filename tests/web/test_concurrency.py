@@ -82,3 +82,74 @@ async def test_cancelled_turn_releases_its_conversation(database_url: str, tmp_p
         async with hub.db.sessions() as session:
             row = (await session.scalars(sa.select(Conversation))).one()
         assert row.version == 1  # only the second turn was saved
+
+
+SCREENING = ["楼栋排查", "12号楼", "跳过", "十二", "30", "0", "1", "跳过", "确认"]
+
+
+async def test_more_users_than_pooled_connections_reach_an_action_at_once(
+        postgres_url: str, tmp_path: Path):
+    """Turns that lock their conversation for an action hold a connection while the
+    action needs another: with three times as many users as the pool has connections,
+    all arriving at ``records.save`` together, every one must still get through."""
+    from bot.db.engine import PG_HOT_POOL_SIZE
+
+    users = 3 * PG_HOT_POOL_SIZE
+    async with open_hub(make_settings(postgres_url, tmp_path)) as hub:
+        async def one(i: int) -> str:
+            for text in SCREENING:
+                replies = await hub.engine.handle(Inbound(channel="web", user_id=f"u{i}",
+                                                          text=text))
+            return replies[-1].text
+
+        # A liveness guard, not a speed limit: a starved pool would wait forever.
+        last = await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(users))), 300)
+        async with hub.db.sessions() as session:
+            records = await session.scalar(sa.text("SELECT count(*) FROM records"))
+    assert all("已登记" in text for text in last)
+    assert records == users
+
+
+async def test_a_stale_copy_is_rerun_and_its_action_runs_once(database_url: str,
+                                                               tmp_path: Path):
+    """Each process answers from its own copy of the conversation. When another process
+    moved the conversation on meanwhile, the turn runs again on the fresh state, and
+    an action in it runs once, not once per attempt."""
+    from bot.actions import ActionResult
+
+    flows = tmp_path / "flows"
+    flows.mkdir()
+    (flows / "count.yml").write_text(
+        "id: count\ntitle: {zh: 计数, en: Count}\nstart: {keywords: [计数]}\nsteps:\n"
+        "  - collect: a\n    type: integer\n    prompt: {zh: '几个？', en: 'How many?'}\n"
+        "  - action: test.count\n"
+        "  - collect: b\n    type: integer\n    prompt: {zh: '再几个？', en: 'How many more?'}\n"
+        "  - say: {zh: 好, en: OK}\n", encoding="utf-8")
+    settings = make_settings(database_url, tmp_path, flows_dir=flows)
+    calls: list[dict] = []
+
+    async def count(ctx):  # type: ignore[no-untyped-def]
+        calls.append(dict(ctx.slots))
+        return ActionResult()
+
+    async with contextlib.AsyncExitStack() as stack:
+        hubs = [await stack.enter_async_context(open_hub(settings)) for _ in range(2)]
+        for hub in hubs:
+            hub.actions.register("test.count", count)
+            hub.flows.load()
+        user = dict(channel="web", user_id="two-processes")
+        await hubs[0].engine.handle(Inbound(**user, text="计数"))  # hub 0 remembers v1
+        help_replies = await hubs[1].engine.handle(Inbound(**user, text="帮助"))  # v2
+        assert any("几个" in r.text for r in help_replies)
+        # Hub 0's copy is out of date; the answer reaches the action.
+        replies = await hubs[0].engine.handle(Inbound(**user, text="3"))
+        assert replies[-1].text.startswith("再几个")
+        assert calls == [{"a": 3}]
+        # And a plain answer on a stale copy: saved on the fresh row, not refused.
+        await hubs[1].engine.handle(Inbound(**user, text="帮助"))
+        replies = await hubs[0].engine.handle(Inbound(**user, text="4"))
+        assert replies[-1].text == "好"
+        async with hubs[0].db.sessions() as session:
+            row = (await session.scalars(sa.select(Conversation))).one()
+            turns = await session.scalar(sa.select(sa.func.count()).select_from(Turn))
+        assert row.version == 5 and turns == 5
