@@ -8,6 +8,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -24,9 +25,20 @@ def free_port() -> int:
 
 
 def start_process(code: str, env: dict[str, str] | None = None) -> subprocess.Popen:
+    """Run ``code`` in a child Python. Its stderr goes to a temporary file (``.stderr``
+    holds it, rewound): a pipe nobody reads would block the child once it fills up."""
     full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
-    return subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=full_env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    log = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the Popen object
+    proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=full_env,
+                            stdout=subprocess.DEVNULL, stderr=log)
+    proc.stderr = log
+    return proc
+
+
+def stderr_tail(proc: subprocess.Popen, limit: int = 2000) -> str:
+    """The last ``limit`` characters the child wrote to stderr."""
+    proc.stderr.seek(0)
+    return proc.stderr.read().decode(errors="replace")[-limit:]
 
 
 async def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 60) -> None:
@@ -34,7 +46,7 @@ async def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 60) -> N
     async with aiohttp.ClientSession() as session:
         while time.monotonic() < deadline:
             if proc.poll() is not None:
-                raise RuntimeError(proc.stderr.read().decode()[-2000:])
+                raise RuntimeError(stderr_tail(proc))
             try:
                 async with session.get(url) as resp:
                     if resp.status < 500:

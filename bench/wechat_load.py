@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _http_load import free_port, start_process, wait_ready  # noqa: E402
+from _http_load import free_port, start_process, stderr_tail, wait_ready  # noqa: E402
 
 from bot.channels.wechat.testing import FakeWechatApi, WechatEmulator  # noqa: E402
 
@@ -145,6 +145,10 @@ async def measure(code: str, env: dict[str, str] | None, port: int, aes_key: str
     finally:
         proc.terminate()
         proc.wait()
+        errors = stderr_tail(proc, 10**7)
+        if "Traceback" in errors:
+            print(f"  server logged {errors.count('Traceback')} tracebacks; the last:\n"
+                  + errors[-3000:])
 
 
 async def main(users: int, db: str) -> None:

@@ -64,6 +64,10 @@ class Settings:
 
     database_url: str = _doc("SQLAlchemy async URL; SQLite file under var/ by default.",
                              "sqlite+aiosqlite:///var/tongguan.db")
+    database_pool_size: int = _doc(
+        "PostgreSQL connections per pool of each server process; a process opens at most "
+        "4 × this many (SQLAlchemy's pool and its overflow, two driver pools for hot "
+        "paths). Keep processes × 4 × this below the server's max_connections.", 10)
     secret_key: str = _doc("Secret (≥ 32 chars) for tokens, field encryption and blind "
                            "indexes. Set it from the environment in production.", "")
     host: str = _doc("Address `tongguan serve` binds.", "127.0.0.1")
@@ -102,6 +106,7 @@ _VALIDATORS: dict[str, typing.Callable[[Any], str | None]] = {
     else f"must be at least {MIN_SECRET_LENGTH} characters",
     "database_url": lambda v: None if v.startswith(("sqlite+aiosqlite://", "postgresql+asyncpg://"))
     else "must start with sqlite+aiosqlite:// or postgresql+asyncpg://",
+    "database_pool_size": lambda v: None if 1 <= v <= 200 else "must be between 1 and 200",
     "port": lambda v: None if 0 < v < 65536 else "must be between 1 and 65535",
     "default_language": lambda v: None if v in ("zh", "en") else "must be zh or en",
     "log_level": lambda v: None if v.upper() in ("DEBUG", "INFO", "WARNING", "ERROR")

@@ -66,7 +66,7 @@ def register_all_actions(hub: Hub) -> None:
 async def open_hub(settings: Settings, *, clock: Clock | None = None,
                    with_dialogue: bool = True) -> AsyncIterator[Hub]:
     """Build a hub (database, actions, flows, NLU, engine) and close it afterwards."""
-    db = make_database(settings.database_url)
+    db = make_database(settings.database_url, pool_size=settings.database_pool_size)
     clock = clock or Clock()
     sealer = Sealer(settings.secret_key)
     hub = Hub(settings=settings, db=db, sealer=sealer, clock=clock,

@@ -65,7 +65,7 @@ def _action_hub(settings: Settings):  # type: ignore[no-untyped-def]
     from bot.privacy import Sealer
     from bot.services.outbox import Outbox
 
-    db = make_database(settings.database_url)
+    db = make_database(settings.database_url, pool_size=settings.database_pool_size)
     sealer = Sealer(settings.secret_key)
     hub = Hub(settings=settings, db=db, sealer=sealer, clock=Clock(), actions=ActionRegistry(),
               outbox=Outbox(db, sealer, Clock()))

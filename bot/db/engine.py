@@ -26,7 +26,7 @@ T = TypeVar("T")
 #: SQLSTATEs PostgreSQL uses for conflicts worth retrying (serialization, deadlock).
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 MAX_RETRIES = 8
-PG_HOT_POOL_SIZE = 32  #: connections of the driver-level hot-path pool per process
+DEFAULT_POOL_SIZE = 10  #: connections per pool (see ``Settings.database_pool_size``)
 
 
 async def _keep_session(_conn: Any) -> None:
@@ -43,6 +43,7 @@ class Database:
     #: instead of in SQLite's busy handler, whose sleeps would dominate latency.
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _inline: sqlite3.Connection | None = field(default=None, repr=False)
+    pool_size: int = DEFAULT_POOL_SIZE  #: connections per pool (PostgreSQL)
     _pg_pools: dict[str, Any] = field(default_factory=dict, repr=False)
     _pg_pool_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
@@ -80,7 +81,7 @@ class Database:
                     url = self.engine.url.set(drivername="postgresql")
                     pool = await asyncpg.create_pool(
                         url.render_as_string(hide_password=False), min_size=1,
-                        max_size=PG_HOT_POOL_SIZE, reset=_keep_session)
+                        max_size=self.pool_size, reset=_keep_session)
                     self._pg_pools[purpose] = pool
         return pool
 
@@ -178,7 +179,8 @@ def is_retryable(err: DBAPIError) -> bool:
     return isinstance(err, OperationalError) and "locked" in str(err).lower()
 
 
-def make_database(url: str, *, echo: bool = False, pool_size: int = 20) -> Database:
+def make_database(url: str, *, echo: bool = False,
+                  pool_size: int = DEFAULT_POOL_SIZE) -> Database:
     """Create the engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys."""
     if url.startswith("sqlite"):
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
@@ -203,6 +205,6 @@ def make_database(url: str, *, echo: bool = False, pool_size: int = 20) -> Datab
             conn.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         engine = create_async_engine(url, echo=echo, pool_size=pool_size,
-                                     max_overflow=2 * pool_size, pool_pre_ping=False)
+                                     max_overflow=pool_size, pool_pre_ping=False)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
-    return Database(engine=engine, sessions=sessions)
+    return Database(engine=engine, sessions=sessions, pool_size=pool_size)

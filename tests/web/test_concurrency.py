@@ -92,10 +92,9 @@ async def test_more_users_than_pooled_connections_reach_an_action_at_once(
     """Turns that lock their conversation for an action hold a connection while the
     action needs another: with three times as many users as the pool has connections,
     all arriving at ``records.save`` together, every one must still get through."""
-    from bot.db.engine import PG_HOT_POOL_SIZE
-
-    users = 3 * PG_HOT_POOL_SIZE
-    async with open_hub(make_settings(postgres_url, tmp_path)) as hub:
+    settings = make_settings(postgres_url, tmp_path)
+    users = 3 * settings.database_pool_size
+    async with open_hub(settings) as hub:
         async def one(i: int) -> str:
             for text in SCREENING:
                 replies = await hub.engine.handle(Inbound(channel="web", user_id=f"u{i}",
