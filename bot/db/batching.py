@@ -10,8 +10,8 @@ commit for many callers instead of one each.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Hashable
-from typing import Generic, TypeVar
+from collections.abc import Awaitable, Callable, Hashable, Sequence
+from typing import Any, Generic, TypeVar
 
 I = TypeVar("I")  # noqa: E741 - the item type
 R = TypeVar("R")
@@ -102,3 +102,8 @@ def _consume(future: asyncio.Future[object]) -> None:
     """Retrieve the outcome nobody waits for any more (no "never retrieved" warning)."""
     if not future.cancelled():
         future.exception()
+
+
+def columns(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    """Rows of a batch as one list per column (the arrays of an ``unnest`` statement)."""
+    return [list(column) for column in zip(*rows, strict=True)]

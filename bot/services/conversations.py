@@ -24,7 +24,7 @@ from typing import Any, NamedTuple
 import sqlalchemy as sa
 
 from bot.clock import Clock
-from bot.db.batching import GroupCommit
+from bot.db.batching import GroupCommit, columns
 from bot.db.engine import Database, inline_write, sqlite_time
 from bot.db.models import Conversation, Turn
 from bot.dialogue.state import State
@@ -210,8 +210,7 @@ class SqlStore(ConversationStore):
     async def _save_batch(self, saves: list[_Save]) -> list[bool]:
         pool = await self.db.asyncpg_pool()
         async with pool.acquire() as pg:
-            rows = await pg.fetch(PG_SAVE_BATCH, *([*column] for column in zip(*saves,
-                                                                           strict=True)))
+            rows = await pg.fetch(PG_SAVE_BATCH, *columns(saves))
         saved = {row[0] for row in rows}
         return [s.row_id in saved for s in saves]
 

@@ -1,11 +1,15 @@
 """Exactly one turn per WeChat message, across processes and restarts.
 
 The first request for a message inserts its key (``INSERT … ON CONFLICT DO NOTHING
-RETURNING``: one round trip claims it); a retry finds the row and returns the stored
-passive reply, waits for it while the turn is in flight, or answers ``success`` when the
-reply went to the outbox. Settling is one ``UPDATE``. The database is the authority; this
-process also remembers its own in-flight turns (retries wait on them without polling) and
-settled replies (retries are answered without a query) until the row would expire.
+RETURNING``); a retry finds the row and returns the stored passive reply, waits for it
+while the turn is in flight, or answers ``success`` when the reply went to the outbox.
+Settling is one ``UPDATE``. The database is the authority; this process also remembers
+its own in-flight turns (retries wait on them without polling) and settled replies
+(retries are answered without a query) until the row would expire.
+
+On PostgreSQL, claims and settles of concurrent callbacks go to the database together
+(group commit, :mod:`bot.db.batching`): one statement for many messages. On SQLite they
+run on the process's inline connection (no thread hop), queued on its write lock.
 """
 
 from __future__ import annotations
@@ -23,7 +27,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.db.engine import Database
+from bot.db.batching import GroupCommit, columns
+from bot.db.engine import Database, inline_write
 from bot.privacy import Sealer
 
 #: How long a claim is remembered (WeChat retries within ~15 s; restarts are covered).
@@ -43,6 +48,16 @@ SQL = {
     "settle": "UPDATE wechat_dedupe SET status = $2, reply = $3 WHERE key = $1",
     "purge": "DELETE FROM wechat_dedupe WHERE expires_at < $1",
 }
+#: Many claims in one statement: the keys it returns are claimed.
+PG_CLAIM_BATCH = (
+    "INSERT INTO wechat_dedupe (key, status, reply, created_at, expires_at) "
+    "SELECT k, 'running', NULL, c, e FROM unnest($1::text[], $2::timestamptz[], "
+    "$3::timestamptz[]) AS v(k, c, e) ON CONFLICT (key) DO NOTHING RETURNING key")
+#: Many settles in one statement.
+PG_SETTLE_BATCH = (
+    "UPDATE wechat_dedupe d SET status = v.status, reply = v.reply "
+    "FROM unnest($1::text[], $2::text[], $3::bytea[]) AS v(key, status, reply) "
+    "WHERE d.key = v.key")
 LITE = {name: re.sub(r"\$(\d)", r"?\1", sql) for name, sql in SQL.items()}
 
 
@@ -94,6 +109,10 @@ class DedupeStore:
         self._claims = 0
         self._running: dict[str, asyncio.Future[Passive | None]] = {}
         self._settled: OrderedDict[str, tuple[datetime, str, Passive | None]] = OrderedDict()
+        self._claim_batch: GroupCommit[tuple[str, datetime, datetime], bool] = GroupCommit(
+            self._claim_many, key=lambda item: item[0])
+        self._settle_batch: GroupCommit[tuple[str, str, bytes | None], None] = GroupCommit(
+            self._settle_many, key=lambda item: item[0])
 
     def key_for(self, raw: str) -> str:
         """Blind index of the raw key, so message ids and openids are not stored."""
@@ -102,8 +121,14 @@ class DedupeStore:
     # -- driver access ------------------------------------------------------------------
     @asynccontextmanager
     async def _driver(self, write: bool) -> AsyncIterator[Any]:
-        """A raw driver connection, held only for this block (never across a turn)."""
-        async with (self._lock if write and not self._pg else nullcontext()), \
+        """A raw driver connection, held only for this block (never across a turn):
+        the driver-level pool on PostgreSQL, a pooled aiosqlite connection for an
+        in-memory SQLite database."""
+        if self._pg:
+            async with (await self.db.asyncpg_pool()).acquire() as raw:
+                yield raw
+            return
+        async with (self._lock if write else nullcontext()), \
                 self.db.engine.connect() as conn:
             yield (await conn.get_raw_connection()).driver_connection
 
@@ -114,6 +139,48 @@ class DedupeStore:
         if self._pg:
             return list(await raw.fetch(self._sql[name], *args))
         return list(await raw.execute_fetchall(self._sql[name], args))
+
+    async def _read(self, name: str, *args: Any) -> list[Any]:
+        lite = None if self._pg else self.db.inline_sqlite()
+        if lite is not None:  # WAL: a read never waits for a writer
+            return lite.execute(LITE[name], args).fetchall()
+        async with self._driver(write=False) as raw:
+            return await self._rows(raw, name, *args)
+
+    async def _claim_many(self, items: list[tuple[str, datetime, datetime]]) -> list[bool]:
+        async with self._driver(write=True) as raw:
+            rows = await raw.fetch(PG_CLAIM_BATCH, *columns(items))
+        claimed = {row[0] for row in rows}
+        return [key in claimed for key, _, _ in items]
+
+    async def _settle_many(self, items: list[tuple[str, str, bytes | None]]) -> list[None]:
+        async with self._driver(write=True) as raw:
+            await raw.execute(PG_SETTLE_BATCH, *columns(items))
+        return [None] * len(items)
+
+    async def _try_claim(self, key: str, now: datetime) -> tuple[bool, Any]:
+        """(claimed, the stored row when not) in as few statements as the engine allows."""
+        stamps = self._time(now), self._time(now + CLAIM_TTL)
+        lite = None if self._pg else self.db.inline_sqlite()
+        if lite is not None:
+            def claim(c: Any) -> tuple[bool, Any]:
+                if (c.execute(LITE["claim"], (key, *stamps)).fetchall()
+                        or c.execute(LITE["take_over"], (key, *stamps)).fetchall()):
+                    return True, None
+                return False, c.execute(LITE["get"], (key,)).fetchone()
+
+            async with self._lock:
+                return await inline_write(lite, claim)
+        if self._pg and await self._claim_batch.submit((key, now, now + CLAIM_TTL)):
+            return True, None
+        async with self._driver(write=True) as raw:
+            for _ in range(3):  # a row purged between the statements is free again
+                if (await self._rows(raw, "claim", key, *stamps)
+                        or await self._rows(raw, "take_over", key, *stamps)):  # expired
+                    return True, None
+                if rows := await self._rows(raw, "get", key):
+                    return False, rows[0]
+        raise RuntimeError("wechat dedupe claim did not settle")
 
     # -- the protocol -------------------------------------------------------------------
     async def claim(self, key: str) -> Claim:
@@ -127,18 +194,10 @@ class DedupeStore:
         self._claims += 1
         if self._claims % PURGE_EVERY == 0:
             await self.purge()
-        stamps = self._time(now), self._time(now + CLAIM_TTL)
-        async with self._driver(write=True) as raw:
-            for _ in range(3):  # a row purged between the statements is free again
-                if (await self._rows(raw, "claim", key, *stamps)
-                        or await self._rows(raw, "take_over", key, *stamps)):  # expired
-                    self._running[key] = asyncio.get_running_loop().create_future()
-                    return Claim(mine=True)
-                if rows := await self._rows(raw, "get", key):
-                    row = rows[0]
-                    break
-            else:
-                raise RuntimeError("wechat dedupe claim did not settle")
+        mine, row = await self._try_claim(key, now)
+        if mine:
+            self._running[key] = asyncio.get_running_loop().create_future()
+            return Claim(mine=True)
         return Claim(mine=False, status=row[0], passive=self._open(row[1]))
 
     async def settle(self, key: str, passive: Passive | None,
@@ -152,20 +211,24 @@ class DedupeStore:
         future = self._running.get(key)
         if future is not None and not future.done():  # retries here need not wait for it
             future.set_result(passive)
+        lite = None if self._pg else self.db.inline_sqlite()
         try:
-            if also is None:
-                async with self._driver(write=True) as raw:
-                    if self._pg:
-                        await raw.execute(SQL["settle"], key, status, blob)
-                    else:
-                        await raw.execute(LITE["settle"], (key, status, blob))
-            else:
+            if also is not None:
                 async with (nullcontext() if self._pg else self._lock), \
                         self.db.sessions.begin() as session:
                     await session.execute(sa.text(
                         "UPDATE wechat_dedupe SET status = :status, reply = :reply "
                         "WHERE key = :key"), {"status": status, "reply": blob, "key": key})
                     await also(session)
+            elif self._pg:
+                await self._settle_batch.submit((key, status, blob))
+            elif lite is not None:
+                async with self._lock:
+                    await inline_write(lite, lambda c: c.execute(LITE["settle"],
+                                                                 (key, status, blob)))
+            else:
+                async with self._driver(write=True) as raw:
+                    await raw.execute(LITE["settle"], (key, status, blob))
             self._remember(key, status, passive)
         finally:
             self._running.pop(key, None)
@@ -181,8 +244,7 @@ class DedupeStore:
             except TimeoutError:
                 return None
         while True:  # another process's turn
-            async with self._driver(write=False) as raw:
-                rows = await self._rows(raw, "get", key)
+            rows = await self._read("get", key)
             if not rows or rows[0][0] == "pushed":
                 return None
             if rows[0][0] == "done":
@@ -196,10 +258,16 @@ class DedupeStore:
         now = self.clock.now()
         for key in [k for k, v in self._settled.items() if v[0] <= now]:
             del self._settled[key]
-        async with self._driver(write=True) as raw:
-            if self._pg:
+        if self._pg:
+            async with self._driver(write=True) as raw:
                 status = await raw.execute(SQL["purge"], now)
-                return int(status.rsplit(" ", 1)[-1])
+            return int(status.rsplit(" ", 1)[-1])
+        lite = self.db.inline_sqlite()
+        if lite is not None:
+            async with self._lock:
+                return await inline_write(lite, lambda c: c.execute(
+                    LITE["purge"], (_sqlite_time(now),)).rowcount or 0)
+        async with self._driver(write=True) as raw:
             cursor = await raw.execute(LITE["purge"], (_sqlite_time(now),))
             return int(cursor.rowcount or 0)
 
