@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import base64
 import os
+import random
 import secrets
 import shutil
 import sqlite3
@@ -71,8 +72,10 @@ web.run_app(app, host="127.0.0.1", port=%d, access_log=None, print=None)
 """
 
 
-async def drive(url: str, aes_key: str, users: int) -> tuple[list[float], int, int, float]:
-    """Every user sends the script in order; returns latencies, late, failed, seconds."""
+async def drive(url: str, aes_key: str, users: int,
+                think: float = 0.0) -> tuple[list[float], int, int, float]:
+    """Every user sends the script in order; returns latencies, late, failed, seconds.
+    With ``think`` > 0 each user pauses 0.5–1.5 × think seconds before each message."""
     latencies: list[float] = []
     late = failed = 0
     connector = aiohttp.TCPConnector(limit=0)
@@ -83,7 +86,10 @@ async def drive(url: str, aes_key: str, users: int) -> tuple[list[float], int, i
         async def resident(i: int) -> None:
             nonlocal late, failed
             openid = f"o_bench_{i:05d}_{secrets.token_hex(4)}"
+            pace = random.Random(i)
             for text in SCRIPT:
+                if think:
+                    await asyncio.sleep(think * pace.uniform(0.5, 1.5))
                 d = await wx.text(openid, text)
                 latencies.append(d.elapsed)
                 failed += d.failed
@@ -134,14 +140,18 @@ async def drop(name: str) -> None:
 
 
 async def measure(code: str, env: dict[str, str] | None, port: int, aes_key: str,
-                  users: int, warmup: bool = True) -> tuple[list[float], int, int, float]:
+                  users: int, think: float = 0.0,
+                  ) -> tuple[tuple[list[float], int, int, float], ...]:
+    """Runs at once (and, with ``think``, at a chat pace too) against one server."""
     proc = start_process(code, env)
     try:
         await wait_ready(f"http://127.0.0.1:{port}/", proc)
         url = f"http://127.0.0.1:{port}/wechat"
-        if warmup:
-            await drive(url, aes_key, min(users, 20))
-        return await drive(url, aes_key, users)
+        await drive(url, aes_key, min(users, 20))  # warm-up
+        runs = [await drive(url, aes_key, users)]
+        if think:
+            runs.append(await drive(url, aes_key, users, think))
+        return tuple(runs)
     finally:
         proc.terminate()
         proc.wait()
@@ -151,10 +161,10 @@ async def measure(code: str, env: dict[str, str] | None, port: int, aes_key: str
                   + errors[-3000:])
 
 
-async def main(users: int, db: str) -> None:
+async def main(users: int, db: str, think: float) -> None:
     aes_key = base64.b64encode(secrets.token_bytes(32)).decode().rstrip("=")
     port = free_port()
-    bare_lat, _, bare_failed, bare_secs = await measure(
+    (bare_lat, _, bare_failed, bare_secs), = await measure(
         BARE % (TOKEN, aes_key, APP_ID, port), None, port, aes_key, users)
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
@@ -174,26 +184,36 @@ async def main(users: int, db: str) -> None:
         try:
             port = free_port()
             # The warm-up's turns are in the table too: count them apart.
-            lat, late, failed, secs = await measure(SERVE % port, env, port, aes_key, users)
+            runs = await measure(SERVE % port, env, port, aes_key, users, think)
             turns = await count_turns(url) - min(users, 20) * len(SCRIPT)
         finally:
             await fake.stop()
             if pg_name:
                 await drop(pg_name)
-    sent = len(lat)
-    ours, bare = sent / secs, len(bare_lat) / bare_secs
+    lat, late, failed, secs = runs[0]
+    sent = sum(len(run[0]) for run in runs)
+    ours, bare = len(lat) / secs, len(bare_lat) / bare_secs
     print(f"wechat_load users={users} db={db} messages={sent} (flow of {len(SCRIPT)} steps)")
-    print(f"  tongguan : {ours:8.1f} msg/s  p50 {pct(lat, .5):6.1f} ms  p99 {pct(lat, .99):6.1f} ms"
-          f"  late {late}  failed {failed}  duplicate turns {turns - sent}")
+    print(f"  at once  : {ours:8.1f} msg/s  p50 {pct(lat, .5):6.1f} ms  p99 {pct(lat, .99):6.1f} ms"
+          f"  mean {statistics.mean(lat) * 1000:.1f} ms  late {late}  failed {failed}")
     print(f"  bare echo: {bare:8.1f} msg/s  p50 {pct(bare_lat, .5):6.1f} ms  "
           f"p99 {pct(bare_lat, .99):6.1f} ms  failed {bare_failed}")
+    if think:
+        lat, late, failed, secs = runs[1]
+        print(f"  chat pace: {len(lat) / secs:8.1f} msg/s  p50 {pct(lat, .5):6.1f} ms  "
+              f"p99 {pct(lat, .99):6.1f} ms  late {late}  failed {failed}  "
+              f"({users} users, {think:g} s mean think)")
+    print(f"  duplicate turns {turns - sent}")
     print(f"  ratio (tongguan / bare) = {ours / bare:.2f}   goals: ratio >= 0.5, p99 <= 100 ms "
-          f"at 200 users, 0 late, 0 duplicates;  mean {statistics.mean(lat) * 1000:.1f} ms")
+          f"at 200 users, 0 late, 0 duplicates")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--users", type=int, default=200)
     parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--think", type=float, default=1.0,
+                        help="also run the users with this mean pause before each message "
+                             "(seconds; 0 skips): latency at a chat pace")
     args = parser.parse_args()
-    asyncio.run(main(args.users, args.db))
+    asyncio.run(main(args.users, args.db, args.think))
