@@ -42,12 +42,9 @@ class GroupCommit(Generic[I, R]):
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self._pending.append((item, future))
         self._start()
-        try:
-            # The flush goes on even if this caller is cancelled: others share it.
-            return await asyncio.shield(future)
-        except asyncio.CancelledError:
-            future.add_done_callback(_consume)
-            raise
+        # A cancelled caller cancels only its own future: the flush goes on for the
+        # others (and writes this item too, as a cancelled single write might have).
+        return await future
 
     def _start(self) -> None:
         while self._pending and len(self._inflight) < self._max_inflight:
@@ -96,12 +93,6 @@ class GroupCommit(Generic[I, R]):
         while self._inflight or self._pending:
             self._start()
             await asyncio.gather(*self._inflight, return_exceptions=True)
-
-
-def _consume(future: asyncio.Future[object]) -> None:
-    """Retrieve the outcome nobody waits for any more (no "never retrieved" warning)."""
-    if not future.cancelled():
-        future.exception()
 
 
 def columns(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
