@@ -29,6 +29,13 @@ MAX_RETRIES = 8
 DEFAULT_POOL_SIZE = 10  #: connections per pool (see ``Settings.database_pool_size``)
 
 
+@dataclass(frozen=True)
+class _Failed:
+    """One piece of a group-committed inline write that raised."""
+
+    error: Exception
+
+
 async def _keep_session(_conn: Any) -> None:
     """asyncpg pool reset hook: nothing to reset (see :meth:`Database.asyncpg_pool`)."""
 
@@ -44,6 +51,7 @@ class Database:
     write_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
     _inline: sqlite3.Connection | None = field(default=None, repr=False)
     pool_size: int = DEFAULT_POOL_SIZE  #: connections per pool (PostgreSQL)
+    _inline_group: Any = field(default=None, repr=False)
     _pg_pools: dict[str, Any] = field(default_factory=dict, repr=False)
     _pg_pool_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
@@ -103,6 +111,45 @@ class Database:
             conn.execute("PRAGMA " + pragma)
         self._inline = conn
         return conn
+
+    async def write_inline(self, work: Callable[[sqlite3.Connection], T]) -> T:
+        """Run ``work`` in a write transaction on the inline connection (SQLite only;
+        see :meth:`inline_sqlite`) and return its result.
+
+        Work queued by other callers while a transaction is being written goes into the
+        next one together (group commit, :mod:`bot.db.batching`), each piece in its own
+        savepoint: one that raises is rolled back alone and its caller gets the error.
+        ``work`` must not await. Never call this while holding :attr:`write_lock`.
+        """
+        if self._inline_group is None:
+            from bot.db.batching import GroupCommit
+
+            self._inline_group = GroupCommit(self._write_inline_batch, max_inflight=1)
+        outcome = await self._inline_group.submit(work)
+        if isinstance(outcome, _Failed):
+            raise outcome.error
+        return outcome  # type: ignore[no-any-return]
+
+    async def _write_inline_batch(self, works: list[Callable[[sqlite3.Connection], Any]]
+                                  ) -> list[Any]:
+        lite = self.inline_sqlite()
+        if lite is None:
+            raise RuntimeError("write_inline needs a file-backed SQLite database")
+
+        def run(conn: sqlite3.Connection) -> list[Any]:
+            out: list[Any] = []
+            for work in works:
+                conn.execute("SAVEPOINT work")
+                try:
+                    out.append(work(conn))
+                except Exception as err:  # noqa: BLE001 - handed back to its caller
+                    conn.execute("ROLLBACK TO work")
+                    out.append(_Failed(err))
+                conn.execute("RELEASE work")
+            return out
+
+        async with self.write_lock:
+            return await inline_write(lite, run)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:

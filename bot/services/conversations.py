@@ -25,7 +25,7 @@ import sqlalchemy as sa
 
 from bot.clock import Clock
 from bot.db.batching import GroupCommit, columns
-from bot.db.engine import Database, inline_write, sqlite_time
+from bot.db.engine import Database, sqlite_time
 from bot.db.models import Conversation, Turn
 from bot.dialogue.state import State
 from bot.dialogue.store import (
@@ -260,9 +260,8 @@ class SqlStore(ConversationStore):
             rows = lite.execute(LITE_SELECT, (user_key,)).fetchall()
             if not rows:
                 now = sqlite_time(self.clock.now())
-                async with self.db.write_lock:
-                    await inline_write(lite, lambda c: c.execute(LITE_INSERT,
-                                                                 (user_key, now, now)))
+                await self.db.write_inline(lambda c: c.execute(LITE_INSERT,
+                                                               (user_key, now, now)))
                 rows = lite.execute(LITE_SELECT, (user_key,)).fetchall()
             loaded = self._loaded(user_key, rows[0])
         conv = self._conversation(user_key, loaded)
@@ -284,8 +283,7 @@ class SqlStore(ConversationStore):
             c.executemany(LITE_TURN, [(loaded.row_id, now, t.flow_id, t.intent, b)
                                       for t, b in sealed.turns])
 
-        async with self.db.write_lock:
-            await inline_write(lite, save)
+        await self.db.write_inline(save)
         self._remember(user_key, Loaded(loaded.row_id, loaded.version + 1, sealed.plain))
 
     @asynccontextmanager

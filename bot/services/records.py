@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from bot.actions import ActionContext, ActionRegistry, ActionResult
-from bot.db.engine import inline_write, sqlite_time
+from bot.db.engine import sqlite_time
 from bot.db.models import Record
 
 if TYPE_CHECKING:
@@ -37,10 +37,8 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
         lite = hub.db.inline_sqlite()
         if lite is not None:  # SQLite: one inline statement, no thread hop
             stamp = sqlite_time(ctx.now)
-            async with hub.db.write_lock:
-                record_id = await inline_write(lite, lambda c: c.execute(
-                    INSERT_RECORD, (ctx.flow_id, ctx.user_key, ctx.lang, sealed, stamp)
-                ).lastrowid)
+            record_id = await hub.db.write_inline(lambda c: c.execute(
+                INSERT_RECORD, (ctx.flow_id, ctx.user_key, ctx.lang, sealed, stamp)).lastrowid)
             return ActionResult(slots={"record_id": record_id})
         if hub.db.dialect == "postgresql":  # one statement on the hot-path pool
             pool = await hub.db.asyncpg_pool()

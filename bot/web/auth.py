@@ -8,7 +8,7 @@ from datetime import timedelta
 import sqlalchemy as sa
 from aiohttp import web
 
-from bot.db.engine import inline_write, sqlite_time
+from bot.db.engine import sqlite_time
 from bot.db.models import ApiSession
 from bot.hub import Hub
 from bot.privacy import token_hash
@@ -26,10 +26,9 @@ async def create_session(hub: Hub) -> tuple[str, str]:
     lite = hub.db.inline_sqlite()
     if lite is not None:  # SQLite: one inline statement, no thread hop
         stamp = (sqlite_time(now), sqlite_time(expires_at))
-        async with hub.db.write_lock:
-            await inline_write(lite, lambda c: c.execute(
-                "INSERT INTO api_sessions (token_hash, user_id, created_at, expires_at) "
-                "VALUES (?, ?, ?, ?)", (digest, user_id, *stamp)))
+        await hub.db.write_inline(lambda c: c.execute(
+            "INSERT INTO api_sessions (token_hash, user_id, created_at, expires_at) "
+            "VALUES (?, ?, ?, ?)", (digest, user_id, *stamp)))
     elif hub.db.dialect == "postgresql":  # one statement on the hot-path pool
         pool = await hub.db.asyncpg_pool()
         await pool.execute("INSERT INTO api_sessions (token_hash, user_id, created_at, "

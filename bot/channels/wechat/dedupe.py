@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.batching import GroupCommit, columns
-from bot.db.engine import Database, inline_write
+from bot.db.engine import Database
 from bot.privacy import Sealer
 
 #: How long a claim is remembered (WeChat retries within ~15 s; restarts are covered).
@@ -169,8 +169,7 @@ class DedupeStore:
                     return True, None
                 return False, c.execute(LITE["get"], (key,)).fetchone()
 
-            async with self._lock:
-                return await inline_write(lite, claim)
+            return await self.db.write_inline(claim)
         if self._pg and await self._claim_batch.submit((key, now, now + CLAIM_TTL)):
             return True, None
         async with self._driver(write=True) as raw:
@@ -223,9 +222,8 @@ class DedupeStore:
             elif self._pg:
                 await self._settle_batch.submit((key, status, blob))
             elif lite is not None:
-                async with self._lock:
-                    await inline_write(lite, lambda c: c.execute(LITE["settle"],
-                                                                 (key, status, blob)))
+                await self.db.write_inline(lambda c: c.execute(LITE["settle"],
+                                                               (key, status, blob)))
             else:
                 async with self._driver(write=True) as raw:
                     await raw.execute(LITE["settle"], (key, status, blob))
@@ -264,9 +262,8 @@ class DedupeStore:
             return int(status.rsplit(" ", 1)[-1])
         lite = self.db.inline_sqlite()
         if lite is not None:
-            async with self._lock:
-                return await inline_write(lite, lambda c: c.execute(
-                    LITE["purge"], (_sqlite_time(now),)).rowcount or 0)
+            return await self.db.write_inline(lambda c: c.execute(
+                LITE["purge"], (_sqlite_time(now),)).rowcount or 0)
         async with self._driver(write=True) as raw:
             cursor = await raw.execute(LITE["purge"], (_sqlite_time(now),))
             return int(cursor.rowcount or 0)
