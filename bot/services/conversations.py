@@ -38,9 +38,12 @@ from bot.dialogue.store import (
 from bot.privacy import Sealer
 
 PG_SELECT = "SELECT id, version, state FROM conversations WHERE user_key = $1"
-PG_INSERT = ("INSERT INTO conversations (user_key, lang, state, version, push_allowed, "
-             "created_at, updated_at) VALUES ($1, '', NULL, 0, true, $2, $2) "
-             "ON CONFLICT (user_key) DO NOTHING RETURNING id, version, state")
+PG_FIND_OR_CREATE = (
+    "WITH created AS (INSERT INTO conversations (user_key, lang, state, version, "
+    "push_allowed, created_at, updated_at) VALUES ($1, '', NULL, 0, true, $2, $2) "
+    "ON CONFLICT (user_key) DO NOTHING RETURNING id, version, state) "
+    "SELECT id, version, state FROM created UNION ALL "
+    "SELECT id, version, state FROM conversations WHERE user_key = $1")
 #: Begin and lock in one round trip (a simple-protocol query: its status line says
 #: whether the row still has the loaded version; both values are integers we hold).
 PG_BEGIN_LOCK = ("BEGIN; SELECT 1 FROM conversations WHERE id = {row_id:d} "
@@ -176,10 +179,10 @@ class SqlStore(ConversationStore):
         loaded = self._cache.get(user_key)
         if loaded is None:
             async with pool.acquire() as pg:
-                row = await pg.fetchrow(PG_SELECT, user_key)
-                if row is None:
-                    row = (await pg.fetchrow(PG_INSERT, user_key, self.clock.now())
-                           or await pg.fetchrow(PG_SELECT, user_key))
+                # One statement finds or creates the row; only a row created by another
+                # process after this statement's snapshot needs a second look.
+                row = (await pg.fetchrow(PG_FIND_OR_CREATE, user_key, self.clock.now())
+                       or await pg.fetchrow(PG_SELECT, user_key))
             loaded = self._loaded(user_key, row)
         conv = self._conversation(user_key, loaded)
         held: list[Any] = []  # the connection holding the row lock, once exclusive
