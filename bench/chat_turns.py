@@ -1,13 +1,13 @@
 """Chat turns per second over the JSON API, against a bare aiohttp JSON echo.
 
 N simulated users each open a session and complete ``community_screening`` (9 turns),
-first all at once with no pause (saturation: turns/s and the ratio), then — with
-``--think`` — at a chat pace, each user pausing 0.5–1.5 × think seconds before each
-message (latency at that concurrency).
+``--concurrency`` of them at a time with no pause (saturation: turns/s and the ratio),
+then — with ``--think`` — ``--concurrency`` users at a chat pace, each pausing
+0.5–1.5 × think seconds before each message (latency at that concurrency).
 The server runs in a child process (``tongguan serve`` itself, background workers on),
 on SQLite and on PostgreSQL; the echo server runs the same way. Prints turns/s, p50/p99
 latency and the ratio turns/s ÷ echo requests/s. Goals: ratio ≥ 0.35, p99 ≤ 100 ms at 200
-concurrent users. Usage: ``python bench/chat_turns.py [--users 200] [--concurrency 200]``.
+concurrent users. Usage: ``python bench/chat_turns.py [--users 1000] [--concurrency 200]``.
 """
 
 from __future__ import annotations
@@ -96,8 +96,9 @@ async def bench_db(label: str, url: str, users: int, concurrency: int,
         seconds, lat = await run_users(users, concurrency, await chat_user(base))
         rate = report(f"chat turns ({label})", seconds, lat)
         if think:
-            seconds, lat = await run_users(users, users, await chat_user(base, think))
-            report(f"  {users} users, {think:g}s think", seconds, lat)
+            seconds, lat = await run_users(concurrency, concurrency,
+                                           await chat_user(base, think))
+            report(f"  {concurrency} users, {think:g}s think", seconds, lat)
         return rate
     finally:
         proc.terminate()
@@ -106,7 +107,9 @@ async def bench_db(label: str, url: str, users: int, concurrency: int,
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--users", type=int, default=200)
+    parser.add_argument("--users", type=int, default=1000,
+                        help="users completing the flow in all (at most --concurrency "
+                             "at once)")
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--think", type=float, default=1.0,
                         help="also run the users with this mean think time between turns "

@@ -7,9 +7,9 @@ measured in the same run. Prints messages/s, p50/p99 latency, late replies (answ
 `success` instead of the reply), failures, duplicate turns (``turns`` rows beyond one per
 message) and the throughput ratio. Figures only: it never passes or fails on time.
 
-    python bench/wechat_load.py --users 200 --db sqlite
+    python bench/wechat_load.py [--users 200] [--total 1000] [--db sqlite|postgres|both]
     TONGGUAN_TEST_POSTGRES_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/postgres \\
-        python bench/wechat_load.py --users 200 --db postgres
+        python bench/wechat_load.py --db postgres
 """
 
 from __future__ import annotations
@@ -72,10 +72,11 @@ web.run_app(app, host="127.0.0.1", port=%d, access_log=None, print=None)
 """
 
 
-async def drive(url: str, aes_key: str, users: int,
-                think: float = 0.0) -> tuple[list[float], int, int, float]:
-    """Every user sends the script in order; returns latencies, late, failed, seconds.
-    With ``think`` > 0 each user pauses 0.5–1.5 × think seconds before each message."""
+async def drive(url: str, aes_key: str, users: int, think: float = 0.0,
+                at_once: int | None = None) -> tuple[list[float], int, int, float]:
+    """Every user sends the script in order, ``at_once`` users at a time (default: all);
+    returns latencies, late, failed, seconds. With ``think`` > 0 each user pauses
+    0.5–1.5 × think seconds before each message."""
     latencies: list[float] = []
     late = failed = 0
     connector = aiohttp.TCPConnector(limit=0)
@@ -83,7 +84,13 @@ async def drive(url: str, aes_key: str, users: int,
         wx = WechatEmulator(url, token=TOKEN, app_id=APP_ID, aes_key=aes_key, mode="safe",
                             session=http)
 
+        gate = asyncio.Semaphore(at_once or users)
+
         async def resident(i: int) -> None:
+            async with gate:
+                await one_resident(i)
+
+        async def one_resident(i: int) -> None:
             nonlocal late, failed
             openid = f"o_bench_{i:05d}_{secrets.token_hex(4)}"
             pace = random.Random(i)
@@ -140,15 +147,16 @@ async def drop(name: str) -> None:
 
 
 async def measure(code: str, env: dict[str, str] | None, port: int, aes_key: str,
-                  users: int, think: float = 0.0,
+                  users: int, think: float = 0.0, total: int | None = None,
                   ) -> tuple[tuple[list[float], int, int, float], ...]:
-    """Runs at once (and, with ``think``, at a chat pace too) against one server."""
+    """``total`` users, ``users`` at once (and, with ``think``, ``users`` at a chat pace
+    too) against one server."""
     proc = start_process(code, env)
     try:
         await wait_ready(f"http://127.0.0.1:{port}/", proc)
         url = f"http://127.0.0.1:{port}/wechat"
         await drive(url, aes_key, min(users, 20))  # warm-up
-        runs = [await drive(url, aes_key, users)]
+        runs = [await drive(url, aes_key, total or users, at_once=users)]
         if think:
             runs.append(await drive(url, aes_key, users, think))
         return tuple(runs)
@@ -161,11 +169,21 @@ async def measure(code: str, env: dict[str, str] | None, port: int, aes_key: str
                   + errors[-3000:])
 
 
-async def main(users: int, db: str, think: float) -> None:
+async def main(users: int, dbs: list[str], think: float, total: int) -> None:
     aes_key = base64.b64encode(secrets.token_bytes(32)).decode().rstrip("=")
     port = free_port()
-    (bare_lat, _, bare_failed, bare_secs), = await measure(
-        BARE % (TOKEN, aes_key, APP_ID, port), None, port, aes_key, users)
+    bare = await measure(BARE % (TOKEN, aes_key, APP_ID, port), None, port, aes_key, users,
+                         total=total)
+    for db in dbs:
+        try:
+            await run_db(db, users, think, total, aes_key, bare[0])
+        except OSError as err:
+            print(f"wechat_load db={db}: not measured ({err})")
+
+
+async def run_db(db: str, users: int, think: float, total: int, aes_key: str,
+                 bare: tuple[list[float], int, int, float]) -> None:
+    bare_lat, _, bare_failed, bare_secs = bare
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         flows = tmp / "flows"
@@ -184,7 +202,7 @@ async def main(users: int, db: str, think: float) -> None:
         try:
             port = free_port()
             # The warm-up's turns are in the table too: count them apart.
-            runs = await measure(SERVE % port, env, port, aes_key, users, think)
+            runs = await measure(SERVE % port, env, port, aes_key, users, think, total)
             turns = await count_turns(url) - min(users, 20) * len(SCRIPT)
         finally:
             await fake.stop()
@@ -193,7 +211,8 @@ async def main(users: int, db: str, think: float) -> None:
     lat, late, failed, secs = runs[0]
     sent = sum(len(run[0]) for run in runs)
     ours, bare = len(lat) / secs, len(bare_lat) / bare_secs
-    print(f"wechat_load users={users} db={db} messages={sent} (flow of {len(SCRIPT)} steps)")
+    print(f"wechat_load users={total} ({users} at once) db={db} messages={sent} "
+          f"(flow of {len(SCRIPT)} steps)")
     print(f"  at once  : {ours:8.1f} msg/s  p50 {pct(lat, .5):6.1f} ms  p99 {pct(lat, .99):6.1f} ms"
           f"  mean {statistics.mean(lat) * 1000:.1f} ms  late {late}  failed {failed}")
     print(f"  bare echo: {bare:8.1f} msg/s  p50 {pct(bare_lat, .5):6.1f} ms  "
@@ -210,10 +229,13 @@ async def main(users: int, db: str, think: float) -> None:
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--users", type=int, default=200)
-    parser.add_argument("--db", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--users", type=int, default=200, help="users at once")
+    parser.add_argument("--total", type=int, default=1000,
+                        help="users completing the flow in all (--users at a time)")
+    parser.add_argument("--db", choices=("sqlite", "postgres", "both"), default="both")
     parser.add_argument("--think", type=float, default=1.0,
                         help="also run the users with this mean pause before each message "
                              "(seconds; 0 skips): latency at a chat pace")
     args = parser.parse_args()
-    asyncio.run(main(args.users, args.db, args.think))
+    dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    asyncio.run(main(args.users, dbs, args.think, max(args.total, args.users)))
