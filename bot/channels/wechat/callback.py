@@ -56,7 +56,7 @@ class WechatChannel:
                                   write_lock=hub.db.write_lock)
         self.media = media
         self.turns = 0  #: turns started by this process (tests, bench)
-        self._late: set[asyncio.Task[None]] = set()
+        self._running: set[asyncio.Task[None]] = set()  #: turns not yet settled
 
     # -- authentication -------------------------------------------------------------
     def _authenticate(self, request: web.Request) -> tuple[str, str]:
@@ -115,8 +115,10 @@ class WechatChannel:
             log.warning("wechat.callback.%s", rej.event)
             return web.Response(status=rej.status, text=rej.event)
         msg = incoming.message
-        try:  # shielded: if WeChat hangs up, the turn still settles for its retry
-            passive = await asyncio.shield(self._handle(msg, translate(msg), deadline))
+        try:
+            # aiohttp does not cancel a handler whose client hung up, and the turn runs in
+            # a task of its own (see _turn): it settles for WeChat's retry in any case.
+            passive = await self._handle(msg, translate(msg), deadline)
         except Exception:  # never a 5xx: WeChat would show its error page to the user
             log.exception("wechat.callback.failed type=%s", msg.type)
             passive = None
@@ -158,26 +160,51 @@ class WechatChannel:
             return [Reply.say(CANNED["busy"][self.hub.settings.default_language])]
 
     async def _turn(self, msg: BaseMessage, inbound: Inbound, deadline: float) -> Passive | None:
+        """Claim the message and run its turn in a task of its own, so it settles for
+        WeChat's retry even if this request is cancelled; answer passively if it ends
+        within the budget, else ``success`` (the turn then pushes its replies)."""
         key = self.dedupe.key_for(dedupe_key(msg))
-        claim = await self.dedupe.claim(key)
-        if not claim.mine:
-            log.info("wechat.callback.retry status=%s", claim.status)
-            if claim.status == "running":
-                return await self.dedupe.wait(key, deadline)
-            return claim.passive
         loop = asyncio.get_running_loop()
-        task = asyncio.create_task(self._engine(inbound))
-        done, _ = await asyncio.wait({task}, timeout=max(0.0, deadline - loop.time()))
-        if not done:
+        answer: asyncio.Future[Passive | None] = loop.create_future()
+        task = loop.create_task(self._run(key, inbound, msg.source, answer, deadline))
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+        try:
+            # The passive answer is known as soon as the turn ends; its settle goes on.
+            return await asyncio.wait_for(asyncio.shield(answer),
+                                          max(0.0, deadline - loop.time()))
+        except TimeoutError:
+            answer.cancel()  # tells the turn to push its replies
             log.info("wechat.turn.late kind=%s", inbound.kind)
-            self._go_late(key, task, msg.source)
             return None
-        text, rest = render.split(task.result())
-        passive = self._text(text) if text else None
-        if passive is None and rest:
-            passive, rest = await self._passive_image(rest, deadline)
-        await self.dedupe.settle(key, passive, self._push(key, msg.source, rest))
-        return passive
+
+    async def _run(self, key: str, inbound: Inbound, openid: str,
+                   answer: asyncio.Future[Passive | None], deadline: float) -> None:
+        """Claim, turn, answer (passive while the callback still waits, else by push) and
+        settle; a retry of a claimed message gets the first run's answer instead."""
+        try:
+            claim = await self.dedupe.claim(key)
+            if not claim.mine:
+                log.info("wechat.callback.retry status=%s", claim.status)
+                passive = (await self.dedupe.wait(key, deadline) if claim.status == "running"
+                           else claim.passive)
+                if not answer.done():
+                    answer.set_result(passive)
+                return
+            replies = await self._engine(inbound)
+            text, rest = render.split(replies)
+            passive = self._text(text) if text and not answer.done() else None
+            if passive is None and rest and not answer.done():
+                passive, rest = await self._passive_image(rest, deadline)
+            if answer.done():  # answered ``success`` at the budget: push everything
+                passive, rest = None, render.for_push(replies)
+            else:
+                answer.set_result(passive)
+            await self.dedupe.settle(key, passive, self._push(key, openid, rest))
+        except Exception:
+            log.exception("wechat.turn.failed kind=%s", inbound.kind)
+            if not answer.done():
+                answer.set_result(None)
 
     def _push(self, key: str, openid: str,
               replies: list[Reply]) -> Callable[[AsyncSession], Awaitable[None]] | None:
@@ -216,18 +243,14 @@ class WechatChannel:
             log.warning("wechat.media.upload_failed")
             return None
 
-    def _go_late(self, key: str, task: asyncio.Task[list[Reply]], openid: str) -> None:
-        late = asyncio.create_task(self._finish_late(key, task, openid))
-        self._late.add(late)
-        late.add_done_callback(self._late.discard)
-
-    async def _finish_late(self, key: str, task: asyncio.Task[list[Reply]], openid: str) -> None:
-        replies = render.for_push(await task)
-        await self.dedupe.settle(key, None, self._push(key, openid, replies))
+    async def settled(self) -> None:
+        """Wait until every turn started so far has settled (its pushes are queued)."""
+        while self._running:
+            await asyncio.gather(*self._running, return_exceptions=True)
 
     async def close(self) -> None:
-        """Let late turns store their replies before the process stops."""
-        if self._late:
+        """Let running turns store their replies before the process stops."""
+        if self._running:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(asyncio.gather(*self._late, return_exceptions=True),
+                await asyncio.wait_for(asyncio.gather(*self._running, return_exceptions=True),
                                        SHUTDOWN_GRACE)

@@ -8,6 +8,7 @@ import dataclasses
 from wechat_support import Running, StubEngine, serve
 
 from bot.channels.messages import Inbound, Option, Reply
+from bot.channels.wechat.web import WECHAT_KEY
 from bot.config import Settings
 from bot.services.outbox import OutboxWorker
 
@@ -18,6 +19,9 @@ def _budget(settings: Settings, seconds: float) -> Settings:
 
 
 async def _drain(run: Running) -> int:
+    """Deliver what the turns pushed (once they have settled: a passive answer goes out
+    before its turn's settle has queued the rest)."""
+    await run.server.app[WECHAT_KEY].channel.settled()  # type: ignore[index]
     return await OutboxWorker(run.hub.outbox, run.hub.deliverers).run_once()
 
 
