@@ -117,9 +117,11 @@ class Database:
         see :meth:`inline_sqlite`) and return its result.
 
         Work queued by other callers while a transaction is being written goes into the
-        next one together (group commit, :mod:`bot.db.batching`), each piece in its own
-        savepoint: one that raises is rolled back alone and its caller gets the error.
-        ``work`` must not await. Never call this while holding :attr:`write_lock`.
+        next one together (group commit, :mod:`bot.db.batching`). If a piece raises,
+        the transaction is rolled back and run again with each piece in its own
+        savepoint: the failing one is rolled back alone and its caller gets the error.
+        So ``work`` may run twice (the first run rolled back): it must only touch the
+        database and must not await. Never call this while holding :attr:`write_lock`.
         """
         if self._inline_group is None:
             from bot.db.batching import GroupCommit
@@ -136,7 +138,10 @@ class Database:
         if lite is None:
             raise RuntimeError("write_inline needs a file-backed SQLite database")
 
-        def run(conn: sqlite3.Connection) -> list[Any]:
+        def run_all(conn: sqlite3.Connection) -> list[Any]:
+            return [work(conn) for work in works]
+
+        def run_each(conn: sqlite3.Connection) -> list[Any]:
             out: list[Any] = []
             for work in works:
                 conn.execute("SAVEPOINT work")
@@ -149,7 +154,10 @@ class Database:
             return out
 
         async with self.write_lock:
-            return await inline_write(lite, run)
+            try:  # usually nothing fails: no savepoints
+                return await inline_write(lite, run_all)
+            except Exception:  # noqa: BLE001 - all rolled back: again, each on its own
+                return await inline_write(lite, run_each)
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
