@@ -118,6 +118,7 @@ class Envelope:
             raise ValueError("EncodingAESKey must be 43 base64 characters (32 bytes)")
         self.key = key
         self.app_id = app_id
+        self._cipher = WeChatCipher(key)  # reusable: each call makes its own context
 
     def seal(self, xml: str, *, app_id: str | None = None) -> str:
         """Encrypt ``xml`` for the wire; ``app_id`` overrides the trailing id (tests)."""
@@ -126,7 +127,7 @@ class Envelope:
         frame += (app_id if app_id is not None else self.app_id).encode()
         pad = BLOCK - len(frame) % BLOCK
         frame += bytes([pad]) * pad
-        return base64.b64encode(WeChatCipher(self.key).encrypt(frame)).decode()
+        return base64.b64encode(self._cipher.encrypt(frame)).decode()
 
     def open(self, encrypted: str) -> str:
         """Decrypt and unframe; the AppId inside must be ours.
@@ -141,7 +142,7 @@ class Envelope:
             raise CallbackRejected(400, "bad_ciphertext") from err
         if not raw or len(raw) % 16:
             raise CallbackRejected(400, "bad_ciphertext")
-        plain = WeChatCipher(self.key).decrypt(raw)
+        plain = self._cipher.decrypt(raw)
         pad = plain[-1]
         if not 1 <= pad <= BLOCK or plain[-pad:] != bytes([pad]) * pad:
             raise CallbackRejected(400, "bad_padding")
