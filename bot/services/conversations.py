@@ -17,7 +17,7 @@ import json
 import sqlite3
 from collections import OrderedDict
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, nullcontext
 from datetime import datetime
 from typing import Any, NamedTuple
 
@@ -240,7 +240,9 @@ class SqlStore(ConversationStore):
             if status != "INSERT 0 1":
                 raise StaleConversation(f"conversation {loaded.row_id} changed meanwhile")
             return
-        async with pg.transaction():
+        # Any other number of turn rows (the engine logs one per message): the row lock's
+        # transaction when the turn holds one, else a transaction of its own.
+        async with (nullcontext() if pg.is_in_transaction() else pg.transaction()):
             if await pg.fetchval(PG_UPDATE, loaded.row_id, sealed.state, conv.state.lang,
                                  now, loaded.version) is None:
                 raise StaleConversation(f"conversation {loaded.row_id} changed meanwhile")
