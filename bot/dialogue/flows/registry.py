@@ -8,6 +8,7 @@ live and logs why (``flows.reload.rejected``).
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -21,6 +22,7 @@ from bot.dialogue.flows.validate import validate_flow, validate_menu
 log = logging.getLogger("tongguan.flows")
 
 
+@functools.lru_cache(maxsize=8192)  # titles, keywords and labels are normalized per turn
 def normalize_command(text: str) -> str:
     """Lower-case, NFKC, without surrounding punctuation/space: for keyword matching."""
     text = unicodedata.normalize("NFKC", text).strip().lower()
