@@ -38,12 +38,16 @@ from bot.dialogue.store import (
 from bot.privacy import Sealer
 
 PG_SELECT = "SELECT id, version, state FROM conversations WHERE user_key = $1"
+#: Finds or creates many users' rows in one statement (a row another process created
+#: after the statement's snapshot is in neither half: looked up again on its own).
 PG_FIND_OR_CREATE = (
-    "WITH created AS (INSERT INTO conversations (user_key, lang, state, version, "
-    "push_allowed, created_at, updated_at) VALUES ($1, '', NULL, 0, true, $2, $2) "
-    "ON CONFLICT (user_key) DO NOTHING RETURNING id, version, state) "
-    "SELECT id, version, state FROM created UNION ALL "
-    "SELECT id, version, state FROM conversations WHERE user_key = $1")
+    "WITH v AS (SELECT * FROM unnest($1::text[]) AS v(user_key)), "
+    "created AS (INSERT INTO conversations (user_key, lang, state, version, push_allowed, "
+    "created_at, updated_at) SELECT user_key, '', NULL, 0, true, $2, $2 FROM v "
+    "ON CONFLICT (user_key) DO NOTHING RETURNING user_key, id, version, state) "
+    "SELECT user_key, id, version, state FROM created UNION ALL "
+    "SELECT c.user_key, c.id, c.version, c.state FROM conversations c "
+    "JOIN v ON c.user_key = v.user_key")
 #: Begin and lock in one round trip (a simple-protocol query: its status line says
 #: whether the row still has the loaded version; both values are integers we hold).
 PG_BEGIN_LOCK = ("BEGIN; SELECT 1 FROM conversations WHERE id = {row_id:d} "
@@ -127,6 +131,7 @@ class SqlStore(ConversationStore):
         self._cache_size = cache_size
         self._batch: GroupCommit[_Save, bool] = GroupCommit(self._save_batch,
                                                              key=lambda s: s.row_id)
+        self._find: GroupCommit[str, Any] = GroupCommit(self._find_batch, key=lambda k: k)
 
     # The hot path (one to three statements per message) goes straight to the driver:
     # through SQLAlchemy each statement cost more CPU than the rest of a turn together.
@@ -178,11 +183,10 @@ class SqlStore(ConversationStore):
         pool = await self.db.asyncpg_pool()
         loaded = self._cache.get(user_key)
         if loaded is None:
-            async with pool.acquire() as pg:
-                # One statement finds or creates the row; only a row created by another
-                # process after this statement's snapshot needs a second look.
-                row = (await pg.fetchrow(PG_FIND_OR_CREATE, user_key, self.clock.now())
-                       or await pg.fetchrow(PG_SELECT, user_key))
+            row = await self._find.submit(user_key)
+            if row is None:
+                async with pool.acquire() as pg:
+                    row = await pg.fetchrow(PG_SELECT, user_key)
             loaded = self._loaded(user_key, row)
         conv = self._conversation(user_key, loaded)
         held: list[Any] = []  # the connection holding the row lock, once exclusive
@@ -209,6 +213,15 @@ class SqlStore(ConversationStore):
             if held:
                 await _release_locked(*held[0])
         self._remember(user_key, Loaded(loaded.row_id, loaded.version + 1, sealed.plain))
+
+    async def _find_batch(self, user_keys: list[str]) -> list[Any]:
+        """(id, version, state) rows for ``user_keys``, created when missing; None for a
+        row created meanwhile by another process."""
+        pool = await self.db.asyncpg_pool()
+        async with pool.acquire() as pg:
+            rows = await pg.fetch(PG_FIND_OR_CREATE, user_keys, self.clock.now())
+        found = {row[0]: (row[1], row[2], row[3]) for row in rows}
+        return [found.get(key) for key in user_keys]
 
     async def _save_batch(self, saves: list[_Save]) -> list[bool]:
         pool = await self.db.asyncpg_pool()

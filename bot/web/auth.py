@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
 
 import sqlalchemy as sa
 from aiohttp import web
 
+from bot.db.batching import GroupCommit, columns
 from bot.db.engine import sqlite_time
 from bot.db.models import ApiSession
 from bot.hub import Hub
@@ -29,11 +31,11 @@ async def create_session(hub: Hub) -> tuple[str, str]:
         await hub.db.write_inline(lambda c: c.execute(
             "INSERT INTO api_sessions (token_hash, user_id, created_at, expires_at) "
             "VALUES (?, ?, ?, ?)", (digest, user_id, *stamp)))
-    elif hub.db.dialect == "postgresql":  # one statement on the hot-path pool
-        pool = await hub.db.asyncpg_pool()
-        await pool.execute("INSERT INTO api_sessions (token_hash, user_id, created_at, "
-                           "expires_at) VALUES ($1, $2, $3, $4)",
-                           digest, user_id, now, expires_at)
+    elif hub.db.dialect == "postgresql":  # group-committed on the hot-path pool
+        batch = hub.extras.get(BATCH_KEY)
+        if batch is None:
+            batch = hub.extras[BATCH_KEY] = GroupCommit(partial(_insert_sessions, hub))
+        await batch.submit((digest, user_id, now, expires_at))
     else:
         async with hub.db.write() as session:
             session.add(ApiSession(token_hash=digest, user_id=user_id, created_at=now,
@@ -41,6 +43,19 @@ async def create_session(hub: Hub) -> tuple[str, str]:
     # The client's next request usually comes back to this process: remember it now.
     _remember(hub, digest, user_id, expires_at)
     return token, user_id
+
+
+PG_INSERT_SESSIONS = (
+    "INSERT INTO api_sessions (token_hash, user_id, created_at, expires_at) "
+    "SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[])")
+BATCH_KEY = "api_session_inserts"
+
+
+async def _insert_sessions(hub: Hub, rows: list[tuple[str, str, datetime, datetime]]
+                           ) -> list[None]:
+    pool = await hub.db.asyncpg_pool()
+    await pool.execute(PG_INSERT_SESSIONS, *columns(rows))
+    return [None] * len(rows)
 
 
 CACHE_KEY = "api_session_cache"
