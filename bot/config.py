@@ -66,8 +66,9 @@ class Settings:
                              "sqlite+aiosqlite:///var/tongguan.db")
     database_pool_size: int = _doc(
         "PostgreSQL connections per pool of each server process; a process opens at most "
-        "4 × this many (SQLAlchemy's pool and its overflow, two driver pools for hot "
-        "paths). Keep processes × 4 × this below the server's max_connections.", 10)
+        "5 × this many (SQLAlchemy's pool and its overflow, a driver pool for hot "
+        "statements, twice as many for turns holding a row lock). Keep processes × 5 × "
+        "this below the server's max_connections.", 10)
     secret_key: str = _doc("Secret (≥ 32 chars) for tokens, field encryption and blind "
                            "indexes. Set it from the environment in production.", "")
     host: str = _doc("Address `tongguan serve` binds.", "127.0.0.1")

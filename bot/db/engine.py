@@ -74,7 +74,8 @@ class Database:
 
         ``purpose`` keeps two kinds of users apart: ``statements`` (short, one at a
         time) and ``locks`` (held across a turn while its actions run statements), so
-        lock holders can never take every connection their own actions wait for.
+        lock holders can never take every connection their own actions wait for. The
+        lock pool is twice as large: its connections are held for several round trips.
         Connections go back without asyncpg's ``RESET ALL`` round trip: users run plain
         statements and never change session settings; an open transaction is still
         rolled back on release.
@@ -89,7 +90,8 @@ class Database:
                     url = self.engine.url.set(drivername="postgresql")
                     pool = await asyncpg.create_pool(
                         url.render_as_string(hide_password=False), min_size=1,
-                        max_size=self.pool_size, reset=_keep_session)
+                        max_size=self.pool_size * (2 if purpose == "locks" else 1),
+                        reset=_keep_session)
                     self._pg_pools[purpose] = pool
         return pool
 
