@@ -31,6 +31,7 @@ main(["serve", "--host", "127.0.0.1", "--port", "%d"])
 """
 
 ECHO = """
+import uvloop
 from aiohttp import web
 async def echo(request):
     body = await request.json()
@@ -38,7 +39,8 @@ async def echo(request):
 app = web.Application()
 app.router.add_post("/echo", echo)
 app.router.add_get("/", lambda r: web.Response(text="ok"))
-web.run_app(app, host="127.0.0.1", port=%d, access_log=None, print=None)
+web.run_app(app, host="127.0.0.1", port=%d, access_log=None, print=None,
+            loop=uvloop.new_event_loop())  # the loop tongguan serve runs on
 """
 
 

@@ -49,6 +49,7 @@ main(["serve", "--host", "127.0.0.1", "--port", "%d"])
 """
 
 BARE = """
+import uvloop
 from aiohttp import web
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
@@ -68,7 +69,8 @@ async def handle(request):
 app = web.Application()
 app.router.add_post("/wechat", handle)
 app.router.add_get("/", lambda r: web.Response(text="ok"))
-web.run_app(app, host="127.0.0.1", port=%d, access_log=None, print=None)
+web.run_app(app, host="127.0.0.1", port=%d, access_log=None, print=None,
+            loop=uvloop.new_event_loop())  # the loop tongguan serve runs on
 """
 
 

@@ -30,6 +30,7 @@ def configure_logging(settings: Settings) -> None:
 
 
 def _serve(args: argparse.Namespace) -> int:
+    import uvloop
     from aiohttp import web
 
     from bot.db.migrate import upgrade
@@ -45,7 +46,9 @@ def _serve(args: argparse.Namespace) -> int:
     port = args.port or settings.port
     app = init_app(settings)
     app.on_startup.append(_freeze_startup_heap)  # after the hub and workers are up
-    web.run_app(app, host=host, port=port, access_log=None,
+    # uvloop (libuv, by asyncpg's authors) is a drop-in asyncio loop with a faster core
+    # for sockets, callbacks and timers: it serves many connections with less CPU.
+    web.run_app(app, host=host, port=port, access_log=None, loop=uvloop.new_event_loop(),
                 print=lambda _msg: print(f"Tongguan serving on http://{host}:{port}/chat"))
     return 0
 
