@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import sys
+import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-# The repo is not pip-installed in .venv and pyproject has no `pythonpath` yet; make the
-# checkout importable so `.venv/bin/pytest` works from any directory.
+import base45
+from cwt import COSE
+
+# pyproject's `pythonpath` covers runs from the repo root; this keeps the checkout
+# importable when pytest is started from another directory.
 _ROOT = str(Path(__file__).resolve().parents[2])
 if _ROOT not in sys.path:
     sys.path.insert(0, _ROOT)
@@ -27,3 +31,16 @@ def issue(key: codes.SigningKey, **kw) -> str:
             "at": NOW}
     args.update(kw)
     return codes.issue_code(**args)
+
+
+def wrap(cose: bytes, prefix: str = "TG1:") -> str:
+    """COSE bytes framed as a code (zlib → Base45 → prefix), for hand-made codes."""
+    return prefix + base45.b45encode(zlib.compress(cose)).decode()
+
+
+def sign_raw(key: codes.SigningKey, payload: bytes, protected: dict | None = None,
+             unprotected: dict | None = None) -> bytes:
+    """A COSE_Sign1 over ``payload`` with headers as given (default: alg and kid)."""
+    protected = {1: key.alg, 4: key.kid} if protected is None else protected
+    return COSE.new().encode_and_sign(payload, key.cose_key, protected=protected,
+                                      unprotected=unprotected or {})

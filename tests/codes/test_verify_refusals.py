@@ -9,22 +9,11 @@ from datetime import timedelta
 import base45
 import cbor2
 import pytest
-from codes_support import NOW, issue, trusted
+from codes_support import NOW, issue, sign_raw, trusted, wrap
 from cwt import COSE, COSEKey
 
 import codes
 from codes.envelope import MAX_CBOR_DEPTH, MAX_INFLATED_BYTES
-
-
-def wrap(cose: bytes, prefix: str = "TG1:") -> str:
-    return prefix + base45.b45encode(zlib.compress(cose)).decode()
-
-
-def sign_raw(key: codes.SigningKey, payload: bytes, protected: dict | None = None,
-             unprotected: dict | None = None) -> bytes:
-    protected = {1: key.alg, 4: key.kid} if protected is None else protected
-    return COSE.new().encode_and_sign(payload, key.cose_key, protected=protected,
-                                      unprotected=unprotected or {})
 
 
 def claims_map() -> dict:
