@@ -5,7 +5,6 @@ Plain dataclasses that round-trip through JSON (the store seals the JSON at rest
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -63,10 +62,6 @@ class State:
                 "stack": [f.to_json() for f in self.stack],
                 "paused": [[f.to_json() for f in s] for s in self.paused],
                 "pending": self.pending, "last_active": self.last_active}
-
-    def copy(self) -> State:
-        """An independent deep copy (through JSON, which every state value is)."""
-        return State.from_json(json.loads(json.dumps(self.to_json())))
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> State:

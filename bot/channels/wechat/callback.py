@@ -52,8 +52,7 @@ class WechatChannel:
         self.settings = hub.settings.wechat
         self.envelope = (Envelope(self.settings.aes_key, self.settings.app_id)
                          if self.settings.aes_key else None)
-        self.dedupe = DedupeStore(hub.db, hub.sealer, hub.clock,
-                                  write_lock=hub.db.write_lock)
+        self.dedupe = DedupeStore(hub.db, hub.sealer, hub.clock)
         self.media = media
         self.turns = 0  #: turns started by this process (tests, bench)
         self._running: set[asyncio.Task[None]] = set()  #: turns not yet settled

@@ -20,7 +20,7 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, nullcontext
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import sqlalchemy as sa
@@ -28,7 +28,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.batching import GroupCommit, columns
-from bot.db.engine import Database
+from bot.db.engine import Database, sqlite_time
 from bot.privacy import Sealer
 
 #: How long a claim is remembered (WeChat retries within ~15 s; restarts are covered).
@@ -61,11 +61,6 @@ PG_SETTLE_BATCH = (
 LITE = {name: re.sub(r"\$(\d)", r"?\1", sql) for name, sql in SQL.items()}
 
 
-def _sqlite_time(value: datetime) -> str:
-    """The text SQLAlchemy's SQLite DateTime stores (naive UTC, microseconds)."""
-    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
-
-
 @dataclass(frozen=True)
 class Passive:
     """The one passive reply to a message: a text or an uploaded image."""
@@ -94,18 +89,17 @@ class Claim:
 class DedupeStore:
     """Claims, settles and looks up callback messages by key.
 
-    ``write_lock`` (SQLite) is the lock the conversation store queues its saves on: one
+    On SQLite its writes queue on ``db.write_lock`` with the conversation store's: one
     writer at a time in this process keeps writes off SQLite's sleeping busy handler.
     """
 
-    def __init__(self, db: Database, sealer: Sealer, clock: Clock, *,
-                 write_lock: asyncio.Lock | None = None) -> None:
+    def __init__(self, db: Database, sealer: Sealer, clock: Clock) -> None:
         self.db = db
         self.sealer = sealer
         self.clock = clock
         self._pg = db.dialect == "postgresql"
         self._sql = SQL if self._pg else LITE
-        self._lock = write_lock or asyncio.Lock()
+        self._lock = db.write_lock
         self._claims = 0
         self._running: dict[str, asyncio.Future[Passive | None]] = {}
         self._settled: OrderedDict[str, tuple[datetime, str, Passive | None]] = OrderedDict()
@@ -132,8 +126,12 @@ class DedupeStore:
                 self.db.engine.connect() as conn:
             yield (await conn.get_raw_connection()).driver_connection
 
+    def _inline(self) -> Any:
+        """The inline SQLite connection, or None (PostgreSQL, in-memory SQLite)."""
+        return None if self._pg else self.db.inline_sqlite()
+
     def _time(self, value: datetime) -> Any:
-        return value if self._pg else _sqlite_time(value)
+        return value if self._pg else sqlite_time(value)
 
     async def _rows(self, raw: Any, name: str, *args: Any) -> list[Any]:
         if self._pg:
@@ -141,7 +139,7 @@ class DedupeStore:
         return list(await raw.execute_fetchall(self._sql[name], args))
 
     async def _read(self, name: str, *args: Any) -> list[Any]:
-        lite = None if self._pg else self.db.inline_sqlite()
+        lite = self._inline()
         if lite is not None:  # WAL: a read never waits for a writer
             return lite.execute(LITE[name], args).fetchall()
         async with self._driver(write=False) as raw:
@@ -161,7 +159,7 @@ class DedupeStore:
     async def _try_claim(self, key: str, now: datetime) -> tuple[bool, Any]:
         """(claimed, the stored row when not) in as few statements as the engine allows."""
         stamps = self._time(now), self._time(now + CLAIM_TTL)
-        lite = None if self._pg else self.db.inline_sqlite()
+        lite = self._inline()
         if lite is not None:
             def claim(c: Any) -> tuple[bool, Any]:
                 if (c.execute(LITE["claim"], (key, *stamps)).fetchall()
@@ -210,7 +208,7 @@ class DedupeStore:
         future = self._running.get(key)
         if future is not None and not future.done():  # retries here need not wait for it
             future.set_result(passive)
-        lite = None if self._pg else self.db.inline_sqlite()
+        lite = self._inline()
         try:
             if also is not None:
                 async with (nullcontext() if self._pg else self._lock), \
@@ -260,12 +258,12 @@ class DedupeStore:
             async with self._driver(write=True) as raw:
                 status = await raw.execute(SQL["purge"], now)
             return int(status.rsplit(" ", 1)[-1])
-        lite = self.db.inline_sqlite()
+        lite = self._inline()
         if lite is not None:
             return await self.db.write_inline(lambda c: c.execute(
-                LITE["purge"], (_sqlite_time(now),)).rowcount or 0)
+                LITE["purge"], (sqlite_time(now),)).rowcount or 0)
         async with self._driver(write=True) as raw:
-            cursor = await raw.execute(LITE["purge"], (_sqlite_time(now),))
+            cursor = await raw.execute(LITE["purge"], (sqlite_time(now),))
             return int(cursor.rowcount or 0)
 
     def _remember(self, key: str, status: str, passive: Passive | None) -> None:
