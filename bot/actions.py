@@ -54,6 +54,8 @@ class ActionSpec:
     fn: ActionFn
     description: str = ""
     sets: frozenset[str] = frozenset()  #: slot names this action may set
+    #: the action writes nothing, so the turn need not lock its conversation first
+    reads_only: bool = False
 
 
 class ActionRegistry:
@@ -63,10 +65,14 @@ class ActionRegistry:
         self._actions: dict[str, ActionSpec] = {}
 
     def register(self, name: str, fn: ActionFn, *, description: str = "",
-                 sets: frozenset[str] | set[str] = frozenset()) -> None:
+                 sets: frozenset[str] | set[str] = frozenset(),
+                 reads_only: bool = False) -> None:
+        """Register ``fn`` as ``name``. Pass ``reads_only=True`` only for an action that
+        changes nothing when it runs twice (it reads, or fills a cache idempotently):
+        its turn then skips the conversation lock (on PostgreSQL three round trips)."""
         if name in self._actions:
             raise ValueError(f"action {name!r} registered twice")
-        self._actions[name] = ActionSpec(name, fn, description, frozenset(sets))
+        self._actions[name] = ActionSpec(name, fn, description, frozenset(sets), reads_only)
 
     def __contains__(self, name: object) -> bool:
         return name in self._actions

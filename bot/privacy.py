@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import os
 from typing import Any
 
@@ -17,6 +16,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from bot import jsonfast
 from bot.errors import TongguanError
 
 NONCE_SIZE = 12
@@ -54,12 +54,11 @@ class Sealer:
 
     def seal(self, value: Any, *, context: bytes = b"") -> bytes:
         """Seal a JSON-able value."""
-        raw = json.dumps(value, ensure_ascii=False, separators=(",", ":")).encode()
-        return self.seal_bytes(raw, context=context)
+        return self.seal_bytes(jsonfast.dumps(value), context=context)
 
     def open(self, blob: bytes, *, context: bytes = b"") -> Any:
         """Open a value sealed by :meth:`seal`."""
-        return json.loads(self.open_bytes(blob, context=context))
+        return jsonfast.loads(self.open_bytes(blob, context=context))
 
     def blind_index(self, kind: str, value: str) -> str:
         """A keyed, deterministic lookup hash of ``value`` (hex), e.g. for ID numbers."""

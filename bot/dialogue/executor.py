@@ -161,7 +161,8 @@ class Executor:
                             user_id=inbound.user_id, lang=turn.lang, flow_id=flow.id,
                             slots=dict(frame.slots), params=step.params,
                             now=self.engine.clock.now())
-        await turn.exclusive()
+        if not spec.reads_only:
+            await turn.exclusive()
         try:
             result = await spec.fn(ctx)
         except ActionError as err:

@@ -17,13 +17,13 @@ from __future__ import annotations
 
 import asyncio
 import copy
-import json
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from bot import jsonfast
 from bot.dialogue.state import State
 from bot.errors import TongguanError
 
@@ -62,7 +62,7 @@ class OpenConversation:
 
     def restore(self) -> State:
         """A fresh copy of the state as it was loaded (to undo a failed turn)."""
-        return State.from_json(json.loads(self.loaded) if self.loaded else None)
+        return State.from_json(jsonfast.loads(self.loaded) if self.loaded else None)
 
     async def exclusive(self) -> None:
         """Make sure no other process can change this conversation until the save;
@@ -118,7 +118,7 @@ class MemoryStore(ConversationStore):
         async with self._locks.hold(user_key):
             raw = self._data.get(user_key)
             conv = OpenConversation(user_key, State.from_json(copy.deepcopy(raw)), raw is None,
-                                    loaded=json.dumps(raw).encode() if raw else None)
+                                    loaded=jsonfast.dumps(raw) if raw else None)
             yield conv
             self._data[user_key] = copy.deepcopy(conv.state.to_json())
             self._turns.setdefault(user_key, []).extend(conv.turns)

@@ -13,7 +13,6 @@ check re-reads the version, and the conditional save still refuses to overwrite.
 
 from __future__ import annotations
 
-import json
 import sqlite3
 from collections import OrderedDict
 from collections.abc import AsyncIterator
@@ -23,6 +22,7 @@ from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
+from bot import jsonfast
 from bot.clock import Clock
 from bot.db.batching import GroupCommit, columns
 from bot.db.engine import Database, sqlite_time
@@ -166,12 +166,11 @@ class SqlStore(ConversationStore):
     @staticmethod
     def _conversation(user_key: str, loaded: Loaded) -> OpenConversation:
         plain = loaded.plain
-        state = State.from_json(json.loads(plain) if plain else None)
+        state = State.from_json(jsonfast.loads(plain) if plain else None)
         return OpenConversation(user_key, state, plain is None, loaded=plain)
 
     def _sealed(self, conv: OpenConversation) -> _Sealed:
-        plain = json.dumps(conv.state.to_json(), ensure_ascii=False,
-                           separators=(",", ":")).encode()
+        plain = jsonfast.dumps(conv.state.to_json())
         state = self.sealer.seal_bytes(plain, context=conv.user_key.encode())
         turns = [(t, self.sealer.seal({"in": t.inbound, "parse": t.parse, "out": t.replies}))
                  for t in conv.turns]

@@ -9,12 +9,12 @@ later (reminders, review outcomes). The user id always comes from the token.
 from __future__ import annotations
 
 import asyncio
-import json
 import math
 from typing import Any
 
 from aiohttp import web
 
+from bot import jsonfast
 from bot.channels.messages import Inbound, Location
 from bot.web.auth import create_session, require_session
 from bot.web.keys import HUB_KEY
@@ -32,8 +32,8 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
     except web.HTTPRequestEntityTooLarge:
         raise
     try:
-        body = json.loads(raw.decode("utf-8")) if raw else None
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        body = jsonfast.loads(raw) if raw else None
+    except jsonfast.JSONDecodeError:  # also invalid UTF-8
         raise web.HTTPBadRequest(text=json_error(400, "invalid_json",
                                                  "the body is not valid JSON").text,
                                  content_type="application/json") from None
@@ -42,6 +42,12 @@ async def read_json_object(request: web.Request) -> dict[str, Any]:
                                                  "the body must be a JSON object").text,
                                  content_type="application/json")
     return body
+
+
+def json_reply(data: Any, status: int = 200) -> web.Response:
+    """A JSON response encoded by :mod:`bot.jsonfast` (the chat turn's hot path)."""
+    return web.Response(body=jsonfast.dumps(data), status=status,
+                        content_type="application/json", charset="utf-8")
 
 
 def _invalid(message: str) -> web.HTTPUnprocessableEntity:
@@ -88,7 +94,7 @@ def inbound_from_body(user_id: str, body: dict[str, Any]) -> Inbound:
 
 async def new_session(request: web.Request) -> web.Response:
     token, _user = await create_session(request.app[HUB_KEY])
-    return web.json_response({"token": token}, status=201)
+    return json_reply({"token": token}, status=201)
 
 
 async def chat(request: web.Request) -> web.Response:
@@ -96,7 +102,7 @@ async def chat(request: web.Request) -> web.Response:
     inbound = inbound_from_body(user_id, await read_json_object(request))
     hub = request.app[HUB_KEY]
     replies = await hub.engine.handle(inbound)
-    return web.json_response({"replies": [r.to_json() for r in replies]})
+    return json_reply({"replies": [r.to_json() for r in replies]})
 
 
 async def messages(request: web.Request) -> web.Response:

@@ -110,7 +110,11 @@ def actions(saved_records: list[dict]) -> ActionRegistry:
 
     registry.register("records.save", save, sets={"record_id"})
     registry.register("test.grant", refuse, sets={"granted"})
+    async def lookup(ctx: ActionContext) -> ActionResult:
+        return ActionResult(slots={"found": 3})
+
     registry.register("test.crash", crash)
+    registry.register("test.lookup", lookup, sets={"found"}, reads_only=True)
     return registry
 
 

@@ -182,3 +182,28 @@ async def test_location_and_start_events(engine):
     assert replies  # not a location question: a clear answer, state kept
     replies = await engine.handle(Inbound(channel="wechat", user_id="o2", kind="welcome"))
     assert "通管" in replies[0].text
+
+
+async def test_only_actions_that_write_lock_the_conversation(engine, chat):
+    """A writing action locks the conversation first; one registered ``reads_only``
+    does not (the lock costs PostgreSQL round trips and nothing needs it)."""
+    from contextlib import asynccontextmanager
+
+    locks: list[str] = []
+    real_open = engine.store.open
+
+    @asynccontextmanager
+    async def open_with_lock(user_key: str):  # type: ignore[no-untyped-def]
+        async with real_open(user_key) as conv:
+            async def lock() -> None:
+                locks.append(user_key)
+            conv.lock = lock
+            yield conv
+
+    engine.store.open = open_with_lock
+    assert "查到 3" in await chat.text("测试查询")
+    assert locks == []
+    await chat.text("测试领取")
+    await chat.text("2")
+    assert "已领取 2 个" in await chat.text("确认")
+    assert locks == ["web:u1"]

@@ -252,7 +252,10 @@ class DedupeStore:
     async def purge(self) -> int:
         """Forget expired claims; returns how many."""
         now = self.clock.now()
-        for key in [k for k, v in self._settled.items() if v[0] <= now]:
+        while self._settled:  # in order of expiry: all entries share one time to live
+            key, (expires, _, _) = next(iter(self._settled.items()))
+            if expires > now:
+                break
             del self._settled[key]
         if self._pg:
             async with self._driver(write=True) as raw:

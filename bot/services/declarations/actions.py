@@ -146,7 +146,8 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
         return codes.render_png(code.text).data
 
     registry.register("declarations.prepare", prepare, sets={"travel_options"},
-                      description="Offer the travel areas listed in risk_rules.yml.")
+                      description="Offer the travel areas listed in risk_rules.yml.",
+                      reads_only=True)
     registry.register("declarations.submit", submit, sets={"code_color"},
                       description="Assess, store (sealed) and issue a health code.")
     registry.register("declarations.show", show, description="Show the current health code.")

@@ -52,6 +52,11 @@ async def _stores(sc: SupplyContext, ctx: ActionContext) -> list[NearStore]:
     return await nearest(sc, pid, sc.rules.city_day(sc.clock.now()), point=point, place=place)
 
 
+#: actions that only read (no lock before them; see ActionRegistry.register)
+READS_ONLY = {"reservations.products", "reservations.nearest_stores",
+              "reservations.list_mine"}
+
+
 def register_actions(registry: ActionRegistry, hub: Hub) -> None:
     """Register ``reservations.*`` actions on ``registry``."""
 
@@ -181,4 +186,4 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
         ("reservations.show_code", show_code, {"pickup_code"}, "Show one pickup code."),
         ("reservations.cancel", do_cancel, set(), "Cancel the reservation in slot reservation."),
     ):
-        registry.register(name, fn, description=doc, sets=sets)
+        registry.register(name, fn, description=doc, sets=sets, reads_only=name in READS_ONLY)
