@@ -4,6 +4,10 @@ A flow names an action (``action: records.save``); services register a coroutine
 under that name at start-up. An action gets an :class:`ActionContext` and returns an
 :class:`ActionResult`; to tell the user something went wrong it raises
 :class:`~bot.errors.ActionError` (the flow then stays where it was).
+
+An action that writes can hand its rows back as :class:`RowInsert` instead of writing
+them itself: they are then inserted in the same statement as the conversation's save,
+so they exist exactly when the turn does (no lock, nothing half-written, never twice).
 """
 
 from __future__ import annotations
@@ -31,12 +35,24 @@ class ActionContext:
     now: datetime
 
 
+@dataclass(frozen=True)
+class RowInsert:
+    """A row to insert together with the turn's save: written if and only if the turn
+    is. ``table`` is a table of the schema; ``values`` hold plain values (ints, text,
+    bytes, aware datetimes, booleans, None) by column name."""
+
+    table: str
+    values: Mapping[str, Any]
+
+
 @dataclass
 class ActionResult:
-    """What an action hands back: slots to set, replies to send, an outcome to branch on."""
+    """What an action hands back: slots to set, replies to send, rows to insert with the
+    save."""
 
     slots: dict[str, Any] = field(default_factory=dict)
     replies: list[Reply] = field(default_factory=list)
+    inserts: list[RowInsert] = field(default_factory=list)
 
 
 ActionFn = Callable[[ActionContext], Awaitable[ActionResult]]
@@ -54,8 +70,9 @@ class ActionSpec:
     fn: ActionFn
     description: str = ""
     sets: frozenset[str] = frozenset()  #: slot names this action may set
-    #: the action writes nothing, so the turn need not lock its conversation first
-    reads_only: bool = False
+    #: False: the action changes nothing by itself (it reads, or hands back inserts),
+    #: so the turn need not lock its conversation first
+    needs_lock: bool = True
 
 
 class ActionRegistry:
@@ -66,13 +83,14 @@ class ActionRegistry:
 
     def register(self, name: str, fn: ActionFn, *, description: str = "",
                  sets: frozenset[str] | set[str] = frozenset(),
-                 reads_only: bool = False) -> None:
-        """Register ``fn`` as ``name``. Pass ``reads_only=True`` only for an action that
-        changes nothing when it runs twice (it reads, or fills a cache idempotently):
-        its turn then skips the conversation lock (on PostgreSQL three round trips)."""
+                 needs_lock: bool = True) -> None:
+        """Register ``fn`` as ``name``. Pass ``needs_lock=False`` only for an action
+        that changes nothing itself when it runs twice (it reads, fills a cache
+        idempotently, or returns its writes as :class:`RowInsert`): its turn then skips
+        the conversation lock (on PostgreSQL three round trips)."""
         if name in self._actions:
             raise ValueError(f"action {name!r} registered twice")
-        self._actions[name] = ActionSpec(name, fn, description, frozenset(sets), reads_only)
+        self._actions[name] = ActionSpec(name, fn, description, frozenset(sets), needs_lock)
 
     def __contains__(self, name: object) -> bool:
         return name in self._actions

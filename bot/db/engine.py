@@ -54,6 +54,7 @@ class Database:
     _inline_group: Any = field(default=None, repr=False)
     _pg_pools: dict[str, Any] = field(default_factory=dict, repr=False)
     _pg_pool_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
+    _ids: Any = field(default=None, repr=False)
 
     @property
     def dialect(self) -> str:
@@ -63,7 +64,7 @@ class Database:
         if self._inline is not None:
             self._inline.close()
             self._inline = None
-        pools, self._pg_pools = self._pg_pools, {}
+        pools, self._pg_pools, self._ids = self._pg_pools, {}, None
         for pool in pools.values():
             await pool.close()
         await self.engine.dispose()
@@ -94,6 +95,15 @@ class Database:
                         reset=_keep_session)
                     self._pg_pools[purpose] = pool
         return pool
+
+    async def next_id(self, table: str) -> int:
+        """An id for a row of ``table`` written later (PostgreSQL only; see
+        :mod:`bot.db.ids`)."""
+        if self._ids is None:
+            from bot.db.ids import IdBlocks
+
+            self._ids = IdBlocks(await self.asyncpg_pool())
+        return await self._ids.next(table)
 
     def inline_sqlite(self) -> sqlite3.Connection | None:
         """This process's plain ``sqlite3`` connection for hot-path statements run on the

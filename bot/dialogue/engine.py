@@ -102,6 +102,8 @@ class Engine:
                 conv.state.stack.clear()
                 conv.state.pending = {}
                 turn.replies = [Reply.say(t("internal", turn.lang))]
+            else:
+                conv.inserts.extend(turn.inserts)  # a failed turn inserts nothing
             conv.state.touch(self.clock.now())
             parse = turn.parse
             conv.log(TurnRecord(

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from bot.actions import ActionContext
+from bot.actions import ActionContext, RowInsert
 from bot.channels.messages import Inbound, Reply
 from bot.dialogue.flows.conditions import evaluate
 from bot.dialogue.flows.model import (
@@ -66,6 +66,8 @@ class Turn:
     replies: list[Reply] = field(default_factory=list)
     parse: ParseResult | None = None  #: the NLU parse, once something needed it
     profile: ProfileData | None = None  #: the user's saved profile, once read
+    #: rows the turn's actions asked to insert with its save
+    inserts: list[RowInsert] = field(default_factory=list)
     #: locks the conversation for the rest of the turn (see :mod:`bot.dialogue.store`)
     guard: Callable[[], Awaitable[None]] | None = None
 
@@ -161,7 +163,7 @@ class Executor:
                             user_id=inbound.user_id, lang=turn.lang, flow_id=flow.id,
                             slots=dict(frame.slots), params=step.params,
                             now=self.engine.clock.now())
-        if not spec.reads_only:
+        if spec.needs_lock:
             await turn.exclusive()
         try:
             result = await spec.fn(ctx)
@@ -174,6 +176,7 @@ class Executor:
             raise ActionFailed([Reply.say(t("action_failed", turn.lang))]) from err
         frame.slots.update(result.slots)
         turn.replies.extend(result.replies)
+        turn.inserts.extend(result.inserts)
         frame.step += 1
 
     async def finish(self, turn: Turn) -> bool:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bot import jsonfast
+from bot.actions import RowInsert
 from bot.dialogue.state import State
 from bot.errors import TongguanError
 
@@ -52,6 +53,8 @@ class OpenConversation:
     state: State
     is_new: bool
     turns: list[TurnRecord] = field(default_factory=list)
+    #: rows to insert in the same transaction as the save (see bot.actions.RowInsert)
+    inserts: list[RowInsert] = field(default_factory=list)
     #: the state as loaded, as JSON text (None for a new conversation)
     loaded: bytes | None = None
     #: the store's hook that locks the conversation for the rest of the turn
@@ -111,6 +114,7 @@ class MemoryStore(ConversationStore):
     def __init__(self) -> None:
         self._data: dict[str, dict[str, Any]] = {}
         self._turns: dict[str, list[TurnRecord]] = {}
+        self.inserted: list[RowInsert] = []  #: rows saved with turns, in order
         self._locks = KeyLocks()
 
     @asynccontextmanager
@@ -122,6 +126,7 @@ class MemoryStore(ConversationStore):
             yield conv
             self._data[user_key] = copy.deepcopy(conv.state.to_json())
             self._turns.setdefault(user_key, []).extend(conv.turns)
+            self.inserted.extend(conv.inserts)
 
     async def recent_turns(self, user_key: str, limit: int = 30) -> list[TurnRecord]:
         return self._turns.get(user_key, [])[-limit:]

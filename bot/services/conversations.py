@@ -18,12 +18,16 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
 from bot import jsonfast
+from bot.actions import RowInsert
 from bot.clock import Clock
+from bot.db.base import Base
 from bot.db.batching import GroupCommit, columns
 from bot.db.engine import Database, sqlite_time
 from bot.db.models import Conversation, Turn
@@ -56,12 +60,13 @@ PG_UPDATE = ("UPDATE conversations SET state = $2, lang = $3, version = version 
              "updated_at = $4 WHERE id = $1 AND version = $5 RETURNING id")
 PG_TURN = ("INSERT INTO turns (conversation_id, at, flow_id, intent, sealed) "
            "VALUES ($1, $2, $3, $4, $5)")
-#: The conditional save and its (usually single) turn row in one statement.
+#: The conditional save, its (usually single) turn row and the rows its actions handed
+#: back (``{inserts}``, see :func:`_pg_insert`) in one statement: all or nothing.
 PG_UPDATE_WITH_TURN = (
     "WITH saved AS (UPDATE conversations SET state = $2, lang = $3, version = version + 1, "
-    "updated_at = $4 WHERE id = $1 AND version = $8 RETURNING id) "
-    "INSERT INTO turns (conversation_id, at, flow_id, intent, sealed) "
-    "SELECT id, $4, $5, $6, $7 FROM saved")
+    "updated_at = $4 WHERE id = $1 AND version = $8 RETURNING id), "
+    "logged AS (INSERT INTO turns (conversation_id, at, flow_id, intent, sealed) "
+    "SELECT id, $4, $5, $6, $7 FROM saved){inserts} SELECT id FROM saved")
 #: Many users' saves and their turn rows in one statement (see :mod:`bot.db.batching`):
 #: each row is updated only if it still has the version its turn loaded.
 PG_SAVE_BATCH = """
@@ -89,6 +94,29 @@ LITE_TURN = ("INSERT INTO turns (conversation_id, at, flow_id, intent, sealed) "
              "VALUES (?, ?, ?, ?, ?)")
 
 CACHE_SIZE = 20_000  #: conversations each process remembers between turns
+PG_DIALECT = postgresql.dialect()
+
+
+@lru_cache(maxsize=128)
+def _pg_insert(table: str, columns: tuple[str, ...], first: int) -> str:
+    """``INSERT INTO table (columns) SELECT $first::type, …`` with each parameter cast to
+    its column's type (a bare parameter in a SELECT list would be taken as text).
+    Names come from the schema: an unknown table or column raises KeyError."""
+    t = Base.metadata.tables[table]
+    casts = ", ".join(f"${first + i}::{t.c[col].type.compile(dialect=PG_DIALECT)}"
+                      for i, col in enumerate(columns))
+    return f"INSERT INTO {t.name} ({', '.join(t.c[c].name for c in columns)}) SELECT {casts}"
+
+
+@lru_cache(maxsize=128)
+def _lite_insert(table: str, columns: tuple[str, ...]) -> str:
+    t = Base.metadata.tables[table]
+    return (f"INSERT INTO {t.name} ({', '.join(t.c[c].name for c in columns)}) "
+            f"VALUES ({', '.join('?' * len(columns))})")
+
+
+def _lite_values(row: RowInsert) -> tuple[Any, ...]:
+    return tuple(sqlite_time(v) if isinstance(v, datetime) else v for v in row.values.values())
 
 
 class Loaded(NamedTuple):
@@ -232,7 +260,7 @@ class SqlStore(ConversationStore):
     async def _save_postgres(self, pg: Any, loaded: Loaded, conv: OpenConversation,
                              sealed: _Sealed) -> None:
         now = self.clock.now()
-        if pg is None and len(sealed.turns) == 1:
+        if pg is None and len(sealed.turns) == 1 and not conv.inserts:
             turn, blob = sealed.turns[0]
             if not await self._batch.submit(_Save(loaded.row_id, loaded.version,
                                                   sealed.state, conv.state.lang, now,
@@ -246,10 +274,15 @@ class SqlStore(ConversationStore):
             return
         if len(sealed.turns) == 1:
             turn, blob = sealed.turns[0]
-            status = await pg.execute(PG_UPDATE_WITH_TURN, loaded.row_id, sealed.state,
-                                      conv.state.lang, now, turn.flow_id, turn.intent, blob,
-                                      loaded.version)
-            if status != "INSERT 0 1":
+            args = [loaded.row_id, sealed.state, conv.state.lang, now, turn.flow_id,
+                    turn.intent, blob, loaded.version]
+            ctes = []
+            for i, row in enumerate(conv.inserts):
+                ctes.append(f", i{i} AS ({_pg_insert(row.table, tuple(row.values), len(args) + 1)}"
+                            " FROM saved)")
+                args.extend(row.values.values())
+            if await pg.fetchval(PG_UPDATE_WITH_TURN.format(inserts="".join(ctes)),
+                                 *args) is None:
                 raise StaleConversation(f"conversation {loaded.row_id} changed meanwhile")
             return
         # Any other number of turn rows (the engine logs one per message): the row lock's
@@ -261,6 +294,9 @@ class SqlStore(ConversationStore):
             if sealed.turns:
                 await pg.executemany(PG_TURN, [(loaded.row_id, now, t.flow_id, t.intent, b)
                                                for t, b in sealed.turns])
+            for row in conv.inserts:
+                await pg.execute(_pg_insert(row.table, tuple(row.values), 1),
+                                 *row.values.values())
 
     # -- SQLite ----------------------------------------------------------------------
     @asynccontextmanager
@@ -299,6 +335,8 @@ class SqlStore(ConversationStore):
                 raise StaleConversation(f"conversation {loaded.row_id} changed meanwhile")
             c.executemany(LITE_TURN, [(loaded.row_id, now, t.flow_id, t.intent, b)
                                       for t, b in sealed.turns])
+            for row in conv.inserts:
+                c.execute(_lite_insert(row.table, tuple(row.values)), _lite_values(row))
 
         await self.db.write_inline(save)
         self._remember(user_key, Loaded(loaded.row_id, loaded.version + 1, sealed.plain))
@@ -329,6 +367,9 @@ class SqlStore(ConversationStore):
                     raise StaleConversation(f"conversation {loaded.row_id} changed meanwhile")
                 await raw.executemany(LITE_TURN, [(loaded.row_id, now, t.flow_id, t.intent, b)
                                                   for t, b in sealed.turns])
+                for row in conv.inserts:
+                    await raw.execute(_lite_insert(row.table, tuple(row.values)),
+                                      _lite_values(row))
             except BaseException:
                 await raw.execute("ROLLBACK")
                 raise

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from bot.actions import ActionContext, ActionRegistry, ActionResult
+from bot.actions import ActionContext, ActionRegistry, ActionResult, RowInsert
 from bot.db.engine import sqlite_time
 from bot.db.models import Record
 
@@ -18,8 +18,6 @@ if TYPE_CHECKING:
 
 INSERT_RECORD = ("INSERT INTO records (flow_id, user_key, lang, data, created_at) "
                  "VALUES (?, ?, ?, ?, ?)")
-PG_INSERT_RECORD = ("INSERT INTO records (flow_id, user_key, lang, data, created_at) "
-                    "VALUES ($1, $2, $3, $4, $5) RETURNING id")
 
 
 def register_actions(registry: ActionRegistry, hub: Hub) -> None:
@@ -40,11 +38,11 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
             record_id = await hub.db.write_inline(lambda c: c.execute(
                 INSERT_RECORD, (ctx.flow_id, ctx.user_key, ctx.lang, sealed, stamp)).lastrowid)
             return ActionResult(slots={"record_id": record_id})
-        if hub.db.dialect == "postgresql":  # one statement on the hot-path pool
-            pool = await hub.db.asyncpg_pool()
-            record_id = await pool.fetchval(PG_INSERT_RECORD, ctx.flow_id, ctx.user_key,
-                                            ctx.lang, sealed, ctx.now)
-            return ActionResult(slots={"record_id": record_id})
+        if hub.db.dialect == "postgresql":  # the row rides with the turn's save
+            record_id = await hub.db.next_id("records")
+            return ActionResult(slots={"record_id": record_id}, inserts=[RowInsert(
+                "records", {"id": record_id, "flow_id": ctx.flow_id, "user_key": ctx.user_key,
+                            "lang": ctx.lang, "data": sealed, "created_at": ctx.now})])
         async with hub.db.write() as session:
             row = Record(flow_id=ctx.flow_id, user_key=ctx.user_key, lang=ctx.lang,
                          data=sealed, created_at=ctx.now)
@@ -53,8 +51,10 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
             record_id = row.id
         return ActionResult(slots={"record_id": record_id})
 
+    # On PostgreSQL the record is written by the turn's save, in the same statement, so
+    # the turn needs no lock; on SQLite it is written at once (under the lock).
     registry.register("records.save", save, description="Store the flow's answers.",
-                      sets={"record_id"})
+                      sets={"record_id"}, needs_lock=hub.db.dialect != "postgresql")
 
 
 async def export_records(hub: Hub, flow_id: str, *, fmt: str = "csv") -> str:

@@ -114,7 +114,7 @@ def actions(saved_records: list[dict]) -> ActionRegistry:
         return ActionResult(slots={"found": 3})
 
     registry.register("test.crash", crash)
-    registry.register("test.lookup", lookup, sets={"found"}, reads_only=True)
+    registry.register("test.lookup", lookup, sets={"found"}, needs_lock=False)
     return registry
 
 

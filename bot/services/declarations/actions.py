@@ -147,7 +147,7 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
 
     registry.register("declarations.prepare", prepare, sets={"travel_options"},
                       description="Offer the travel areas listed in risk_rules.yml.",
-                      reads_only=True)
+                      needs_lock=False)
     registry.register("declarations.submit", submit, sets={"code_color"},
                       description="Assess, store (sealed) and issue a health code.")
     registry.register("declarations.show", show, description="Show the current health code.")

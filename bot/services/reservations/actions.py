@@ -186,4 +186,4 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
         ("reservations.show_code", show_code, {"pickup_code"}, "Show one pickup code."),
         ("reservations.cancel", do_cancel, set(), "Cancel the reservation in slot reservation."),
     ):
-        registry.register(name, fn, description=doc, sets=sets, reads_only=name in READS_ONLY)
+        registry.register(name, fn, description=doc, sets=sets, needs_lock=name not in READS_ONLY)
