@@ -3,9 +3,11 @@
 The server is ``tongguan serve`` itself in a child process (background workers on, what
 ``serve`` sets applies), on SQLite or PostgreSQL; the floor is a bare aiohttp handler that
 only decrypts with wechatpy and returns an encrypted echo, in a child process too,
-measured in the same run. Prints messages/s, p50/p99 latency, late replies (answered
-`success` instead of the reply), failures, duplicate turns (``turns`` rows beyond one per
-message) and the throughput ratio. Figures only: it never passes or fails on time.
+measured in the same run, before and after each database (the VM's speed drifts; each
+ratio is against the mean of the two runs around it). Prints messages/s, p50/p99
+latency, late replies (answered `success` instead of the reply), failures, duplicate turns
+(``turns`` rows beyond one per message) and the throughput ratio. Figures only: it never
+passes or fails on time.
 
     python bench/wechat_load.py [--users 200] [--total 1000] [--db sqlite|postgres|both]
     TONGGUAN_TEST_POSTGRES_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/postgres \\
@@ -173,19 +175,28 @@ async def measure(code: str, env: dict[str, str] | None, port: int, aes_key: str
 
 async def main(users: int, dbs: list[str], think: float, total: int) -> None:
     aes_key = base64.b64encode(secrets.token_bytes(32)).decode().rstrip("=")
-    port = free_port()
-    bare = await measure(BARE % (TOKEN, aes_key, APP_ID, port), None, port, aes_key, users,
-                         total=total)
+    async def bare() -> tuple[list[float], int, int, float]:
+        port = free_port()
+        return (await measure(BARE % (TOKEN, aes_key, APP_ID, port), None, port, aes_key,
+                              users, total=total))[0]
+
+    # The VM's speed drifts: the bare handler runs before and after each database, and
+    # each ratio is taken against the mean of the two runs around it.
+    before = await bare()
     for db in dbs:
         try:
-            await run_db(db, users, think, total, aes_key, bare[0])
+            runs, turns = await run_db(db, users, think, total, aes_key)
         except OSError as err:
             print(f"wechat_load db={db}: not measured ({err})")
+            continue
+        after = await bare()
+        report(db, users, think, total, runs, turns, (before, after))
+        before = after
 
 
 async def run_db(db: str, users: int, think: float, total: int, aes_key: str,
-                 bare: tuple[list[float], int, int, float]) -> None:
-    bare_lat, _, bare_failed, bare_secs = bare
+                 ) -> tuple[tuple[tuple[list[float], int, int, float], ...], int]:
+    """The server's runs on ``db`` and the turns it logged."""
     with tempfile.TemporaryDirectory() as tmpdir:
         tmp = Path(tmpdir)
         flows = tmp / "flows"
@@ -210,15 +221,25 @@ async def run_db(db: str, users: int, think: float, total: int, aes_key: str,
             await fake.stop()
             if pg_name:
                 await drop(pg_name)
+    return runs, turns
+
+
+def report(db: str, users: int, think: float, total: int,
+           runs: tuple[tuple[list[float], int, int, float], ...], turns: int,
+           bares: tuple[tuple[list[float], int, int, float], ...]) -> None:
     lat, late, failed, secs = runs[0]
     sent = sum(len(run[0]) for run in runs)
-    ours, bare = len(lat) / secs, len(bare_lat) / bare_secs
+    ours = len(lat) / secs
+    bare = statistics.mean(len(b[0]) / b[3] for b in bares)
     print(f"wechat_load users={total} ({users} at once) db={db} messages={sent} "
           f"(flow of {len(SCRIPT)} steps)")
     print(f"  at once  : {ours:8.1f} msg/s  p50 {pct(lat, .5):6.1f} ms  p99 {pct(lat, .99):6.1f} ms"
           f"  mean {statistics.mean(lat) * 1000:.1f} ms  late {late}  failed {failed}")
-    print(f"  bare echo: {bare:8.1f} msg/s  p50 {pct(bare_lat, .5):6.1f} ms  "
-          f"p99 {pct(bare_lat, .99):6.1f} ms  failed {bare_failed}")
+    for when, (bare_lat, _, bare_failed, bare_secs) in zip(("before", "after"), bares,
+                                                            strict=True):
+        print(f"  bare echo: {len(bare_lat) / bare_secs:8.1f} msg/s  "
+              f"p50 {pct(bare_lat, .5):6.1f} ms  p99 {pct(bare_lat, .99):6.1f} ms  "
+              f"failed {bare_failed}  ({when})")
     if think:
         lat, late, failed, secs = runs[1]
         print(f"  chat pace: {len(lat) / secs:8.1f} msg/s  p50 {pct(lat, .5):6.1f} ms  "
