@@ -80,7 +80,7 @@ saved AS (
     FROM v WHERE c.id = v.id AND c.version = v.version RETURNING c.id),
 logged AS (
     INSERT INTO turns (conversation_id, at, flow_id, intent, sealed)
-    SELECT v.id, v.at, v.flow_id, v.intent, v.sealed FROM v JOIN saved ON saved.id = v.id)
+    SELECT v.id, v.at, v.flow_id, v.intent, v.sealed FROM v JOIN saved ON saved.id = v.id){inserts}
 SELECT id FROM saved
 """
 LITE_SELECT = "SELECT id, version, state FROM conversations WHERE user_key = ?"
@@ -115,6 +115,36 @@ def _lite_insert(table: str, columns: tuple[str, ...]) -> str:
             f"VALUES ({', '.join('?' * len(columns))})")
 
 
+@lru_cache(maxsize=128)
+def _pg_insert_batch(n: int, table: str, columns: tuple[str, ...], first: int) -> str:
+    """The CTE ``r{n}`` (after a comma) of :data:`PG_SAVE_BATCH` that inserts one kind
+    of row for many saves: ``$first`` holds each row's conversation id, then one array
+    per column; only rows whose conversation was saved are inserted."""
+    t = Base.metadata.tables[table]
+    arrays = ", ".join(f"${first + 1 + i}::{t.c[col].type.compile(dialect=PG_DIALECT)}[]"
+                       for i, col in enumerate(columns))
+    names = ", ".join(f"c{i}" for i in range(len(columns)))
+    return (f", r{n} AS (INSERT INTO {t.name} ({', '.join(t.c[c].name for c in columns)}) "
+            f"SELECT {names} FROM unnest(${first}::int[], {arrays}) AS x(conv, {names}) "
+            "JOIN saved ON saved.id = x.conv)")
+
+
+def _pg_save_batch(saves: list[_Save]) -> tuple[str, list[Any]]:
+    """:data:`PG_SAVE_BATCH` and its arguments for ``saves``, with a CTE per kind of row
+    their actions handed back (see :class:`bot.actions.RowInsert`)."""
+    args = columns([save[:8] for save in saves])
+    kinds: dict[tuple[str, tuple[str, ...]], list[tuple[int, RowInsert]]] = {}
+    for save in saves:
+        for row in save.inserts:
+            kinds.setdefault((row.table, tuple(row.values)), []).append((save.row_id, row))
+    ctes = []
+    for n, ((table, cols), rows) in enumerate(kinds.items()):
+        ctes.append(_pg_insert_batch(n, table, cols, len(args) + 1))
+        args.append([row_id for row_id, _ in rows])
+        args.extend([row.values[col] for _, row in rows] for col in cols)
+    return PG_SAVE_BATCH.format(inserts="".join(ctes)), args
+
+
 def _lite_values(row: RowInsert) -> tuple[Any, ...]:
     return tuple(sqlite_time(v) if isinstance(v, datetime) else v for v in row.values.values())
 
@@ -138,6 +168,7 @@ class _Save(NamedTuple):
     flow_id: str | None
     intent: str | None
     turn: bytes
+    inserts: tuple[RowInsert, ...] = ()
 
 
 class _Sealed(NamedTuple):
@@ -253,18 +284,20 @@ class SqlStore(ConversationStore):
     async def _save_batch(self, saves: list[_Save]) -> list[bool]:
         pool = await self.db.asyncpg_pool()
         async with pool.acquire() as pg:
-            rows = await pg.fetch(PG_SAVE_BATCH, *columns(saves))
+            sql, args = _pg_save_batch(saves)
+            rows = await pg.fetch(sql, *args)
         saved = {row[0] for row in rows}
         return [s.row_id in saved for s in saves]
 
     async def _save_postgres(self, pg: Any, loaded: Loaded, conv: OpenConversation,
                              sealed: _Sealed) -> None:
         now = self.clock.now()
-        if pg is None and len(sealed.turns) == 1 and not conv.inserts:
+        if pg is None and len(sealed.turns) == 1:
             turn, blob = sealed.turns[0]
             if not await self._batch.submit(_Save(loaded.row_id, loaded.version,
                                                   sealed.state, conv.state.lang, now,
-                                                  turn.flow_id, turn.intent, blob)):
+                                                  turn.flow_id, turn.intent, blob,
+                                                  tuple(conv.inserts))):
                 raise StaleConversation(f"conversation {loaded.row_id} changed meanwhile")
             return
         if pg is None:
