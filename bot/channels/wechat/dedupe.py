@@ -8,8 +8,9 @@ its own in-flight turns (retries wait on them without polling) and settled repli
 (retries are answered without a query) until the row would expire.
 
 On PostgreSQL, claims and settles of concurrent callbacks go to the database together
-(group commit, :mod:`bot.db.batching`): one statement for many messages. On SQLite they
-run on the process's inline connection (no thread hop), queued on its write lock.
+(group commit, :mod:`bot.db.batching`): one statement for many messages' claims and
+settles. On SQLite they run on the process's inline connection (no thread hop), queued
+on its write lock.
 """
 
 from __future__ import annotations
@@ -48,16 +49,20 @@ SQL = {
     "settle": "UPDATE wechat_dedupe SET status = $2, reply = $3 WHERE key = $1",
     "purge": "DELETE FROM wechat_dedupe WHERE expires_at < $1",
 }
-#: Many claims in one statement: the keys it returns are claimed.
-PG_CLAIM_BATCH = (
-    "INSERT INTO wechat_dedupe (key, status, reply, created_at, expires_at) "
-    "SELECT k, 'running', NULL, c, e FROM unnest($1::text[], $2::timestamptz[], "
-    "$3::timestamptz[]) AS v(k, c, e) ON CONFLICT (key) DO NOTHING RETURNING key")
-#: Many settles in one statement.
-PG_SETTLE_BATCH = (
-    "UPDATE wechat_dedupe d SET status = v.status, reply = v.reply "
-    "FROM unnest($1::text[], $2::text[], $3::bytea[]) AS v(key, status, reply) "
-    "WHERE d.key = v.key")
+#: Many claims and settles (of other messages) in one statement: the keys it returns
+#: are claimed. A message's settle always follows its own claim's commit.
+PG_BATCH = """
+WITH claimed AS (
+    INSERT INTO wechat_dedupe (key, status, reply, created_at, expires_at)
+    SELECT k, 'running', NULL, c, e
+    FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS v(k, c, e)
+    ON CONFLICT (key) DO NOTHING RETURNING key),
+settled AS (
+    UPDATE wechat_dedupe d SET status = v.status, reply = v.reply
+    FROM unnest($4::text[], $5::text[], $6::bytea[]) AS v(key, status, reply)
+    WHERE d.key = v.key)
+SELECT key FROM claimed
+"""
 LITE = {name: re.sub(r"\$(\d)", r"?\1", sql) for name, sql in SQL.items()}
 
 
@@ -103,10 +108,10 @@ class DedupeStore:
         self._claims = 0
         self._running: dict[str, asyncio.Future[Passive | None]] = {}
         self._settled: OrderedDict[str, tuple[datetime, str, Passive | None]] = OrderedDict()
-        self._claim_batch: GroupCommit[tuple[str, datetime, datetime], bool] = GroupCommit(
-            self._claim_many, key=lambda item: item[0])
-        self._settle_batch: GroupCommit[tuple[str, str, bytes | None], None] = GroupCommit(
-            self._settle_many, key=lambda item: item[0])
+        #: PostgreSQL: claims ("claim", key, now, expires) and settles ("settle", key,
+        #: status, reply) of concurrent callbacks, one statement per batch
+        self._batch: GroupCommit[tuple[str, str, Any, Any], bool] = GroupCommit(
+            self._write_many, key=lambda item: item[1])
 
     def key_for(self, raw: str) -> str:
         """Blind index of the raw key, so message ids and openids are not stored."""
@@ -145,16 +150,14 @@ class DedupeStore:
         async with self._driver(write=False) as raw:
             return await self._rows(raw, name, *args)
 
-    async def _claim_many(self, items: list[tuple[str, datetime, datetime]]) -> list[bool]:
+    async def _write_many(self, items: list[tuple[str, str, Any, Any]]) -> list[bool]:
+        claims = [item[1:] for item in items if item[0] == "claim"]
+        settles = [item[1:] for item in items if item[0] == "settle"]
         async with self._driver(write=True) as raw:
-            rows = await raw.fetch(PG_CLAIM_BATCH, *columns(items))
+            rows = await raw.fetch(PG_BATCH, *(columns(claims) or [[], [], []]),
+                                   *(columns(settles) or [[], [], []]))
         claimed = {row[0] for row in rows}
-        return [key in claimed for key, _, _ in items]
-
-    async def _settle_many(self, items: list[tuple[str, str, bytes | None]]) -> list[None]:
-        async with self._driver(write=True) as raw:
-            await raw.execute(PG_SETTLE_BATCH, *columns(items))
-        return [None] * len(items)
+        return [kind == "claim" and key in claimed for kind, key, _, _ in items]
 
     async def _try_claim(self, key: str, now: datetime) -> tuple[bool, Any]:
         """(claimed, the stored row when not) in as few statements as the engine allows."""
@@ -168,7 +171,7 @@ class DedupeStore:
                 return False, c.execute(LITE["get"], (key,)).fetchone()
 
             return await self.db.write_inline(claim)
-        if self._pg and await self._claim_batch.submit((key, now, now + CLAIM_TTL)):
+        if self._pg and await self._batch.submit(("claim", key, now, now + CLAIM_TTL)):
             return True, None
         async with self._driver(write=True) as raw:
             for _ in range(3):  # a row purged between the statements is free again
@@ -218,7 +221,7 @@ class DedupeStore:
                         "WHERE key = :key"), {"status": status, "reply": blob, "key": key})
                     await also(session)
             elif self._pg:
-                await self._settle_batch.submit((key, status, blob))
+                await self._batch.submit(("settle", key, status, blob))
             elif lite is not None:
                 await self.db.write_inline(lambda c: c.execute(LITE["settle"],
                                                                (key, status, blob)))
