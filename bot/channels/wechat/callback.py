@@ -168,14 +168,20 @@ class WechatChannel:
         task = loop.create_task(self._run(key, inbound, msg.source, answer, deadline))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
+        # The passive answer is known as soon as the turn ends; its settle goes on. At the
+        # budget a timer cancels the answer, which tells the turn to push its replies (a
+        # plain timer: wait_for cost more than the rest of this method). The shield keeps
+        # a cancelled request from cancelling the answer.
+        timer = loop.call_at(deadline, answer.cancel)
         try:
-            # The passive answer is known as soon as the turn ends; its settle goes on.
-            return await asyncio.wait_for(asyncio.shield(answer),
-                                          max(0.0, deadline - loop.time()))
-        except TimeoutError:
-            answer.cancel()  # tells the turn to push its replies
+            return await asyncio.shield(answer)
+        except asyncio.CancelledError:
+            if not answer.cancelled():
+                raise  # this request itself was cancelled; the turn goes on and settles
             log.info("wechat.turn.late kind=%s", inbound.kind)
             return None
+        finally:
+            timer.cancel()
 
     async def _run(self, key: str, inbound: Inbound, openid: str,
                    answer: asyncio.Future[Passive | None], deadline: float) -> None:
