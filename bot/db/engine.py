@@ -97,13 +97,27 @@ class Database:
         return pool
 
     async def next_id(self, table: str) -> int:
-        """An id for a row of ``table`` written later (PostgreSQL only; see
-        :mod:`bot.db.ids`)."""
+        """An id for a row of ``table`` written later (see :mod:`bot.db.ids`)."""
         if self._ids is None:
             from bot.db.ids import IdBlocks
 
-            self._ids = IdBlocks(await self.asyncpg_pool())
+            self._ids = IdBlocks(self._reserve_ids)
         return await self._ids.next(table)
+
+    async def _reserve_ids(self, table: str, size: int) -> list[int]:
+        from bot.db.ids import LITE_NEXT_BLOCK, PG_NEXT_IDS
+
+        if self.dialect == "postgresql":
+            return [row[0] for row in await (await self.asyncpg_pool()).fetch(
+                PG_NEXT_IDS, table, size)]
+        sql = LITE_NEXT_BLOCK.format(table=table)
+        params = {"name": table, "size": size}
+        if self.inline_sqlite() is not None:
+            first = await self.write_inline(lambda c: c.execute(sql, params).fetchone()[0])
+        else:
+            async with self.write() as session:
+                first = (await session.execute(sa.text(sql), params)).scalar_one()
+        return list(range(first, first + size))
 
     def inline_sqlite(self) -> sqlite3.Connection | None:
         """This process's plain ``sqlite3`` connection for hot-path statements run on the

@@ -9,15 +9,10 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from bot.actions import ActionContext, ActionRegistry, ActionResult, RowInsert
-from bot.db.engine import sqlite_time
 from bot.db.models import Record
 
 if TYPE_CHECKING:
     from bot.hub import Hub
-
-
-INSERT_RECORD = ("INSERT INTO records (flow_id, user_key, lang, data, created_at) "
-                 "VALUES (?, ?, ?, ?, ?)")
 
 
 def register_actions(registry: ActionRegistry, hub: Hub) -> None:
@@ -32,29 +27,15 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
         data = {k: v for k, v in ctx.slots.items()
                 if (fields is None or k in fields) and not k.startswith("_")}
         sealed = hub.sealer.seal(data)
-        lite = hub.db.inline_sqlite()
-        if lite is not None:  # SQLite: one inline statement, no thread hop
-            stamp = sqlite_time(ctx.now)
-            record_id = await hub.db.write_inline(lambda c: c.execute(
-                INSERT_RECORD, (ctx.flow_id, ctx.user_key, ctx.lang, sealed, stamp)).lastrowid)
-            return ActionResult(slots={"record_id": record_id})
-        if hub.db.dialect == "postgresql":  # the row rides with the turn's save
-            record_id = await hub.db.next_id("records")
-            return ActionResult(slots={"record_id": record_id}, inserts=[RowInsert(
-                "records", {"id": record_id, "flow_id": ctx.flow_id, "user_key": ctx.user_key,
-                            "lang": ctx.lang, "data": sealed, "created_at": ctx.now})])
-        async with hub.db.write() as session:
-            row = Record(flow_id=ctx.flow_id, user_key=ctx.user_key, lang=ctx.lang,
-                         data=sealed, created_at=ctx.now)
-            session.add(row)
-            await session.flush()
-            record_id = row.id
-        return ActionResult(slots={"record_id": record_id})
+        # The row rides with the turn's save (bot.actions.RowInsert): it exists exactly
+        # when the turn does, and the turn needs no lock.
+        record_id = await hub.db.next_id("records")
+        return ActionResult(slots={"record_id": record_id}, inserts=[RowInsert(
+            "records", {"id": record_id, "flow_id": ctx.flow_id, "user_key": ctx.user_key,
+                        "lang": ctx.lang, "data": sealed, "created_at": ctx.now})])
 
-    # On PostgreSQL the record is written by the turn's save, in the same statement, so
-    # the turn needs no lock; on SQLite it is written at once (under the lock).
     registry.register("records.save", save, description="Store the flow's answers.",
-                      sets={"record_id"}, needs_lock=hub.db.dialect != "postgresql")
+                      sets={"record_id"}, needs_lock=False)
 
 
 async def export_records(hub: Hub, flow_id: str, *, fmt: str = "csv") -> str:

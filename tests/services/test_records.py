@@ -37,10 +37,10 @@ async def test_a_record_is_written_once_when_its_turn_runs_again(database_url: s
         assert await _records(hubs[0]) == [(told, "community_screening")]
 
 
-async def test_a_turn_that_fails_after_the_record_writes_no_record(postgres_url: str,
+async def test_a_turn_that_fails_after_the_record_writes_no_record(database_url: str,
                                                                     tmp_path: Path):
-    """On PostgreSQL the record rides with the turn's save: when a later action of the
-    same turn fails, the flow stays where it was and no record is left behind."""
+    """The record rides with the turn's save: when a later action of the same turn
+    fails, the flow stays where it was and no record is left behind."""
     from bot.actions import ActionResult
     from bot.errors import ActionError
 
@@ -51,7 +51,7 @@ async def test_a_turn_that_fails_after_the_record_writes_no_record(postgres_url:
         "  - collect: n\n    type: integer\n    prompt: {zh: '几个？', en: 'How many?'}\n"
         "  - action: records.save\n  - action: test.check\n"
         "  - say: {zh: '好 {record_id}', en: 'OK {record_id}'}\n", encoding="utf-8")
-    settings = make_settings(postgres_url, tmp_path, flows_dir=flows)
+    settings = make_settings(database_url, tmp_path, flows_dir=flows)
     async with open_hub(settings) as hub:
         async def check(ctx):  # type: ignore[no-untyped-def]
             if ctx.slots["n"] > 5:
@@ -71,3 +71,23 @@ async def test_a_turn_that_fails_after_the_record_writes_no_record(postgres_url:
         replies = await hub.engine.handle(Inbound(**user, text="2"))
         told = int(replies[-1].text.split()[-1])
         assert await _records(hub) == [(told, "two")]
+
+
+async def test_record_ids_continue_after_rows_written_before(database_url: str,
+                                                            tmp_path: Path):
+    """Ids come in blocks; the first block starts after the rows already there (say,
+    written before an upgrade), and a second process gets a block of its own."""
+    settings = make_settings(database_url, tmp_path)
+    async with contextlib.AsyncExitStack() as stack:
+        hubs = [await stack.enter_async_context(open_hub(settings)) for _ in range(2)]
+        async with hubs[0].db.write() as session:
+            await session.execute(sa.text(
+                "INSERT INTO records (id, flow_id, user_key, lang, data, created_at) "
+                "VALUES (7, 'old', 'web:x', 'zh', :data, :at)"),
+                {"data": b"x", "at": hubs[0].clock.now()})
+            if hubs[0].db.dialect == "postgresql":
+                await session.execute(sa.text("SELECT setval('records_id_seq', 7)"))
+        first = [await hubs[0].db.next_id("records") for _ in range(3)]
+        other = await hubs[1].db.next_id("records")
+    assert first == [8, 9, 10]
+    assert other > 10 and other not in first

@@ -8,6 +8,7 @@ from bot.db.models.core import (
     ApiSession,
     Conversation,
     Handoff,
+    IdBlock,
     OutboxMessage,
     Profile,
     Record,
@@ -17,4 +18,5 @@ from bot.db.models.core import (
 for _info in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_info.name}")
 
-__all__ = ["ApiSession", "Conversation", "Handoff", "OutboxMessage", "Profile", "Record", "Turn"]
+__all__ = ["ApiSession", "Conversation", "Handoff", "IdBlock", "OutboxMessage", "Profile",
+           "Record", "Turn"]

@@ -87,6 +87,16 @@ class Handoff(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class IdBlock(Base):
+    """SQLite's stand-in for a sequence: the next id of ``name``'s table not yet handed
+    out (see :mod:`bot.db.ids`; PostgreSQL uses the tables' own sequences)."""
+
+    __tablename__ = "id_blocks"
+
+    name: Mapped[str] = mapped_column(sa.String(80), primary_key=True)
+    next_id: Mapped[int] = mapped_column(sa.BigInteger)
+
+
 class Record(Base):
     """A flow's answers saved by the generic ``records.save`` action (sealed)."""
 
