@@ -21,6 +21,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from bot.db.ids import LITE_NEXT_BLOCK, PG_NEXT_IDS, IdBlocks
+
 T = TypeVar("T")
 
 #: SQLSTATEs PostgreSQL uses for conflicts worth retrying (serialization, deadlock).
@@ -99,14 +101,10 @@ class Database:
     async def next_id(self, table: str) -> int:
         """An id for a row of ``table`` written later (see :mod:`bot.db.ids`)."""
         if self._ids is None:
-            from bot.db.ids import IdBlocks
-
             self._ids = IdBlocks(self._reserve_ids)
         return await self._ids.next(table)
 
     async def _reserve_ids(self, table: str, size: int) -> list[int]:
-        from bot.db.ids import LITE_NEXT_BLOCK, PG_NEXT_IDS
-
         if self.dialect == "postgresql":
             return [row[0] for row in await (await self.asyncpg_pool()).fetch(
                 PG_NEXT_IDS, table, size)]

@@ -17,18 +17,13 @@ import sqlite3
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, nullcontext
-from datetime import datetime
-from functools import lru_cache
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql
 
 from bot import jsonfast
-from bot.actions import RowInsert
 from bot.clock import Clock
-from bot.db.base import Base
-from bot.db.batching import GroupCommit, columns
+from bot.db.batching import GroupCommit
 from bot.db.engine import Database, sqlite_time
 from bot.db.models import Conversation, Turn
 from bot.dialogue.state import State
@@ -40,113 +35,26 @@ from bot.dialogue.store import (
     TurnRecord,
 )
 from bot.privacy import Sealer
-
-PG_SELECT = "SELECT id, version, state FROM conversations WHERE user_key = $1"
-#: Finds or creates many users' rows in one statement (a row another process created
-#: after the statement's snapshot is in neither half: looked up again on its own).
-PG_FIND_OR_CREATE = (
-    "WITH v AS (SELECT * FROM unnest($1::text[]) AS v(user_key)), "
-    "created AS (INSERT INTO conversations (user_key, lang, state, version, push_allowed, "
-    "created_at, updated_at) SELECT user_key, '', NULL, 0, true, $2, $2 FROM v "
-    "ON CONFLICT (user_key) DO NOTHING RETURNING user_key, id, version, state) "
-    "SELECT user_key, id, version, state FROM created UNION ALL "
-    "SELECT c.user_key, c.id, c.version, c.state FROM conversations c "
-    "JOIN v ON c.user_key = v.user_key")
-#: Begin and lock in one round trip (a simple-protocol query: its status line says
-#: whether the row still has the loaded version; both values are integers we hold).
-PG_BEGIN_LOCK = ("BEGIN; SELECT 1 FROM conversations WHERE id = {row_id:d} "
-                 "AND version = {version:d} FOR UPDATE")
-PG_UPDATE = ("UPDATE conversations SET state = $2, lang = $3, version = version + 1, "
-             "updated_at = $4 WHERE id = $1 AND version = $5 RETURNING id")
-PG_TURN = ("INSERT INTO turns (conversation_id, at, flow_id, intent, sealed) "
-           "VALUES ($1, $2, $3, $4, $5)")
-#: The conditional save, its (usually single) turn row and the rows its actions handed
-#: back (``{inserts}``, see :func:`_pg_insert`) in one statement: all or nothing.
-PG_UPDATE_WITH_TURN = (
-    "WITH saved AS (UPDATE conversations SET state = $2, lang = $3, version = version + 1, "
-    "updated_at = $4 WHERE id = $1 AND version = $8 RETURNING id), "
-    "logged AS (INSERT INTO turns (conversation_id, at, flow_id, intent, sealed) "
-    "SELECT id, $4, $5, $6, $7 FROM saved){inserts} SELECT id FROM saved")
-#: Many users' saves and their turn rows in one statement (see :mod:`bot.db.batching`):
-#: each row is updated only if it still has the version its turn loaded.
-PG_SAVE_BATCH = """
-WITH v AS (
-    SELECT * FROM unnest($1::int[], $2::int[], $3::bytea[], $4::text[], $5::timestamptz[],
-                         $6::text[], $7::text[], $8::bytea[])
-        AS v(id, version, state, lang, at, flow_id, intent, sealed)),
-saved AS (
-    UPDATE conversations c SET state = v.state, lang = v.lang, version = c.version + 1,
-           updated_at = v.at
-    FROM v WHERE c.id = v.id AND c.version = v.version RETURNING c.id),
-logged AS (
-    INSERT INTO turns (conversation_id, at, flow_id, intent, sealed)
-    SELECT v.id, v.at, v.flow_id, v.intent, v.sealed FROM v JOIN saved ON saved.id = v.id){inserts}
-SELECT id FROM saved
-"""
-LITE_SELECT = "SELECT id, version, state FROM conversations WHERE user_key = ?"
-LITE_VERSION = "SELECT version FROM conversations WHERE id = ?"
-LITE_INSERT = ("INSERT INTO conversations (user_key, lang, state, version, push_allowed, "
-               "created_at, updated_at) VALUES (?, '', NULL, 0, 1, ?, ?) "
-               "ON CONFLICT (user_key) DO NOTHING")
-LITE_UPDATE = ("UPDATE conversations SET state = ?, lang = ?, version = version + 1, "
-               "updated_at = ? WHERE id = ? AND version = ?")
-LITE_TURN = ("INSERT INTO turns (conversation_id, at, flow_id, intent, sealed) "
-             "VALUES (?, ?, ?, ?, ?)")
+from bot.services.conversation_sql import (
+    LITE_INSERT,
+    LITE_SELECT,
+    LITE_TURN,
+    LITE_UPDATE,
+    LITE_VERSION,
+    PG_BEGIN_LOCK,
+    PG_FIND_OR_CREATE,
+    PG_SELECT,
+    PG_TURN,
+    PG_UPDATE,
+    PG_UPDATE_WITH_TURN,
+    Save,
+    lite_insert,
+    lite_values,
+    pg_insert,
+    pg_save_batch,
+)
 
 CACHE_SIZE = 20_000  #: conversations each process remembers between turns
-PG_DIALECT = postgresql.dialect()
-
-
-@lru_cache(maxsize=128)
-def _pg_insert(table: str, columns: tuple[str, ...], first: int) -> str:
-    """``INSERT INTO table (columns) SELECT $first::type, …`` with each parameter cast to
-    its column's type (a bare parameter in a SELECT list would be taken as text).
-    Names come from the schema: an unknown table or column raises KeyError."""
-    t = Base.metadata.tables[table]
-    casts = ", ".join(f"${first + i}::{t.c[col].type.compile(dialect=PG_DIALECT)}"
-                      for i, col in enumerate(columns))
-    return f"INSERT INTO {t.name} ({', '.join(t.c[c].name for c in columns)}) SELECT {casts}"
-
-
-@lru_cache(maxsize=128)
-def _lite_insert(table: str, columns: tuple[str, ...]) -> str:
-    t = Base.metadata.tables[table]
-    return (f"INSERT INTO {t.name} ({', '.join(t.c[c].name for c in columns)}) "
-            f"VALUES ({', '.join('?' * len(columns))})")
-
-
-@lru_cache(maxsize=128)
-def _pg_insert_batch(n: int, table: str, columns: tuple[str, ...], first: int) -> str:
-    """The CTE ``r{n}`` (after a comma) of :data:`PG_SAVE_BATCH` that inserts one kind
-    of row for many saves: ``$first`` holds each row's conversation id, then one array
-    per column; only rows whose conversation was saved are inserted."""
-    t = Base.metadata.tables[table]
-    arrays = ", ".join(f"${first + 1 + i}::{t.c[col].type.compile(dialect=PG_DIALECT)}[]"
-                       for i, col in enumerate(columns))
-    names = ", ".join(f"c{i}" for i in range(len(columns)))
-    return (f", r{n} AS (INSERT INTO {t.name} ({', '.join(t.c[c].name for c in columns)}) "
-            f"SELECT {names} FROM unnest(${first}::int[], {arrays}) AS x(conv, {names}) "
-            "JOIN saved ON saved.id = x.conv)")
-
-
-def _pg_save_batch(saves: list[_Save]) -> tuple[str, list[Any]]:
-    """:data:`PG_SAVE_BATCH` and its arguments for ``saves``, with a CTE per kind of row
-    their actions handed back (see :class:`bot.actions.RowInsert`)."""
-    args = columns([save[:8] for save in saves])
-    kinds: dict[tuple[str, tuple[str, ...]], list[tuple[int, RowInsert]]] = {}
-    for save in saves:
-        for row in save.inserts:
-            kinds.setdefault((row.table, tuple(row.values)), []).append((save.row_id, row))
-    ctes = []
-    for n, ((table, cols), rows) in enumerate(kinds.items()):
-        ctes.append(_pg_insert_batch(n, table, cols, len(args) + 1))
-        args.append([row_id for row_id, _ in rows])
-        args.extend([row.values[col] for _, row in rows] for col in cols)
-    return PG_SAVE_BATCH.format(inserts="".join(ctes)), args
-
-
-def _lite_values(row: RowInsert) -> tuple[Any, ...]:
-    return tuple(sqlite_time(v) if isinstance(v, datetime) else v for v in row.values.values())
 
 
 class Loaded(NamedTuple):
@@ -155,20 +63,6 @@ class Loaded(NamedTuple):
     row_id: int
     version: int
     plain: bytes | None
-
-
-class _Save(NamedTuple):
-    """One conversation's save in a batch."""
-
-    row_id: int
-    version: int
-    state: bytes
-    lang: str
-    at: datetime
-    flow_id: str | None
-    intent: str | None
-    turn: bytes
-    inserts: tuple[RowInsert, ...] = ()
 
 
 class _Sealed(NamedTuple):
@@ -188,7 +82,7 @@ class SqlStore(ConversationStore):
         self._locks = KeyLocks()
         self._cache: OrderedDict[str, Loaded] = OrderedDict()
         self._cache_size = cache_size
-        self._batch: GroupCommit[_Save, bool] = GroupCommit(self._save_batch,
+        self._batch: GroupCommit[Save, bool] = GroupCommit(self._save_batch,
                                                              key=lambda s: s.row_id)
         self._find: GroupCommit[str, Any] = GroupCommit(self._find_batch, key=lambda k: k)
 
@@ -281,10 +175,10 @@ class SqlStore(ConversationStore):
         found = {row[0]: (row[1], row[2], row[3]) for row in rows}
         return [found.get(key) for key in user_keys]
 
-    async def _save_batch(self, saves: list[_Save]) -> list[bool]:
+    async def _save_batch(self, saves: list[Save]) -> list[bool]:
         pool = await self.db.asyncpg_pool()
         async with pool.acquire() as pg:
-            sql, args = _pg_save_batch(saves)
+            sql, args = pg_save_batch(saves)
             rows = await pg.fetch(sql, *args)
         saved = {row[0] for row in rows}
         return [s.row_id in saved for s in saves]
@@ -294,7 +188,7 @@ class SqlStore(ConversationStore):
         now = self.clock.now()
         if pg is None and len(sealed.turns) == 1:
             turn, blob = sealed.turns[0]
-            if not await self._batch.submit(_Save(loaded.row_id, loaded.version,
+            if not await self._batch.submit(Save(loaded.row_id, loaded.version,
                                                   sealed.state, conv.state.lang, now,
                                                   turn.flow_id, turn.intent, blob,
                                                   tuple(conv.inserts))):
@@ -311,7 +205,7 @@ class SqlStore(ConversationStore):
                     turn.intent, blob, loaded.version]
             ctes = []
             for i, row in enumerate(conv.inserts):
-                ctes.append(f", i{i} AS ({_pg_insert(row.table, tuple(row.values), len(args) + 1)}"
+                ctes.append(f", i{i} AS ({pg_insert(row.table, tuple(row.values), len(args) + 1)}"
                             " FROM saved)")
                 args.extend(row.values.values())
             if await pg.fetchval(PG_UPDATE_WITH_TURN.format(inserts="".join(ctes)),
@@ -328,7 +222,7 @@ class SqlStore(ConversationStore):
                 await pg.executemany(PG_TURN, [(loaded.row_id, now, t.flow_id, t.intent, b)
                                                for t, b in sealed.turns])
             for row in conv.inserts:
-                await pg.execute(_pg_insert(row.table, tuple(row.values), 1),
+                await pg.execute(pg_insert(row.table, tuple(row.values), 1),
                                  *row.values.values())
 
     # -- SQLite ----------------------------------------------------------------------
@@ -369,7 +263,7 @@ class SqlStore(ConversationStore):
             c.executemany(LITE_TURN, [(loaded.row_id, now, t.flow_id, t.intent, b)
                                       for t, b in sealed.turns])
             for row in conv.inserts:
-                c.execute(_lite_insert(row.table, tuple(row.values)), _lite_values(row))
+                c.execute(lite_insert(row.table, tuple(row.values)), lite_values(row))
 
         await self.db.write_inline(save)
         self._remember(user_key, Loaded(loaded.row_id, loaded.version + 1, sealed.plain))
@@ -401,8 +295,8 @@ class SqlStore(ConversationStore):
                 await raw.executemany(LITE_TURN, [(loaded.row_id, now, t.flow_id, t.intent, b)
                                                   for t, b in sealed.turns])
                 for row in conv.inserts:
-                    await raw.execute(_lite_insert(row.table, tuple(row.values)),
-                                      _lite_values(row))
+                    await raw.execute(lite_insert(row.table, tuple(row.values)),
+                                      lite_values(row))
             except BaseException:
                 await raw.execute("ROLLBACK")
                 raise
