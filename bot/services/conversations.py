@@ -176,9 +176,9 @@ class SqlStore(ConversationStore):
         return [found.get(key) for key in user_keys]
 
     async def _save_batch(self, saves: list[Save]) -> list[bool]:
+        sql, args = pg_save_batch(saves)  # built before a connection is held
         pool = await self.db.asyncpg_pool()
         async with pool.acquire() as pg:
-            sql, args = pg_save_batch(saves)
             rows = await pg.fetch(sql, *args)
         saved = {row[0] for row in rows}
         return [s.row_id in saved for s in saves]
@@ -189,9 +189,9 @@ class SqlStore(ConversationStore):
         if pg is None and len(sealed.turns) == 1:
             turn, blob = sealed.turns[0]
             if not await self._batch.submit(Save(loaded.row_id, loaded.version,
-                                                  sealed.state, conv.state.lang, now,
-                                                  turn.flow_id, turn.intent, blob,
-                                                  tuple(conv.inserts))):
+                                                 sealed.state, conv.state.lang, now,
+                                                 turn.flow_id, turn.intent, blob,
+                                                 tuple(conv.inserts))):
                 raise StaleConversation(f"conversation {loaded.row_id} changed meanwhile")
             return
         if pg is None:
