@@ -6,6 +6,7 @@ live in :mod:`bot.dialogue.flows.validate`.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -244,7 +245,8 @@ def parse_flow_text(text: str, file: str) -> tuple[Flow | Menu | None, list[E.Fl
     if title is None or ctx.problems:
         return None, ctx.problems
     flow = Flow(id=flow_id, title=title, triggers=triggers, steps=tuple(steps), file=file,
-                line=data["__line__"], menu=bool(data.get("menu", True)), description=description)
+                line=data["__line__"], menu=bool(data.get("menu", True)), description=description,
+                version=hashlib.sha256(text.encode()).hexdigest()[:16])
     return flow, ctx.problems
 
 

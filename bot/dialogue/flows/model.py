@@ -119,6 +119,9 @@ class Flow:
     line: int = 1
     menu: bool = True  #: listed in the main menu
     description: Text | None = None
+    #: fingerprint of the file's text: a conversation started on another version of the
+    #: flow is brought onto this one (see :mod:`bot.dialogue.flow_update`)
+    version: str = ""
 
     def index_of(self, step_id: str) -> int:
         for i, step in enumerate(self.steps):
