@@ -179,7 +179,7 @@ class AnswerHandler:
             if norm in (normalize_command(t("idle_continue", "zh")),
                         normalize_command(t("idle_continue", "en")), "1") \
                     or self.yes_no(text, turn.lang) is True:
-                self.reask(turn)
+                await self.carry_on(turn)
                 return True
             return False
         choice = self.yes_no(text, turn.lang)
@@ -191,7 +191,7 @@ class AnswerHandler:
             if choice:
                 state.stack = frames
                 turn.say("resumed", flow=self.engine.title(frames[0].flow, turn.lang))
-                self.reask(turn)
+                await self.carry_on(turn)
             else:
                 turn.say("dropped")
             return True
@@ -210,6 +210,15 @@ class AnswerHandler:
             return True
         state.pending = {}
         return False
+
+    async def carry_on(self, turn: Turn) -> None:
+        """Repeat what the top frame waits for; a frame waiting for nothing (sent back to
+        its start by a flow update) walks on to its next question instead."""
+        top = turn.state.top
+        if top is not None and not top.mode:
+            await self.engine.executor.run(turn)
+        else:
+            self.reask(turn)
 
     def reask(self, turn: Turn) -> None:
         """Repeat what the top frame waits for."""

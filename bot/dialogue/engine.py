@@ -19,6 +19,7 @@ from bot.clock import Clock
 from bot.dialogue.answers import AnswerHandler
 from bot.dialogue.commands import CommandHandler, match_command
 from bot.dialogue.executor import ActionFailed, Executor, FlowLoopError, Turn
+from bot.dialogue.flow_update import refresh, stamp
 from bot.dialogue.flows.conditions import ConditionError
 from bot.dialogue.flows.model import Flow
 from bot.dialogue.flows.registry import FlowRegistry, normalize_command
@@ -37,6 +38,9 @@ MAX_TEXT = 2000  #: characters of one message the engine reads
 INTERRUPT_CONFIDENCE = 0.75  #: intent confidence that counts as "clearly another flow"
 MAX_PAUSED = 3
 STALE_ATTEMPTS = 5  #: runs of one turn that found its conversation changed elsewhere
+#: intents about the conversation itself; any other names a service a flow may offer
+CONVERSATION_INTENTS = frozenset({"greet", "help", "cancel", "human_handoff", "affirm",
+                                  "deny", "out_of_scope", "nlu_fallback"})
 
 
 def clean_text(text: str) -> str:
@@ -90,10 +94,13 @@ class Engine:
             if lock_first:
                 await conv.exclusive()
             turn = Turn(conv.state, inbound, guard=conv.exclusive)
+            reshow = refresh(conv.state, self.flows.get)
             try:
-                await self._dispatch(turn)
+                await self._dispatch(turn, updated=bool(conv.state.stack)
+                                     and conv.state.top in reshow)
             except ActionFailed as err:
                 conv.state = conv.restore()
+                refresh(conv.state, self.flows.get)
                 turn.state = conv.state
                 turn.replies = [*err.replies, Reply.say(t("retry_hint", turn.lang))]
             except (FlowLoopError, ConditionError):
@@ -105,6 +112,7 @@ class Engine:
             else:
                 conv.inserts.extend(turn.inserts)  # a failed turn inserts nothing
             conv.state.touch(self.clock.now())
+            stamp(conv.state, self.flows.get)
             parse = turn.parse
             conv.log(TurnRecord(
                 inbound=inbound.to_json(), parse=parse.to_dict() if parse else None,
@@ -113,7 +121,9 @@ class Engine:
                 intent=parse.intent.name if parse else None))
             return turn.replies
 
-    async def _dispatch(self, turn: Turn) -> None:
+    async def _dispatch(self, turn: Turn, *, updated: bool = False) -> None:
+        """``updated``: the running flow was edited and the user must see where they now
+        stand before a message counts as an answer (see :mod:`bot.dialogue.flow_update`)."""
         inbound, state = turn.inbound, turn.state
         if inbound.kind == "welcome":
             self._set_lang(state, "")
@@ -132,7 +142,9 @@ class Engine:
         if inbound.kind == "location":
             self._set_lang(state, "")
             top = state.top
-            if top is not None and top.mode in ("ask", "edit"):
+            if updated:
+                await self._carry_on_updated(turn)
+            elif top is not None and top.mode in ("ask", "edit"):
                 await self.answers.answer(turn, "", location=inbound.location)
             else:
                 turn.say("location_needed")
@@ -144,11 +156,16 @@ class Engine:
             turn.say("empty")
             self.reask(turn)
             return
-        if len(text) > MAX_TEXT:
-            text = text[:MAX_TEXT]
+        if len(text) > MAX_TEXT:  # not cut: a cut answer would be stored as if whole
+            turn.say("too_long", n=len(text), max=MAX_TEXT)
+            self.reask(turn) if state.stack else self.greet(turn, with_greeting=False)
+            return
         command = match_command(text)
         if command:
             await self.commands.run(turn, command)
+            return
+        if updated:
+            await self._carry_on_updated(turn)
             return
         if state.stack and self._idle(state) and not state.pending:
             self._offer_idle(turn)
@@ -160,6 +177,15 @@ class Engine:
             await self.answers.answer(turn, text)
             return
         await self.route(turn, text)
+
+    async def _carry_on_updated(self, turn: Turn) -> None:
+        """Say the running flow changed, then show its summary again or ask its first
+        question still unanswered."""
+        turn.say("flow_changed", flow=self.title(turn.state.top.flow, turn.lang))
+        if turn.state.top.mode:
+            self.reask(turn)
+        else:
+            await self.executor.run(turn)
 
     # -- routing -----------------------------------------------------------------
     async def parse(self, turn: Turn, text: str) -> ParseResult:
@@ -195,6 +221,9 @@ class Engine:
             turn.say("nothing_to_cancel")
         elif intent == "greet":
             self.greet(turn)
+        elif intent and intent not in CONVERSATION_INTENTS:
+            turn.say("not_offered")  # understood, but no live flow serves it
+            self.greet(turn, with_greeting=False)
         else:
             menu = self.flows.menu
             if menu is not None:

@@ -27,6 +27,8 @@ class Frame:
     fails: int = 0
     history: list[int] = field(default_factory=list)  #: collect steps answered, in order
     called: bool = False  #: started by a ``call`` step of the frame below
+    version: str = ""  #: the flow's version when last saved (see bot.dialogue.flow_update)
+    at: str = ""  #: the id of the step at ``step`` when last saved
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Frame:
@@ -35,7 +37,7 @@ class Frame:
     def to_json(self) -> dict[str, Any]:
         return {"flow": self.flow, "step": self.step, "slots": self.slots, "mode": self.mode,
                 "editing": self.editing, "fails": self.fails, "history": self.history,
-                "called": self.called}
+                "called": self.called, "version": self.version, "at": self.at}
 
 
 @dataclass

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 TEXTS: dict[str, tuple[str, str]] = {
     "empty": ("您发送的内容是空的，请输入文字。", "Your message was empty; please type something."),
-    "too_long": ("消息太长了，只读取了前 {n} 个字。", "That message is long; I read the first {n} characters."),
+    "too_long": ("消息太长了（{n} 个字），一条最多 {max} 个字，请精简后重新发送。",
+                 "That message is too long ({n} characters); one message holds at most {max}. "
+                 "Please shorten it and send it again."),
     "cancelled": ("已取消「{flow}」。需要时随时再来。", "Cancelled \"{flow}\". Come back any time."),
     "nothing_to_cancel": ("当前没有进行中的事项。", "There is nothing in progress to cancel."),
     "back_first": ("已经是第一个问题了。", "This is already the first question."),
@@ -52,7 +54,11 @@ TEXTS: dict[str, tuple[str, str]] = {
                       "That step could not be completed just now. Your answers are kept; "
                       "reply to try again."),
     "retry_hint": ("回复「确认」重试，或回复「取消」退出。", "Reply \"confirm\" to try again, or \"cancel\"."),
-    "flow_changed": ("「{flow}」已更新，请从头开始。", "\"{flow}\" was updated; let us start it again."),
+    "flow_changed": ("「{flow}」刚刚更新过，您已填写的内容都已保留，我们接着办理。",
+                     "\"{flow}\" was just updated. Your answers are kept; let us carry on."),
+    "not_offered": ("明白您的需求，但这项服务暂未在这里开通。您可以办理以下事项，或回复「转人工」咨询工作人员。",
+                    "I understand what you need, but that service is not offered here yet. "
+                    "You can pick one of these, or reply \"human\" to ask a staff member."),
     "flow_gone": ("之前的事项已下线。", "What you were doing is no longer available."),
     "unsupported": ("暂时只能处理文字消息，请输入文字。", "I can only read text for now; please type."),
     "location_needed": ("请发送位置，或输入文字回答。", "Please share a location or type your answer."),

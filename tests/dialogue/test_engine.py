@@ -166,11 +166,15 @@ async def test_odd_messages_get_clear_answers(chat):
     assert "空的" in await chat.text("   ")
     assert "空的" in await chat.text("\x00\x07")
     assert "没有理解" in await chat.text("😀😀😀")
-    assert "回复序号" in await chat.text("测" * 10000)
+    out = await chat.text("测" * 10000)
+    assert "太长" in out and "10000" in out and "2000" in out and "回复序号" in out
     await chat.say("楼栋排查")
-    too_long = await chat.text("A" * 10000)  # beyond the text slot's 30 characters
-    assert "楼栋号" in too_long
+    too_long = await chat.text("A" * 10000)
+    assert "太长" in too_long and "楼栋号" in too_long
+    long_answer = await chat.text("A" * 1000)  # within the message limit, beyond the slot's 30
+    assert "30" in long_answer and "楼栋号" in long_answer
     assert chat.state["stack"][0]["slots"] == {}
+    assert "too long (10000" in await chat.text("English") + await chat.text("B" * 10000)
 
 
 async def test_location_and_start_events(engine):
