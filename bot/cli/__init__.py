@@ -41,6 +41,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def database_problem(err: BaseException) -> str | None:
+    """One phrase when ``err`` (or what caused it) says the database can't be reached
+    (refused, unknown host, no such database, bad login) or has no tables yet; else None."""
+    seen: BaseException | None = err
+    while seen is not None:
+        name, text = type(seen).__name__, str(seen)
+        if isinstance(seen, OSError) and not isinstance(seen, FileNotFoundError) or name in (
+                "InvalidCatalogNameError", "InvalidPasswordError",
+                "InvalidAuthorizationSpecificationError", "CannotConnectNowError"):
+            return f"cannot connect ({name}: {text.splitlines()[0][:200] if text else ''})"
+        if "unable to open database file" in text:
+            return "cannot open the SQLite file"
+        if name == "UndefinedTableError" or "no such table" in text:
+            return "has no tables yet (run `tongguan db upgrade`)"
+        seen = seen.__cause__ or seen.__context__
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``tongguan`` console script."""
     parser = build_parser()
@@ -52,6 +70,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except TongguanError as err:
         print(f"tongguan: {err}", file=sys.stderr)
+        return 2
+    except Exception as err:
+        problem = database_problem(err)
+        if problem is None:
+            raise
+        print(f"tongguan: config: database_url: {problem}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 from bot.config import Settings, load_settings
+from bot.errors import TongguanError
 
 SWITCH_INTERVAL = 0.0005  #: seconds; see _serve
 
@@ -123,11 +124,32 @@ def _records_export(args: argparse.Namespace) -> int:
 
     settings = settings_from(args)
     text = asyncio.run(_with_hub(settings, lambda hub: export_records(hub, args.flow)))
+    if text.count("\n") <= 1:  # a header alone: no records; a typo in the flow id?
+        known = _flow_ids(Path(settings.flows_dir))
+        if args.flow not in known:
+            raise TongguanError(f"records export: no flow '{args.flow}' and no records of it "
+                                f"(flows: {', '.join(sorted(known)) or 'none'})")
     if args.out:
         Path(args.out).write_text(text, encoding="utf-8")
     else:
         sys.stdout.write(text)
     return 0
+
+
+def _flow_ids(directory: Path) -> set[str]:
+    """The ``id`` of every flow file in ``directory`` (read as plain YAML: a file with
+    problems still names its flow)."""
+    import yaml
+
+    ids = set()
+    for path in directory.glob("*.yml"):
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            continue
+        if isinstance(data, dict) and data.get("kind", "flow") == "flow" and data.get("id"):
+            ids.add(str(data["id"]))
+    return ids
 
 
 def _handoffs_list(args: argparse.Namespace) -> int:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.dialogue.engine import Engine
 from bot.dialogue.flows.registry import FlowRegistry
 from bot.dialogue.slots import SLOT_TYPES
+from bot.errors import ConfigError
 from bot.nlu.factory import build_interpreter
 from bot.services.conversations import SqlStore
 from bot.services.handoffs import Handoffs
@@ -47,6 +49,8 @@ def make_flow_registry(directory, actions: ActionRegistry) -> FlowRegistry:  # t
 async def build_dialogue(hub: Hub) -> None:
     """Load flows, train/connect NLU and build the engine onto ``hub``."""
     settings = hub.settings
+    if not Path(settings.flows_dir).is_dir():
+        raise ConfigError("flows_dir", f"no such folder: {settings.flows_dir}")
     hub.flows = make_flow_registry(settings.flows_dir, hub.actions)
     problems = hub.flows.load()
     log.info("flows.loaded count=%d problems=%d", len(hub.flows.flows), len(problems))
