@@ -182,6 +182,13 @@ class AnswerHandler:
                 await self.carry_on(turn)
                 return True
             return False
+        if kind == "menu":
+            state.pending = {}
+            picked = self.engine.menu_pick(text)
+            if picked is None:
+                return False
+            await self.engine.start(turn, picked)
+            return True
         choice = self.yes_no(text, turn.lang)
         if kind == "resume":
             state.pending = {}

@@ -151,6 +151,8 @@ class CommandHandler:
             engine.reask(turn)
 
     async def _menu(self, turn: Turn) -> None:
+        if turn.state.stack:  # the next message may pick from the menu (or answer)
+            turn.state.pending = {"kind": "menu"}
         self.engine.greet(turn)
 
     async def _forget(self, turn: Turn) -> None:

@@ -206,7 +206,7 @@ class Engine:
 
     async def route(self, turn: Turn, text: str) -> None:
         """No flow is waiting for an answer: start one, or greet, help, fall back."""
-        menu_flow = self._menu_pick(text)
+        menu_flow = self.menu_pick(text)
         flow = menu_flow or await self.other_flow(turn, text, strict=False)
         if flow is not None:
             await self.start(turn, flow)
@@ -230,7 +230,8 @@ class Engine:
                 turn.replies.append(Reply.say(menu.fallback.get(turn.lang)))
             self.greet(turn, with_greeting=False)
 
-    def _menu_pick(self, text: str) -> Flow | None:
+    def menu_pick(self, text: str) -> Flow | None:
+        """The menu item (by number or title) or flow title ``text`` names, if any."""
         menu = self.flows.menu
         items = [self.flows.get(i) for i in (menu.items if menu else ())]
         items = [f for f in items if f is not None]

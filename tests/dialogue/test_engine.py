@@ -211,3 +211,50 @@ async def test_only_actions_that_write_lock_the_conversation(engine, chat):
     await chat.text("2")
     assert "已领取 2 个" in await chat.text("确认")
     assert locks == ["web:u1"]
+
+
+async def test_change_command_mid_flow_and_from_the_summary(chat, saved_records):
+    for text in ["楼栋排查", "12号楼", "2单元"]:
+        await chat.say(text)
+    out = await chat.text("修改")  # mid-flow, at the households question
+    assert "请回复要修改的序号" in out and "1. 楼栋" in out and "2. 单元" in out
+    assert "楼栋号" in await chat.text("楼栋")  # picked by its label
+    assert "走访了多少户" in await chat.text("15号楼")  # back where it was
+    for text in ["十二", "30", "1", "2", "无"]:
+        out = await chat.text(text)
+    assert "1. 楼栋：15号楼" in out
+    assert "请回复要修改的序号" in await chat.text("修改")  # the summary's change button
+    assert "哪个单元" in await chat.text("2")
+    assert "2. 单元：3单元" in await chat.text("3单元")
+    await chat.say("确认")
+    assert saved_records[0]["building"] == "15号楼" and saved_records[0]["unit"] == "3单元"
+    assert "还没有可以修改的内容" in await chat.text("修改")  # nothing running any more
+
+
+async def test_menu_mid_flow_keeps_the_flow(chat):
+    await chat.say("楼栋排查")
+    await chat.say("12号楼")
+    out = await chat.text("菜单")
+    assert "回复序号或名称开始" in out and "楼栋排查登记" in out
+    assert chat.state["stack"][0]["slots"] == {"building": "12号楼"}
+    assert "哪个单元" in await chat.text("1")  # picking the running flow goes on with it
+    await chat.say("菜单")
+    assert "走访了多少户" in await chat.text("3单元")  # not a menu item: answers the question
+    assert chat.state["stack"][0]["slots"]["unit"] == "3单元"
+
+
+async def test_forget_erases_the_saved_profile(chat, engine):
+    for text in ["测试资料", "张三明", "13812345678", "是"]:
+        await chat.say(text)
+    assert (await engine.profiles.get("web:u1")).values
+    assert "已删除" in await chat.text("删除资料")
+    data = await engine.profiles.get("web:u1")
+    assert data.consent is False and data.values == {}
+    assert "您的姓名" in await chat.text("测试资料")  # nothing offered for reuse
+
+
+async def test_an_understood_service_without_a_flow_says_so(chat):
+    out = await chat.text("我们公司要申请复工备案")
+    assert "暂未在这里开通" in out and "没有理解" not in out and "回复序号" in out
+    out = await chat.text("English") and await chat.text("how do I file for my company to reopen")
+    assert "not offered here yet" in out
