@@ -31,3 +31,17 @@ def test_public_names_exist(module: str) -> None:
     mod = importlib.import_module(module)
     for name in mod.__all__:
         assert hasattr(mod, name), f"{module}.__all__ names missing {name}"
+
+
+def test_every_environment_variable_the_code_reads_is_documented() -> None:
+    import re
+
+    doc = (ROOT / "docs" / "configuration.md").read_text(encoding="utf-8")
+    sources = [p for folder in ("bot", "codes", "tests", "bench")
+               for p in (ROOT / folder).rglob("*.py")]
+    sources += [ROOT / "Makefile", ROOT / ".ci" / "run"]
+    names = {name for path in sources
+             for name in re.findall(r"TONGGUAN_[A-Z0-9_]+", path.read_text(encoding="utf-8"))}
+    assert names, "the scan found nothing: wrong folders?"
+    missing = sorted(name for name in names if f"`{name}`" not in doc)
+    assert not missing, f"add to docs/configuration.md: {missing}"
