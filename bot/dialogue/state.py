@@ -32,12 +32,16 @@ class Frame:
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Frame:
-        return cls(**data)
+        """Keys this version does not know (written by a newer one) are ignored."""
+        return cls(**{k: v for k, v in data.items() if k in _FRAME_FIELDS})
 
     def to_json(self) -> dict[str, Any]:
         return {"flow": self.flow, "step": self.step, "slots": self.slots, "mode": self.mode,
                 "editing": self.editing, "fails": self.fails, "history": self.history,
                 "called": self.called, "version": self.version, "at": self.at}
+
+
+_FRAME_FIELDS = frozenset(Frame.__dataclass_fields__)
 
 
 @dataclass
