@@ -22,16 +22,43 @@ REQUIRED = ("declare_health", "show_code", "reserve_supply", "my_reservations",
             "affirm", "deny", "out_of_scope")
 
 
-def test_every_required_intent_has_25_examples() -> None:
+MIN_PER_LANGUAGE = 25
+
+
+def is_chinese(text: str) -> bool:
+    """A Chinese example has a Han character; any other example counts as English."""
+    return any("\u4e00" <= c <= "\u9fff" or "\u3400" <= c <= "\u4dbf" for c in text)
+
+
+def test_every_required_intent_has_25_examples_per_language() -> None:
     groups = load_intents_dir(INTENTS_DIR).by_intent()
-    for intent in REQUIRED:
-        assert len(groups.get(intent, [])) >= 25, intent
+    counts = {intent: (sum(is_chinese(e.text) for e in groups.get(intent, [])),
+                       sum(not is_chinese(e.text) for e in groups.get(intent, [])))
+              for intent in REQUIRED}
+    short = {i: c for i, c in counts.items() if min(c) < MIN_PER_LANGUAGE}
+    assert not short, f"(zh, en) examples below {MIN_PER_LANGUAGE}: {short}"
 
 
 def test_examples_mix_chinese_and_english() -> None:
     for intent, examples in load_intents_dir(INTENTS_DIR).by_intent().items():
-        assert any(any("\u4e00" <= c <= "\u9fff" for c in e.text) for e in examples), intent
+        assert any(is_chinese(e.text) for e in examples), intent
         assert any(e.text.isascii() for e in examples), intent
+
+
+def test_no_example_is_repeated() -> None:
+    seen: dict[str, str] = {}
+    repeated = []
+    for ex in load_intents_dir(INTENTS_DIR).examples:
+        key = " ".join(ex.text.lower().split())
+        if key in seen:
+            repeated.append((ex.text, seen[key], ex.intent))
+        seen[key] = ex.intent
+    assert not repeated, repeated
+
+
+def test_is_chinese() -> None:
+    assert is_chinese("亮码") and is_chinese("OK的") and is_chinese("给我看下ＱＲ码")
+    assert not is_chinese("show my code") and not is_chinese("ＱＲ ｃｏｄｅ")
 
 
 def test_synonyms_and_districts() -> None:
