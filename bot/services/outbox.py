@@ -1,10 +1,15 @@
 """The persistent outbox: messages sent later (reminders, review outcomes, slow replies).
 
-A message is written in the caller's transaction (or its own), then a worker claims it
-with a lease, hands it to its channel's :class:`Deliverer` and marks it sent, or
-schedules a retry with exponential backoff. A worker killed mid-delivery loses nothing:
-the lease runs out and another worker claims the message again (delivery is
-at-least-once; a ``dedupe_key`` stops the same message from being queued twice).
+A message is written in the caller's transaction (or its own). Push channels (WeChat):
+a worker claims it with a lease, hands it to its channel's :class:`Deliverer` and marks
+it sent, or schedules a retry with exponential backoff. A worker killed mid-delivery
+loses nothing: the lease runs out and another worker claims the message again.
+
+Pull channels (:data:`PULL_CHANNELS`: the web chat, the terminal) fetch their own user's
+messages with :meth:`Outbox.pull` and confirm what they have shown with
+:meth:`Outbox.acknowledge`; a message handed out but never acknowledged is handed out
+again on the next pull. Either way delivery is at-least-once (a ``dedupe_key`` stops the
+same message from being queued twice; clients drop a repeated id).
 """
 
 from __future__ import annotations
@@ -140,6 +145,60 @@ class Outbox:
         async with self.db.sessions() as session:
             return (await session.scalar(query.limit(1))) is not None
 
+    async def pull(self, channel: str, user_id: str, *, limit: int = 20) -> list[OutboxItem]:
+        """The due, unacknowledged messages of one user of a pull channel, oldest first.
+
+        Messages handed out for the first time become ``sending`` (``attempts`` counts
+        hand-outs); they stay due, so they come again until :meth:`acknowledge` settles
+        them.
+        """
+        if channel not in PULL_CHANNELS:
+            raise ValueError(f"{channel!r} is not a pull channel")
+        now = self.clock.now()
+        if not await self._any_due(now, {channel}, user_id):
+            return []
+        query = _due(sa.select(OutboxMessage), now, {channel}, user_id).order_by(
+            OutboxMessage.id).limit(limit)
+        async with self.db.sessions() as session:
+            rows = (await session.scalars(query)).all()
+            items = [OutboxItem(row.id, row.channel, row.user_id,
+                                [Reply.from_json(r) for r in self.sealer.open(row.payload)],
+                                row.attempts + (row.status == "pending"))
+                     for row in rows]
+            fresh = [row.id for row in rows if row.status == "pending"]
+        if fresh:
+            async with self.db.write() as session:
+                await session.execute(
+                    sa.update(OutboxMessage)
+                    .where(OutboxMessage.id.in_(fresh), OutboxMessage.status == "pending")
+                    .values(status="sending", attempts=OutboxMessage.attempts + 1))
+        return items
+
+    async def acknowledge(self, channel: str, user_id: str, through: int) -> int:
+        """Mark the user's handed-out messages with ids up to ``through`` sent (the client
+        has shown them); messages never handed out stay queued. Returns how many."""
+        if channel not in PULL_CHANNELS:
+            raise ValueError(f"{channel!r} is not a pull channel")
+        lite = self.db.inline_sqlite()
+        if lite is not None:  # most polls have nothing to acknowledge: a plain read first
+            found = lite.execute(
+                "SELECT 1 FROM outbox WHERE status = 'sending' AND channel = ? "
+                "AND user_id = ? AND id <= ? LIMIT 1", (channel, user_id, through)).fetchone()
+            if found is None:
+                return 0
+        handed_out = (OutboxMessage.channel == channel, OutboxMessage.user_id == user_id,
+                      OutboxMessage.status == "sending", OutboxMessage.id <= through)
+        if lite is None:
+            async with self.db.sessions() as session:
+                if await session.scalar(sa.select(OutboxMessage.id).where(*handed_out)
+                                        .limit(1)) is None:
+                    return 0
+        async with self.db.write() as session:
+            result = await session.execute(
+                sa.update(OutboxMessage).where(*handed_out)
+                .values(status="sent", sent_at=self.clock.now(), last_error=None))
+            return result.rowcount or 0  # type: ignore[attr-defined]
+
     async def mark_sent(self, item_id: int) -> None:
         async with self.db.write() as session:
             await session.execute(sa.update(OutboxMessage).where(OutboxMessage.id == item_id)
@@ -179,9 +238,10 @@ class OutboxWorker:
 
     async def run_once(self) -> int:
         """Deliver what is due now; returns how many were handled."""
-        if not self.deliverers:
+        channels = set(self.deliverers) - PULL_CHANNELS  # those fetch their own
+        if not channels:
             return 0
-        items = await self.outbox.claim(channels=set(self.deliverers))
+        items = await self.outbox.claim(channels=channels)
         for item in items:
             try:
                 await self.deliverers[item.channel].deliver(item.user_id, item.replies)

@@ -1,9 +1,13 @@
 """The web / mini-program chat API under ``/api/v1``.
 
 ``POST /api/v1/sessions`` → ``{"token"}``; ``POST /api/v1/chat`` with a bearer token and
-``{"text"}``, ``{"choice"}`` or ``{"location": {"lat", "lng", "label"}}`` →
-``{"replies": [...]}``; ``GET /api/v1/messages?wait=S`` long-polls messages queued for
-later (reminders, review outcomes). The user id always comes from the token.
+``{"text"}``, ``{"choice"}``, ``{"start"}`` or ``{"location": {"lat", "lng", "label"}}``
+→ ``{"replies": [...]}``; ``GET /api/v1/history`` → the recent turns (what was sent,
+what came back), for a client that reloads; ``GET /api/v1/messages?after=ID&wait=S``
+long-polls messages queued for later (reminders, review outcomes) and acknowledges
+those up to ``after``, the last id the client has shown: anything not acknowledged
+comes again (at-least-once; a client drops ids it has already shown). The user id
+always comes from the token.
 """
 
 from __future__ import annotations
@@ -23,6 +27,8 @@ from bot.web.middlewares import json_error
 MAX_TEXT_CHARS = 20_000
 MAX_WAIT_SECONDS = 25.0
 POLL_SECONDS = 0.5
+HISTORY_TURNS = 30  #: turns ``GET /api/v1/history`` returns by default
+MAX_HISTORY_TURNS = 100
 
 
 async def read_json_object(request: web.Request) -> dict[str, Any]:
@@ -105,29 +111,71 @@ async def chat(request: web.Request) -> web.Response:
     return json_reply({"replies": [r.to_json() for r in replies]})
 
 
+def _int_query(request: web.Request, name: str, default: int | None, low: int,
+               high: int) -> int | None:
+    raw = request.query.get(name)
+    if raw is None:
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise _invalid(f"'{name}' must be an integer") from None
+    if not low <= value <= high:
+        raise _invalid(f"'{name}' must be within {low}..{high}")
+    return value
+
+
+def sent_body(inbound: dict[str, Any]) -> dict[str, Any] | None:
+    """A logged inbound message as the ``/api/v1/chat`` body that sends it (None for a
+    kind the web channel does not send)."""
+    kind = inbound.get("kind")
+    if kind == "text":
+        return {"text": inbound.get("text", "")}
+    if kind == "location" and isinstance(inbound.get("location"), dict):
+        return {"location": inbound["location"]}
+    if kind == "start":
+        return {"start": inbound.get("value", "")}
+    return None
+
+
+async def history(request: web.Request) -> web.Response:
+    user_id = await require_session(request)
+    limit = _int_query(request, "limit", HISTORY_TURNS, 1, MAX_HISTORY_TURNS)
+    engine = request.app[HUB_KEY].engine
+    assert engine is not None and limit is not None
+    turns = await engine.store.recent_turns(f"web:{user_id}", limit)
+    return json_reply({"turns": [{"sent": sent_body(t.inbound), "replies": t.replies}
+                                 for t in turns]})
+
+
 async def messages(request: web.Request) -> web.Response:
     user_id = await require_session(request)
     try:
         wait = min(max(float(request.query.get("wait", "0")), 0.0), MAX_WAIT_SECONDS)
     except ValueError:
         raise _invalid("'wait' must be a number of seconds") from None
+    after = _int_query(request, "after", None, 0, 2 ** 63 - 1)
     outbox = request.app[HUB_KEY].outbox
+    if after is not None:
+        await outbox.acknowledge("web", user_id, after)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
     while True:
-        items = await outbox.claim(channels={"web"}, user_id=user_id)
+        items = await outbox.pull("web", user_id)
         if items or loop.time() >= deadline:
             break
         await asyncio.sleep(POLL_SECONDS)
-    for item in items:
-        await outbox.mark_sent(item.id)
-    return web.json_response({"messages": [r.to_json() for i in items for r in i.replies]})
+    if after is None and items:  # a client that never acknowledges: delivered as returned
+        await outbox.acknowledge("web", user_id, max(i.id for i in items))
+    return json_reply({"messages": [{**r.to_json(), "id": i.id}
+                                    for i in items for r in i.replies]})
 
 
 def setup(app: web.Application) -> None:
     app.router.add_post("/api/v1/sessions", new_session)
     app.router.add_post("/api/v1/chat", chat)
     app.router.add_get("/api/v1/messages", messages)
+    app.router.add_get("/api/v1/history", history)
 
 
 _REPLY = {"type": "object", "required": ["type", "text"], "properties": {
@@ -135,9 +183,36 @@ _REPLY = {"type": "object", "required": ["type", "text"], "properties": {
     "text": {"type": "string"}, "url": {"type": "string"},
     "options": {"type": "array", "items": {"type": "object", "properties": {
         "label": {"type": "string"}, "value": {"type": "string"}}}}}}
+_SEND = {"type": "object", "description": "exactly one of the properties",
+         "properties": {
+             "text": {"type": "string", "maxLength": MAX_TEXT_CHARS},
+             "choice": {"type": "string", "description": "a tapped option's value"},
+             "start": {"type": "string", "description": "a flow id to start"},
+             "location": {"type": "object", "required": ["lat", "lng"], "properties": {
+                 "lat": {"type": "number", "minimum": -90, "maximum": 90},
+                 "lng": {"type": "number", "minimum": -180, "maximum": 180},
+                 "label": {"type": "string", "maxLength": 200}}}}}
+_QUEUED = {"allOf": [{"$ref": "#/components/schemas/Reply"}, {
+    "type": "object", "required": ["id"], "properties": {"id": {
+        "type": "integer", "description": "the queued message's id (replies queued "
+        "together share it); acknowledge it with ?after="}}}]}
+_TURN = {"type": "object", "required": ["sent", "replies"], "properties": {
+    "sent": {"oneOf": [{"$ref": "#/components/schemas/ChatMessage"}, {"type": "null"}],
+             "description": "what the user sent, as the POST /api/v1/chat body "
+                            "(an option's value, not its label)"},
+    "replies": {"type": "array", "items": {"$ref": "#/components/schemas/Reply"}}}}
 _ERROR = {"description": "error", "content": {"application/json": {"schema": {
     "$ref": "#/components/schemas/Error"}}}}
-OPENAPI_SCHEMAS = {"Reply": _REPLY}
+
+
+def _ok(description: str, key: str, item: str) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": {
+        "type": "object", "properties": {key: {
+            "type": "array", "items": {"$ref": f"#/components/schemas/{item}"}}}}}}}
+
+
+OPENAPI_SCHEMAS = {"Reply": _REPLY, "ChatMessage": _SEND, "QueuedReply": _QUEUED,
+                   "Turn": _TURN}
 OPENAPI_PATHS = {
     "/api/v1/sessions": {"post": {
         "summary": "Start a chat session", "security": [],
@@ -147,24 +222,31 @@ OPENAPI_PATHS = {
     "/api/v1/chat": {"post": {
         "summary": "Send one message; get the replies",
         "requestBody": {"required": True, "content": {"application/json": {"schema": {
-            "type": "object", "properties": {
-                "text": {"type": "string", "maxLength": MAX_TEXT_CHARS},
-                "choice": {"type": "string"},
-                "start": {"type": "string", "description": "a flow id to start"},
-                "location": {"type": "object", "required": ["lat", "lng"], "properties": {
-                    "lat": {"type": "number", "minimum": -90, "maximum": 90},
-                    "lng": {"type": "number", "minimum": -180, "maximum": 180},
-                    "label": {"type": "string", "maxLength": 200}}}}}}}},
-        "responses": {"200": {"description": "replies", "content": {"application/json": {
-            "schema": {"type": "object", "properties": {"replies": {
-                "type": "array", "items": {"$ref": "#/components/schemas/Reply"}}}}}}},
-            "400": _ERROR, "401": _ERROR, "413": _ERROR, "422": _ERROR}}},
+            "$ref": "#/components/schemas/ChatMessage"}}}},
+        "responses": {"200": _ok("replies", "replies", "Reply"),
+                      "400": _ERROR, "401": _ERROR, "413": _ERROR, "422": _ERROR}}},
+    "/api/v1/history": {"get": {
+        "summary": "The session's recent turns, oldest first (to redraw a reloaded chat)",
+        "description": "Each turn is what the user sent and the replies, as POST "
+                       "/api/v1/chat returned them. Messages from /api/v1/messages are "
+                       "not included. An empty list means a new conversation.",
+        "parameters": [{"name": "limit", "in": "query", "description": "turns", "schema": {
+            "type": "integer", "minimum": 1, "maximum": MAX_HISTORY_TURNS,
+            "default": HISTORY_TURNS}}],
+        "responses": {"200": _ok("turns", "turns", "Turn"), "401": _ERROR, "422": _ERROR}}},
     "/api/v1/messages": {"get": {
         "summary": "Long-poll messages sent later (reminders, outcomes)",
-        "parameters": [{"name": "wait", "in": "query", "schema": {
-            "type": "number", "minimum": 0, "maximum": MAX_WAIT_SECONDS}}],
-        "responses": {"200": {"description": "messages", "content": {"application/json": {
-            "schema": {"type": "object", "properties": {"messages": {
-                "type": "array", "items": {"$ref": "#/components/schemas/Reply"}}}}}}},
-            "401": _ERROR, "422": _ERROR}}},
+        "description": "Returns at once when messages are waiting, else within `wait` "
+                       "seconds. `after` acknowledges every message up to that id the "
+                       "client has been given: pass the highest id shown so far (0 at "
+                       "first). Messages not acknowledged are returned again, so drop "
+                       "ids already shown. Without `after` messages count as delivered "
+                       "when returned (no redelivery).",
+        "parameters": [
+            {"name": "wait", "in": "query", "description": "seconds", "schema": {
+                "type": "number", "minimum": 0, "maximum": MAX_WAIT_SECONDS}},
+            {"name": "after", "in": "query", "description": "the last id shown",
+             "schema": {"type": "integer", "minimum": 0}}],
+        "responses": {"200": _ok("messages", "messages", "QueuedReply"),
+                      "401": _ERROR, "422": _ERROR}}},
 }

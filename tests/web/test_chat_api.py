@@ -103,6 +103,7 @@ async def test_odd_texts_answered_in_users_language(client):
 
 
 async def test_outbox_messages_reach_the_web_chat(client, settings):
+    """A client that never sends ``after`` gets each message once (no redelivery)."""
     headers = await session(client)
     await say(client, headers, {"text": "你好"})
     hub = client.app[__import__("bot.web.keys", fromlist=["HUB_KEY"]).HUB_KEY]
@@ -130,6 +131,24 @@ async def test_openapi_describes_every_api_route(client):
     routes = {r.resource.canonical for r in client.app.router.routes()
               if r.resource is not None and r.resource.canonical.startswith("/api/")}
     assert routes <= set(doc["paths"]), routes - set(doc["paths"])
+    refs: list[str] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            refs.extend(v for k, v in node.items() if k == "$ref")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(doc)
+    schemas = doc["components"]["schemas"]
+    assert refs and all(r.removeprefix("#/components/schemas/") in schemas for r in refs)
+    params = {p["name"] for p in doc["paths"]["/api/v1/messages"]["get"]["parameters"]}
+    assert params == {"wait", "after"}
+    history = doc["paths"]["/api/v1/history"]["get"]["responses"]["200"]
+    assert "turns" in history["content"]["application/json"]["schema"]["properties"]
 
 
 def test_settings_errors_are_one_line_exit_2(tmp_path: Path):
