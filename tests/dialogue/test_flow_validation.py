@@ -27,8 +27,9 @@ BROKEN = {
     "unknown-step-type": ("""id: demo
 title: {zh: 演示, en: Demo}
 steps:
+  - say: {zh: 好, en: OK}
   - ask: n
-""", 4),
+""", 5),
     "missing-translation": ("""id: demo
 title: {zh: 演示, en: Demo}
 steps:
@@ -110,6 +111,73 @@ def test_each_rule_names_file_line_flow_and_step(tmp_path: Path, rule: str) -> N
         assert matching[0].line == line
         assert "flow demo" in described
     assert "demo" not in reg.flows
+
+
+def test_unknown_step_type_names_the_step(tmp_path: Path) -> None:
+    (tmp_path / "demo.yml").write_text(BROKEN["unknown-step-type"][0]
+                                       + "  - id: asked\n    ask: m\n", encoding="utf-8")
+    found = [p.describe() for p in registry(tmp_path).load() if p.rule == "unknown-step-type"]
+    assert len(found) == 2
+    assert ":5 (flow demo, step 2):" in found[0]  # no id: its position
+    assert ":6 (flow demo, step asked):" in found[1]
+
+
+EVERYTHING_WRONG = """id: demo
+title: {zh: 演示, en: Demo}
+steps:
+  - say: {zh: 好}
+  - action: no.such.action
+  - branch:
+      - if: {slot: n, eq: 1}
+        goto: nowhere
+      - goto: broken
+  - id: broken
+    ask: n
+  - collect: n
+    type: integer
+    prompt: {zh: 几？, en: "N?"}
+"""
+
+
+def test_every_problem_in_a_file_is_listed(tmp_path: Path) -> None:
+    """Structural problems do not hide the cross-checks of the steps that did parse."""
+    (tmp_path / "demo.yml").write_text(EVERYTHING_WRONG, encoding="utf-8")
+    found = sorted((p.line, p.rule, p.step) for p in registry(tmp_path).load())
+    assert found == [(4, "missing-translation", "say_1"),
+                     (5, "unknown-action", "action_2"),
+                     (6, "unknown-target", "branch_3"),  # 'nowhere'; 'broken' exists
+                     (10, "unknown-step-type", "broken")]
+
+
+def test_an_option_without_en_is_a_missing_translation_at_its_line(tmp_path: Path) -> None:
+    (tmp_path / "demo.yml").write_text("""id: demo
+title: {zh: 演示, en: Demo}
+steps:
+  - collect: c
+    type: choice
+    label: {zh: 选, en: Pick}
+    prompt: {zh: 哪个？, en: "Which?"}
+    options:
+      - {value: a, zh: 甲, en: A}
+      - {value: b, zh: 乙}
+""", encoding="utf-8")
+    found = [(p.rule, p.line, p.step) for p in registry(tmp_path).load()]
+    assert found == [("missing-translation", 10, "c")]
+
+
+def test_validate_command_reports_a_file_that_used_to_crash_it(tmp_path: Path) -> None:
+    (tmp_path / "demo.yml").write_text(
+        GOOD.replace("    type: integer\n", "    type: integer\n    params: [1, 2]\n"),
+        encoding="utf-8")
+    (tmp_path / "other.yml").write_text(GOOD.replace("id: demo", "id: other"),
+                                        encoding="utf-8")
+    result = subprocess.run([sys.executable, "-m", "bot.cli", "flows", "validate", "--dir",
+                             str(tmp_path)], cwd=ROOT, capture_output=True, text=True,
+                            env=_env())
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert f"{tmp_path / 'demo.yml'}:6 (flow demo, step n): 'params'" in result.stdout
+    assert "1 flows valid, 1 problems" in result.stderr
 
 
 def test_invalid_edit_keeps_last_good_version(tmp_path: Path) -> None:

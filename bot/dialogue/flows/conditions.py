@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from bot.dialogue.flows.yamlines import strip_lines
 from bot.errors import TongguanError
 
 COMPARISONS = frozenset({"eq", "ne", "gt", "gte", "lt", "lte", "in", "not_in", "contains",
@@ -62,7 +63,7 @@ def parse_condition(node: Any) -> Condition:
     """
     if not isinstance(node, Mapping) or not node:
         raise ConditionError("a condition must be a mapping such as {slot: x, eq: 1}")
-    keys = set(node) - {"__line__"}
+    keys = set(node)
     if keys == {"all"} or keys == {"any"}:
         key = keys.pop()
         items = node[key]
@@ -72,8 +73,9 @@ def parse_condition(node: Any) -> Condition:
         return AllOf(parsed) if key == "all" else AnyOf(parsed)
     if keys == {"not"}:
         return Not(parse_condition(node["not"]))
+    names = sorted(str(k) for k in keys)
     if "slot" not in keys:
-        raise ConditionError(f"unknown condition keys {sorted(keys)}; use slot/all/any/not")
+        raise ConditionError(f"unknown condition keys {names}; use slot/all/any/not")
     ops = keys - {"slot"}
     if len(ops) != 1:
         raise ConditionError("a slot condition needs exactly one operator: "
@@ -82,7 +84,7 @@ def parse_condition(node: Any) -> Condition:
     if op not in COMPARISONS:
         known = ", ".join(sorted(COMPARISONS))
         raise ConditionError(f"unknown operator '{op}'; use one of {known}")
-    value = node[op]
+    value = strip_lines(node[op])
     if op in ORDERED and (not isinstance(value, (int, float)) or isinstance(value, bool)):
         raise ConditionError(f"'{op}' compares numbers; {value!r} is not a number")
     if op in ("in", "not_in") and not isinstance(value, list):

@@ -1,38 +1,38 @@
 """Flow files → :class:`Flow` objects, collecting every structural problem found.
 
-Semantic checks that need the other flows, the slot types or the action registry
-live in :mod:`bot.dialogue.flows.validate`.
+A value of the wrong type anywhere becomes a reported problem, never an exception. A
+flow with problems still comes back (``ParsedFile.obj``) holding the steps that did
+parse, so the cross-checks of :mod:`bot.dialogue.flows.validate` (targets, actions and
+slot types) can report theirs too; it must never go live.
 """
 
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from bot.dialogue.flows import errors as E
+from bot.dialogue.flows import model as M
 from bot.dialogue.flows.conditions import ConditionError, parse_condition
-from bot.dialogue.flows.model import (
-    ActionStep,
-    BranchStep,
-    CallStep,
-    CollectStep,
-    ConfirmStep,
-    Flow,
-    LinkStep,
-    Menu,
-    SayStep,
-    SetStep,
-    Step,
-    Text,
-    Triggers,
+from bot.dialogue.flows.model import Flow, Menu, Step, Text, Triggers
+from bot.dialogue.flows.yamlines import (
+    is_name,
+    is_text,
+    item_line,
+    key_line,
+    key_names,
+    kind_of,
+    line_of,
+    load_with_lines,
+    strip_lines,
 )
-from bot.dialogue.flows.yamlines import load_with_lines, strip_lines
 
 STEP_KINDS = ("collect", "say", "confirm", "branch", "set", "action", "call", "link")
-COMMON_KEYS = {"id", "when", "__line__"}
+COMMON_KEYS = {"id", "when"}
 KIND_KEYS = {
     "collect": {"collect", "type", "prompt", "label", "reprompt", "optional", "profile", "params",
                 "options", "options_from"},
@@ -44,230 +44,347 @@ KIND_KEYS = {
     "call": {"call"},
     "link": {"link"},
 }
+FLOW_KEYS = {"kind", "id", "title", "description", "start", "steps", "menu"}
+MENU_KEYS = {"kind", "greeting", "help", "fallback", "items"}
+#: ``kind`` of files kept beside the flows for other tools (skipped here)
+OTHER_KINDS = frozenset({"wechat_menu"})
+Ctx = E.FileProblems
+Node = dict[Any, Any]
 DEFAULT_CONFIRM = Text("请核对以下信息：", "Please check your answers:")
 
 
-class _FileContext:
-    def __init__(self, file: str) -> None:
-        self.file = file
-        self.flow = ""
-        self.problems: list[E.FlowError] = []
+@dataclass
+class ParsedFile:
+    """One file's result: the flow or menu, its problems, and the steps that failed."""
 
-    def add(self, cls: type[E.FlowError], message: str, line: int, step: str = "") -> None:
-        self.problems.append(cls(message, file=self.file, line=line, flow=self.flow, step=step))
-
-
-def _text(ctx: _FileContext, node: Any, what: str, line: int, step: str = "") -> Text | None:
-    if node is None:
-        ctx.add(E.MissingFieldError, f"'{what}' is required (with zh and en)", line, step)
-        return None
-    if isinstance(node, str):
-        ctx.add(E.MissingTranslationError,
-                f"'{what}' must give both zh and en, e.g. {{zh: ..., en: ...}}", line, step)
-        return None
-    if not isinstance(node, dict):
-        ctx.add(E.BadValueError, f"'{what}' must be a mapping with zh and en", line, step)
-        return None
-    line = node.get("__line__", line)
-    missing = [lang for lang in ("zh", "en") if not str(node.get(lang) or "").strip()]
-    if missing:
-        ctx.add(E.MissingTranslationError, f"'{what}' has no {' or '.join(missing)} text",
-                line, step)
-        return None
-    return Text(str(node["zh"]), str(node["en"]))
+    obj: Flow | Menu | None
+    problems: list[E.FlowError] = field(default_factory=list)
+    #: ids of steps that did not parse (a flow with problems holds the others)
+    unparsed: frozenset[str] = frozenset()
 
 
-def _triggers(ctx: _FileContext, node: Any, line: int) -> Triggers:
+def _triggers(ctx: Ctx, node: Any, line: int) -> Triggers:
     if node is None:
         return Triggers()
     if not isinstance(node, dict):
         ctx.add(E.BadValueError, "'start' must be a mapping (intents, keywords, menu_key, "
-                "scene_prefix)", line)
+                f"scene_prefix), not {kind_of(node)}", line)
         return Triggers()
-    unknown = set(node) - {"intents", "keywords", "menu_key", "scene_prefix", "__line__"}
+    line = line_of(node, line)
+    unknown = set(node) - {"intents", "keywords", "menu_key", "scene_prefix"}
     if unknown:
-        ctx.add(E.BadValueError, f"unknown keys in 'start': {sorted(unknown)}",
-                node.get("__line__", line))
+        ctx.add(E.BadValueError, f"unknown keys in 'start': {key_names(unknown)}", line)
 
     def strings(key: str) -> tuple[str, ...]:
         value = node.get(key) or []
-        if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-            ctx.add(E.BadValueError, f"'start.{key}' must be a list of texts", node["__line__"])
+        if not isinstance(value, list) or not all(is_text(v) for v in value):
+            ctx.add(E.BadValueError, f"'start.{key}' must be a list of texts",
+                    key_line(node, key, line))
             return ()
         return tuple(value)
 
-    return Triggers(strings("intents"), strings("keywords"), str(node.get("menu_key") or ""),
-                    str(node.get("scene_prefix") or ""))
+    def string(key: str) -> str:
+        value = node.get(key)
+        if value is not None and not isinstance(value, str):
+            ctx.add(E.BadValueError, f"'start.{key}' must be text (quote it), not "
+                    f"{kind_of(value)}", key_line(node, key, line))
+            return ""
+        return value or ""
+
+    return Triggers(strings("intents"), strings("keywords"), string("menu_key"),
+                    string("scene_prefix"))
 
 
-def _step(ctx: _FileContext, node: Any, index: int, default_line: int) -> Step | None:
+def _step(ctx: Ctx, node: Any, index: int, line: int) -> Step | None:
+    """One step, or None (its id noted in ``ctx.unparsed``) when it cannot be built."""
+    label = str(index + 1)  # names a step without an id: "step 3"
     if not isinstance(node, dict):
-        ctx.add(E.BadValueError, f"step {index + 1} must be a mapping", default_line)
+        ctx.add(E.BadValueError, f"a step must be a mapping, not {kind_of(node)}", line, label)
         return None
-    line = node["__line__"]
+    line = line_of(node, line)
+    own_id = node.get("id")
+    if "id" in node and not is_text(own_id):
+        ctx.add(E.BadValueError, f"'id' must be text, not {kind_of(own_id)}",
+                key_line(node, "id", line), label)
+        own_id = None
     kinds = [k for k in STEP_KINDS if k in node]
     if len(kinds) != 1:
-        others = sorted(set(node) - COMMON_KEYS)
-        ctx.add(E.UnknownStepTypeError,
-                f"step {index + 1} must have exactly one of {', '.join(STEP_KINDS)}; "
-                f"found {others or 'none'}", line, str(node.get("id", "")))
+        others = key_names(set(node) - COMMON_KEYS)
+        ctx.add(E.UnknownStepTypeError, f"a step must have exactly one of "
+                f"{', '.join(STEP_KINDS)}; found {others or 'none'}", line, own_id or label)
+        ctx.unparsed.add(own_id or label)
         return None
     kind = kinds[0]
-    default_id = node[kind] if kind == "collect" and isinstance(node[kind], str) \
+    default_id = node[kind] if kind == "collect" and is_name(node[kind]) \
         else f"{kind}_{index + 1}"
-    step_id = str(node.get("id") or default_id)
+    step_id = own_id or default_id
     unknown = set(node) - COMMON_KEYS - KIND_KEYS[kind]
     if unknown:
-        ctx.add(E.BadValueError, f"unknown keys for a {kind} step: {sorted(unknown)}", line,
+        ctx.add(E.BadValueError, f"unknown keys for a {kind} step: {key_names(unknown)}", line,
                 step_id)
     when = None
     if "when" in node:
         try:
             when = parse_condition(node["when"])
         except ConditionError as err:
-            ctx.add(E.BadConditionError, f"'when': {err}", line, step_id)
+            ctx.add(E.BadConditionError, f"'when': {err}", key_line(node, "when", line), step_id)
     base = {"id": step_id, "line": line, "when": when}
-    value = node[kind]
-    if kind == "collect":
-        if not isinstance(value, str) or not value.isidentifier():
-            ctx.add(E.BadValueError, "'collect' names the slot: letters, digits, _", line, step_id)
-            return None
-        params = dict(strip_lines(node.get("params") or {}))
-        if "options" in node:
-            params["options"] = strip_lines(node["options"])
-        if "options_from" in node:
-            params["options_from"] = node["options_from"]
-        prompt = _text(ctx, node.get("prompt"), "prompt", line, step_id)
-        label = _text(ctx, node.get("label"), "label", line, step_id) if "label" in node \
-            else prompt
-        reprompt = _text(ctx, node["reprompt"], "reprompt", line, step_id) \
-            if "reprompt" in node else None
-        if "type" not in node:
-            ctx.add(E.MissingFieldError, "'type' is required for collect", line, step_id)
-            return None
-        if prompt is None or label is None:
-            return None
-        return CollectStep(**base, slot=value, type=str(node["type"]), prompt=prompt,
-                           label=label, reprompt=reprompt, optional=bool(node.get("optional")),
-                           profile=bool(node.get("profile")), params=params)
-    if kind == "say":
-        text = _text(ctx, value, "say", line, step_id)
-        return SayStep(**base, text=text) if text else None
-    if kind == "confirm":
-        if not isinstance(value, list) or not value or not all(isinstance(v, str) for v in value):
-            ctx.add(E.BadValueError, "'confirm' lists the slots to show", line, step_id)
-            return None
-        prompt = _text(ctx, node["prompt"], "prompt", line, step_id) if "prompt" in node \
-            else DEFAULT_CONFIRM
-        return ConfirmStep(**base, slots=tuple(value), prompt=prompt) if prompt else None
-    if kind == "branch":
-        return _branch(ctx, value, base, line, step_id)
-    if kind == "set":
-        if not isinstance(value, dict) or len(value) <= 1:
-            ctx.add(E.BadValueError, "'set' maps slot names to values", line, step_id)
-            return None
-        return SetStep(**base, values=strip_lines(value))
-    if kind == "action":
-        params = node.get("params") or {}
-        if not isinstance(value, str) or not isinstance(params, dict):
-            ctx.add(E.BadValueError, "'action' names a registered action; 'params' is a mapping",
-                    line, step_id)
-            return None
-        return ActionStep(**base, action=value, params=strip_lines(params))
-    if not isinstance(value, str) or not value:
-        ctx.add(E.BadValueError, f"'{kind}' names a flow id", line, step_id)
+    step = _STEP_BUILDERS[kind](ctx, node, base, line, step_id)
+    if step is None:
+        ctx.unparsed.add(step_id)
+    return step
+
+
+def _collect(ctx: Ctx, node: Node, base: dict[str, Any], line: int, step_id: str) -> Step | None:
+    before = len(ctx.problems)
+    slot = node["collect"]
+    if not is_name(slot):
+        ctx.add(E.BadValueError, "'collect' names the slot: letters, digits, _", line, step_id)
+    slot_type = node.get("type")
+    if slot_type is None:
+        ctx.add(E.MissingFieldError, "'type' is required for collect", line, step_id)
+    elif not is_text(slot_type):
+        ctx.add(E.BadValueError, f"'type' names a slot type, not {kind_of(slot_type)}",
+                key_line(node, "type", line), step_id)
+    params = _params(ctx, node, "params", line, step_id)
+    if "options" in node:
+        params["options"] = node["options"]
+    if "options" in params:
+        where = node if "options" in node else node.get("params")
+        params["options"] = _options(ctx, params["options"], key_line(where, "options", line),
+                                     step_id)
+    if "options_from" in node:
+        params["options_from"] = node["options_from"]
+    if "options_from" in params and not is_name(params["options_from"]):
+        ctx.add(E.BadValueError, "'options_from' names the slot holding the options, not "
+                f"{kind_of(params['options_from'])}", key_line(node, "options_from", line),
+                step_id)
+    texts = {key: ctx.text(node.get(key), key, key_line(node, key, line), step_id)
+             for key in ("prompt", "label", "reprompt") if key in node or key == "prompt"}
+    optional = ctx.flag(node, "optional", line, step_id)
+    profile = ctx.flag(node, "profile", line, step_id)
+    if len(ctx.problems) > before:
         return None
-    return CallStep(**base, flow=value) if kind == "call" else LinkStep(**base, flow=value)
+    return M.CollectStep(**base, slot=slot, type=slot_type, prompt=texts["prompt"],
+                       label=texts.get("label") or texts["prompt"],
+                       reprompt=texts.get("reprompt"), optional=optional, profile=profile,
+                       params=params)
 
 
-def _branch(ctx: _FileContext, value: Any, base: dict[str, Any], line: int,
-            step_id: str) -> BranchStep | None:
+def _params(ctx: Ctx, node: Node, key: str, line: int,
+            step_id: str) -> dict[str, Any]:
+    """A step's ``params`` mapping as plain data ({} when absent or wrong)."""
+    value = node.get(key)
+    if value is None:
+        return {}
+    bad_keys = [k for k in value if not isinstance(k, str)] if isinstance(value, dict) else []
+    if not isinstance(value, dict) or bad_keys:
+        found = f"keys {key_names(bad_keys)}" if bad_keys else kind_of(value)
+        ctx.add(E.BadValueError, f"'{key}' must map names to values, not {found}",
+                key_line(node, key, line), step_id)
+        return {}
+    return {k: strip_lines(v) if k != "options" else v for k, v in value.items()}
+
+
+def _options(ctx: Ctx, value: Any, line: int, step_id: str) -> Any:
+    """Check ``options`` (a list of {value, zh, en}); returns them as plain data."""
+    if not isinstance(value, list) or not value:
+        ctx.add(E.BadValueError, "'options' must be a non-empty list of {value, zh, en}, not "
+                f"{kind_of(value)}", line, step_id)
+        return strip_lines(value)
+    seen: set[str] = set()
+    for n, option in enumerate(value, 1):
+        at = item_line(value, n - 1, line)
+        if not isinstance(option, dict):
+            ctx.add(E.BadValueError, f"option {n} must be a mapping with value, zh and en, "
+                    f"not {kind_of(option)}", at, step_id)
+            continue
+        raw = option.get("value")
+        if isinstance(raw, bool) or not isinstance(raw, str | int):
+            ctx.add(E.BadValueError, f"option {n}: 'value' must be text or a whole number, "
+                    f"not {kind_of(raw)}", key_line(option, "value", at), step_id)
+        elif str(raw) in seen:
+            ctx.add(E.DuplicateIdError, f"option {n}: value {raw!r} is used twice",
+                    key_line(option, "value", at), step_id)
+        else:
+            seen.add(str(raw))
+        ctx.text(option, f"option {n}", at, step_id)
+    return strip_lines(value)
+
+
+def _say(ctx: Ctx, node: Node, base: dict[str, Any], line: int, step_id: str) -> Step | None:
+    text = ctx.text(node["say"], "say", line, step_id)
+    return M.SayStep(**base, text=text) if text else None
+
+
+def _confirm(ctx: Ctx, node: Node, base: dict[str, Any], line: int, step_id: str) -> Step | None:
+    value = node["confirm"]
+    if not isinstance(value, list) or not value or not all(is_name(v) for v in value):
+        ctx.add(E.BadValueError, "'confirm' lists the slots to show", line, step_id)
+        return None
+    prompt = ctx.text(node["prompt"], "prompt", key_line(node, "prompt", line), step_id) \
+        if "prompt" in node else DEFAULT_CONFIRM
+    return M.ConfirmStep(**base, slots=tuple(value), prompt=prompt) if prompt else None
+
+
+def _branch(ctx: Ctx, node: Node, base: dict[str, Any], line: int, step_id: str) -> Step | None:
+    value = node["branch"]
     if not isinstance(value, list) or not value:
         ctx.add(E.BadValueError, "'branch' is a list of {if: condition, goto: step} "
                 "with an optional last {goto: step}", line, step_id)
         return None
+    before = len(ctx.problems)
     cases: list[tuple[Any, str]] = []
     default = None
     for i, case in enumerate(value):
-        case_line = case.get("__line__", line) if isinstance(case, dict) else line
-        if not isinstance(case, dict) or not isinstance(case.get("goto"), str):
+        at = item_line(value, i, line)
+        if not isinstance(case, dict) or not is_text(case.get("goto")):
             ctx.add(E.BadValueError, "each branch case needs 'goto: <step id or end>'",
-                    case_line, step_id)
-            return None
+                    at, step_id)
+            continue
+        if set(case) - {"if", "goto"}:
+            ctx.add(E.BadValueError, f"unknown keys in a branch case: "
+                    f"{key_names(set(case) - {'if', 'goto'})}", at, step_id)
         if "if" not in case:
             if i != len(value) - 1:
-                ctx.add(E.BadValueError, "only the last branch case may omit 'if'",
-                        case_line, step_id)
+                ctx.add(E.BadValueError, "only the last branch case may omit 'if'", at, step_id)
             default = case["goto"]
             continue
         try:
             cases.append((parse_condition(case["if"]), case["goto"]))
         except ConditionError as err:
-            ctx.add(E.BadConditionError, str(err), case_line, step_id)
-            return None
-    return BranchStep(**base, cases=tuple(cases), default=default)
+            ctx.add(E.BadConditionError, str(err), key_line(case, "if", at), step_id)
+    if len(ctx.problems) > before:
+        return None
+    return M.BranchStep(**base, cases=tuple(cases), default=default)
 
 
-def parse_flow_text(text: str, file: str) -> tuple[Flow | Menu | None, list[E.FlowError]]:
-    """Parse one flow (or the menu) file; returns the object (or None) and its problems."""
-    ctx = _FileContext(file)
+def _set(ctx: Ctx, node: Node, base: dict[str, Any], line: int, step_id: str) -> Step | None:
+    value = node["set"]
+    if not isinstance(value, dict) or not value or not all(is_name(k) for k in value):
+        ctx.add(E.BadValueError, "'set' maps slot names to values", line, step_id)
+        return None
+    return M.SetStep(**base, values=strip_lines(value))
+
+
+def _action(ctx: Ctx, node: Node, base: dict[str, Any], line: int, step_id: str) -> Step | None:
+    before = len(ctx.problems)
+    if not is_text(node["action"]):
+        ctx.add(E.BadValueError, "'action' names a registered action", line, step_id)
+    params = _params(ctx, node, "params", line, step_id)
+    if len(ctx.problems) > before:
+        return None
+    return M.ActionStep(**base, action=node["action"], params=params)
+
+
+def _target(ctx: Ctx, node: Node, base: dict[str, Any], line: int, step_id: str) -> Step | None:
+    kind = "call" if "call" in node else "link"
+    if not is_text(node[kind]):
+        ctx.add(E.BadValueError, f"'{kind}' names a flow id", line, step_id)
+        return None
+    return (M.CallStep if kind == "call" else M.LinkStep)(**base, flow=node[kind])
+
+
+_STEP_BUILDERS = {"collect": _collect, "say": _say, "confirm": _confirm, "branch": _branch,
+                  "set": _set, "action": _action, "call": _target,
+                  "link": _target}
+
+
+def parse_flow(text: str, file: str) -> ParsedFile:
+    """Parse one flow (or the menu) file, collecting every problem; never raises."""
+    ctx = Ctx(file)
     try:
         data = load_with_lines(text)
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        ctx.add(E.YamlSyntaxError, f"not valid YAML: {getattr(err, 'problem', err)}",
-                mark.line + 1 if mark else 0)
-        return None, ctx.problems
+        mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+        ctx.add(E.YamlSyntaxError, f"not valid YAML: {getattr(err, 'problem', None) or err}",
+                mark.line + 1 if mark else 1)
+        return ParsedFile(None, ctx.problems)
+    try:
+        obj = _document(ctx, data, text)
+    except RecursionError:
+        ctx.add(E.BadValueError, "nested too deeply", 1)
+        obj = None
+    return ParsedFile(obj, ctx.problems, frozenset(ctx.unparsed))
+
+
+def _document(ctx: Ctx, data: Any, text: str) -> Flow | Menu | None:
     if not isinstance(data, dict):
         ctx.add(E.BadValueError, "a flow file holds one mapping (id, title, start, steps)", 1)
-        return None, ctx.problems
-    if data.get("kind") == "menu":
-        return _menu(ctx, data), ctx.problems
-    if data.get("kind") not in (None, "flow"):
-        return None, []  # another tool's file kept beside the flows (e.g. the WeChat menu)
+        return None
+    line = line_of(data, 1)
+    kind = data.get("kind")
+    if kind == "menu":
+        return _menu(ctx, data)
+    if isinstance(kind, str) and kind in OTHER_KINDS:
+        return None  # another tool's file kept beside the flows (e.g. the WeChat menu)
+    if kind not in (None, "flow"):
+        ctx.add(E.BadValueError, f"unknown kind {kind!r}: flow (the default), menu, or "
+                f"{', '.join(sorted(OTHER_KINDS))} for other tools' files",
+                key_line(data, "kind", line))
+        return None
     flow_id = data.get("id")
-    if not isinstance(flow_id, str) or not flow_id.isidentifier():
-        ctx.add(E.MissingFieldError, "'id' is required: letters, digits and _", data["__line__"])
-        return None, ctx.problems
-    ctx.flow = flow_id
-    unknown = set(data) - {"id", "title", "description", "start", "steps", "menu", "__line__"}
+    if not is_name(flow_id):
+        ctx.add(E.MissingFieldError, "'id' is required: letters, digits and _",
+                key_line(data, "id", line))
+    else:
+        ctx.flow = flow_id
+    unknown = set(data) - FLOW_KEYS
     if unknown:
-        ctx.add(E.BadValueError, f"unknown top-level keys: {sorted(unknown)}", data["__line__"])
-    title = _text(ctx, data.get("title"), "title", data["__line__"])
-    description = _text(ctx, data["description"], "description", data["__line__"]) \
-        if "description" in data else None
-    triggers = _triggers(ctx, data.get("start"), data["__line__"])
+        ctx.add(E.BadValueError, f"unknown top-level keys: {key_names(unknown)}", line)
+    title = ctx.text(data.get("title"), "title", key_line(data, "title", line))
+    description = ctx.text(data["description"], "description",
+                        key_line(data, "description", line)) if "description" in data else None
+    triggers = _triggers(ctx, data.get("start"), key_line(data, "start", line))
+    menu = ctx.flag(data, "menu", line, default=True)
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
-        ctx.add(E.MissingFieldError, "'steps' must be a non-empty list", data["__line__"])
-        return None, ctx.problems
-    steps = [s for i, node in enumerate(raw_steps) if (s := _step(ctx, node, i, data["__line__"]))]
-    if title is None or ctx.problems:
-        return None, ctx.problems
-    flow = Flow(id=flow_id, title=title, triggers=triggers, steps=tuple(steps), file=file,
-                line=data["__line__"], menu=bool(data.get("menu", True)), description=description,
-                version=hashlib.sha256(text.encode()).hexdigest()[:16])
-    return flow, ctx.problems
-
-
-def _menu(ctx: _FileContext, data: dict[str, Any]) -> Menu | None:
-    line = data["__line__"]
-    greeting = _text(ctx, data.get("greeting"), "greeting", line)
-    help_text = _text(ctx, data.get("help"), "help", line)
-    fallback = _text(ctx, data.get("fallback"), "fallback", line)
-    items = data.get("items") or []
-    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
-        ctx.add(E.BadValueError, "'items' lists flow ids", line)
+        ctx.add(E.MissingFieldError, "'steps' must be a non-empty list",
+                key_line(data, "steps", line))
         return None
-    if not (greeting and help_text and fallback):
+    at = key_line(data, "steps", line)
+    steps = [s for i, node in enumerate(raw_steps)
+             if (s := _step(ctx, node, i, item_line(raw_steps, i, at)))]
+    if not ctx.flow:
+        return None
+    return Flow(id=ctx.flow, title=title or Text("", ""), triggers=triggers, steps=tuple(steps),
+                file=ctx.file, line=line, menu=menu, description=description,
+                version=hashlib.sha256(text.encode()).hexdigest()[:16])
+
+
+def _menu(ctx: Ctx, data: Node) -> Menu | None:
+    line = line_of(data, 1)
+    unknown = set(data) - MENU_KEYS
+    if unknown:
+        ctx.add(E.BadValueError, f"unknown keys in the menu file: {key_names(unknown)}", line)
+    texts = [ctx.text(data.get(key), key, key_line(data, key, line))
+             for key in ("greeting", "help", "fallback")]
+    items = data.get("items") or []
+    if not isinstance(items, list):
+        ctx.add(E.BadValueError, f"'items' lists flow ids, not {kind_of(items)}",
+                key_line(data, "items", line))
+        return None
+    for i, item in enumerate(items):
+        if not is_text(item):
+            ctx.add(E.BadValueError, f"menu item {i + 1} must be a flow id, not {kind_of(item)}",
+                    item_line(items, i, line))
+    greeting, help_text, fallback = texts
+    if ctx.problems or not (greeting and help_text and fallback):
         return None
     return Menu(greeting, help_text, fallback, tuple(items), ctx.file)
 
 
-def load_flow_file(path: Path) -> tuple[Flow | Menu | None, list[E.FlowError]]:
+def parse_flow_text(text: str, file: str) -> tuple[Flow | Menu | None, list[E.FlowError]]:
+    """Parse one file; the object only when it has no problems, and the problems."""
+    parsed = parse_flow(text, file)
+    return (None if parsed.problems else parsed.obj), parsed.problems
+
+
+def load_flow_file(path: Path) -> ParsedFile:
     """Read and parse one file."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as err:
-        return None, [E.YamlSyntaxError(f"cannot read: {err}", file=str(path))]
-    return parse_flow_text(text, str(path))
+        return ParsedFile(None, [E.YamlSyntaxError(f"cannot read: {err}", file=str(path),
+                                                   line=1)])
+    return parse_flow(text, str(path))

@@ -2,7 +2,9 @@
 
 Each process watches the folder itself (``watch``), so every worker picks up an edit
 without a restart. An edit that fails validation leaves that file's last good version
-live and logs why (``flows.reload.rejected``).
+live and logs why (``flows.reload.rejected``); at start-up there is no last good version,
+so such a file is simply left out. Nothing in a file stops the loading or the watching: a
+failure of the checks themselves is logged with its traceback and reported as a problem.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from bot.dialogue.flows import errors as E
-from bot.dialogue.flows.loader import load_flow_file
+from bot.dialogue.flows.loader import ParsedFile, load_flow_file
 from bot.dialogue.flows.model import Flow, Menu
 from bot.dialogue.flows.validate import validate_flow, validate_menu
 
@@ -62,13 +64,17 @@ class FlowRegistry:
         stamps = self._scan()
         problems: list[E.FlowError] = []
         parsed: dict[str, Flow | Menu] = {}
+        partial: list[tuple[Flow, frozenset[str]]] = []  # with problems: checked, never live
         for file in stamps:
-            obj, found = load_flow_file(Path(file))
-            problems += found
-            if obj is not None and not found:
-                parsed[file] = obj
-            elif file in self._good:
-                parsed[file] = self._good[file]
+            result = self._parse(file)
+            problems += result.problems
+            if result.obj is not None and not result.problems:
+                parsed[file] = result.obj
+            else:
+                if isinstance(result.obj, Flow):
+                    partial.append((result.obj, result.unparsed))
+                if file in self._good:
+                    parsed[file] = self._good[file]
         flows: dict[str, Flow] = {}
         owner: dict[str, str] = {}
         for file, obj in parsed.items():
@@ -80,26 +86,26 @@ class FlowRegistry:
                     continue
                 flows[obj.id] = obj
                 owner[obj.id] = file
-        # Drop flows that fail cross-checks, falling back to their last good version.
-        for _ in range(3):
-            bad = {}
-            for fid, flow in flows.items():
-                found = validate_flow(flow, flows, action_names=self._action_names(),
-                                      action_sets=self._action_sets,
-                                      slot_param_problems=self._slot_param_problems)
-                if found:
-                    bad[fid] = found
+        # Drop flows that fail cross-checks, falling back to their last good version (each
+        # flow at most twice: its new version, then its last good one).
+        for _ in range(2 * len(flows) + 1):
+            bad = {fid: found for fid, flow in flows.items() if (found := self._check(flow, flows))}
             if not bad:
                 break
             for fid, found in bad.items():
-                problems += [p for p in found if p not in problems]
+                problems += found
                 old = self._good.get(owner[fid])
                 if isinstance(old, Flow) and old is not flows[fid] and old.id == fid:
                     flows[fid] = old
                 else:
                     del flows[fid]
+        for flow, unparsed in partial:
+            problems += self._check(flow, {**flows, flow.id: flow}, unparsed)
         menus = [o for o in parsed.values() if isinstance(o, Menu)]
         menu = menus[0] if menus else None
+        for other in menus[1:]:
+            problems.append(E.DuplicateIdError(f"a second menu file; {menus[0].file} is used",
+                                               file=other.file, line=1))
         if menu is not None:
             problems += validate_menu(menu, flows)
         self.flows = flows
@@ -108,25 +114,57 @@ class FlowRegistry:
         if menu is not None:
             self._good[menu.file] = menu
         self._stamps = stamps
-        self.problems = problems
+        self.problems = problems = _unique(problems)
         self._version += 1
         for problem in problems:
             log.warning("flows.reload.rejected %s", problem.describe())
         return problems
 
+    def _parse(self, file: str) -> ParsedFile:
+        """One file's result; a failure of the loader itself becomes a reported problem."""
+        try:
+            return load_flow_file(Path(file))
+        except Exception as err:  # a bug must not stop the others loading
+            log.exception("flows.reload.failed %s", file)
+            return ParsedFile(None, [E.CheckFailedError(_failure(err), file=file, line=1)])
+
+    def _check(self, flow: Flow, flows: dict[str, Flow],
+               unparsed: frozenset[str] | None = None) -> list[E.FlowError]:
+        """``validate_flow`` against this process's actions and slot types; never raises."""
+        try:
+            return validate_flow(flow, flows, action_names=self._action_names(),
+                                 action_sets=self._action_sets,
+                                 slot_param_problems=self._slot_param_problems,
+                                 unparsed=unparsed)
+        except Exception as err:  # a bug must not stop the others loading
+            log.exception("flows.reload.failed %s (flow %s)", flow.file, flow.id)
+            return [E.CheckFailedError(_failure(err), file=flow.file, line=flow.line,
+                                       flow=flow.id)]
+
     def changed(self) -> bool:
         return self._scan() != self._stamps
 
     async def watch(self, interval: float) -> None:
-        """Reload whenever a file changes, appears or goes; ``interval`` 0 turns it off."""
+        """Reload whenever a file changes, appears or goes; ``interval`` 0 turns it off.
+
+        Survives anything a reload raises: logs it, keeps the last good flows, and tries
+        again once the files change again.
+        """
         if interval <= 0:
             return
         while True:
             await asyncio.sleep(interval)
-            if self.changed():
+            stamps = self._scan()
+            if stamps == self._stamps:
+                continue
+            try:
                 self.load()
-                log.info("flows.reloaded count=%d problems=%d", len(self.flows),
-                         len(self.problems))
+            except Exception:
+                log.exception("flows.reload.failed; the flows in use are unchanged")
+                self._stamps = stamps
+                continue
+            log.info("flows.reloaded count=%d problems=%d", len(self.flows),
+                     len(self.problems))
 
     # -- lookups -----------------------------------------------------------------
     def get(self, flow_id: str) -> Flow | None:
@@ -166,3 +204,16 @@ class FlowRegistry:
             if prefix and scene.startswith(prefix):
                 return flow, scene[len(prefix):]
         return None
+
+
+def _failure(err: Exception) -> str:
+    return (f"could not be checked: {type(err).__name__}: {err} (a fault in Tongguan; "
+            "the log has the details)")
+
+
+def _unique(problems: list[E.FlowError]) -> list[E.FlowError]:
+    """Problems in order, each reported once (a flow may be checked more than once)."""
+    unique: dict[str, E.FlowError] = {}
+    for problem in problems:
+        unique.setdefault(problem.describe(), problem)
+    return list(unique.values())

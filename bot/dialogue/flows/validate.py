@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 
 from bot.dialogue.flows import errors as E
 from bot.dialogue.flows.conditions import ORDERED, slots_of
@@ -77,12 +77,17 @@ def _slot_types(flow: Flow, flows: dict[str, Flow], seen: set[str] | None = None
 
 def validate_flow(flow: Flow, flows: dict[str, Flow], *, action_names: Iterable[str],
                   action_sets: Callable[[str], Iterable[str]],
-                  slot_param_problems: Callable[[str, dict], list[str] | None]
-                  ) -> list[E.FlowError]:
+                  slot_param_problems: Callable[[str, dict], list[str] | None],
+                  unparsed: Collection[str] | None = None) -> list[E.FlowError]:
     """Every semantic problem of ``flow`` given the other flows, actions and slot types.
 
     ``slot_param_problems(type, params)`` returns None for an unknown type, else a list.
+    ``unparsed`` (ids of steps the loader could not build) marks a partial flow: checks
+    that need every step (reachability, which step sets a slot) are left for when the
+    file's other problems are fixed, and a goto to an unparsed step is not reported.
     """
+    complete = unparsed is None
+    unparsed = unparsed or ()
     problems: list[E.FlowError] = []
     actions = set(action_names)
     ids: set[str] = set()
@@ -104,24 +109,19 @@ def validate_flow(flow: Flow, flows: dict[str, Flow], *, action_names: Iterable[
     for step in flow.steps:
         if isinstance(step, BranchStep):
             for target in [t for _, t in step.cases] + ([step.default] if step.default else []):
-                if target != END and target not in ids:
+                if target != END and target not in ids and target not in unparsed:
                     problems.append(_err(E.UnknownTargetError, flow, step,
                                          f"goto '{target}': no step with that id (or 'end')"))
         if isinstance(step, (CallStep, LinkStep)) and step.flow not in flows:
             problems.append(_err(E.UnknownTargetError, flow, step,
                                  f"no flow with id '{step.flow}'"))
         if isinstance(step, CollectStep):
-            found = slot_param_problems(step.type, dict(step.params))
-            if found is None:
-                problems.append(_err(E.UnknownSlotTypeError, flow, step,
-                                     f"unknown slot type '{step.type}'"))
-            else:
-                problems += [_err(E.BadSlotParamsError, flow, step, p) for p in found]
+            problems += _param_problems(flow, step, slot_param_problems)
             source = step.params.get("options_from")
-            if source and source not in types:
+            if complete and isinstance(source, str) and source not in types:
                 problems.append(_err(E.UnknownSlotError, flow, step,
                                      f"options_from '{source}': no step or action sets it"))
-        if isinstance(step, ConfirmStep):
+        if isinstance(step, ConfirmStep) and complete:
             for name in step.slots:
                 if flow.collect_step(name) is None:
                     problems.append(_err(E.UnknownSlotError, flow, step,
@@ -133,19 +133,33 @@ def validate_flow(flow: Flow, flows: dict[str, Flow], *, action_names: Iterable[
             for cmp in slots_of(cond):
                 kind = types.get(cmp.slot)
                 if kind is None and cmp.slot not in CONTEXT_SLOTS:
-                    problems.append(_err(E.BadConditionError, flow, step,
-                                         f"condition on '{cmp.slot}', which no step sets"))
+                    if complete:
+                        problems.append(_err(E.BadConditionError, flow, step,
+                                             f"condition on '{cmp.slot}', which no step sets"))
                 elif cmp.op in ORDERED and kind not in NUMERIC_TYPES | {"number", "value"}:
                     problems.append(_err(E.BadConditionError, flow, step,
                                          f"'{cmp.op}' compares numbers but '{cmp.slot}' "
                                          f"is a {kind} slot"))
-    reachable = _reachable(flow)
+    reachable = _reachable(flow) if complete else ids
     for step in flow.steps:
         if step.id not in reachable and step.id in ids:
             problems.append(_err(E.UnreachableStepError, flow, step,
                                  "no path leads here (it follows a goto/link and nothing "
                                  "jumps to it)"))
     return problems
+
+
+def _param_problems(flow: Flow, step: CollectStep,
+                    check: Callable[[str, dict], list[str] | None]) -> list[E.FlowError]:
+    """The slot type's verdict on a collect step's params; its own failure is reported."""
+    try:
+        found = check(step.type, dict(step.params))
+    except Exception as err:  # a slot type's own check must not stop the load
+        return [_err(E.BadSlotParamsError, flow, step, f"params could not be checked "
+                     f"({type(err).__name__}: {err})")]
+    if found is None:
+        return [_err(E.UnknownSlotTypeError, flow, step, f"unknown slot type '{step.type}'")]
+    return [_err(E.BadSlotParamsError, flow, step, str(p)) for p in found]
 
 
 def validate_menu(menu: Menu, flows: dict[str, Flow]) -> list[E.FlowError]:
