@@ -198,10 +198,10 @@ class MultiChoiceSlot(SlotType):
         problems = _check_options(params)
         problems += check_number_params(params, "min", "max", integral=True, at_least=0)
         exclusive = params.get("exclusive") or []
-        values = {o.get("value") for o in options_of(params) if isinstance(o, Mapping)}
+        values = [o.get("value") for o in options_of(params) if isinstance(o, Mapping)]
         if not isinstance(exclusive, Sequence) or isinstance(exclusive, str):
             problems.append("exclusive must be a list of option values")
-        else:
+        else:  # a list, not a set: a broken file may hold lists where values belong
             problems += [
                 f"exclusive: {v!r} is not an option value" for v in exclusive if v not in values
             ]

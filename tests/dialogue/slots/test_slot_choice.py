@@ -113,6 +113,8 @@ def test_multi_choice_display_and_params() -> None:
     assert slot.check_params(MULTI) == []
     assert slot.check_params({**MULTI, "exclusive": ["nothing"]}) != []
     assert slot.check_params({**MULTI, "exclusive": "none"}) != []
+    assert slot.check_params({**MULTI, "exclusive": [["none"]]}) == [
+        "exclusive: ['none'] is not an option value"]  # a list where a value belongs
     assert slot.check_params({**MULTI, "min": 3, "max": 2}) != []
 
 
