@@ -47,13 +47,17 @@ web.run_app(app, host="127.0.0.1", port=%d, access_log=None, print=None,
 """
 
 
-async def chat_user(base: str, think: float = 0.0):
-    """One user's script; ``think`` > 0 waits a random 0.5–1.5 × think between turns."""
+async def chat_user(base: str, think: float = 0.0, opened: list[float] | None = None):
+    """One user's script; ``think`` > 0 waits a random 0.5–1.5 × think between turns.
+    ``opened`` collects the latencies of the session requests (not counted as turns)."""
     rng = random.Random(7)
 
     async def run(session: aiohttp.ClientSession, latencies: list[float]) -> None:
+        start = time.perf_counter()
         async with session.post(base + "/api/v1/sessions") as resp:
             token = (await resp.json())["token"]
+        if opened is not None:
+            opened.append(time.perf_counter() - start)
         headers = {"Authorization": "Bearer " + token}
         for text in SCRIPT:
             if think:
@@ -98,8 +102,12 @@ async def bench_db(label: str, url: str, users: int, concurrency: int,
         await wait_ready(f"http://127.0.0.1:{port}/healthz", proc)
         base = f"http://127.0.0.1:{port}"
         await run_users(5, 5, await chat_user(base))  # warm-up
-        seconds, lat = await run_users(users, concurrency, await chat_user(base))
+        opened: list[float] = []
+        seconds, lat = await run_users(users, concurrency, await chat_user(base, 0, opened))
         rate = report(f"chat turns ({label})", seconds, lat)
+        print(f"  its {len(opened)} session requests:{' ' * 22}"
+              f"p50 {percentile(opened, 0.5) * 1000:7.1f} ms   "
+              f"p99 {percentile(opened, 0.99) * 1000:7.1f} ms")
         if think:
             seconds, lat = await run_users(concurrency, concurrency,
                                            await chat_user(base, think))

@@ -86,6 +86,11 @@ class ConversationStore(ABC):
     async def recent_turns(self, user_key: str, limit: int = 30) -> list[TurnRecord]:
         """The latest turns, oldest first (for handoff transcripts)."""
 
+    async def prefetch(self, user_key: str) -> None:
+        """Get the conversation ready ahead of the user's first message (a store that
+        reads or creates rows may do it now, off that message's path). Optional."""
+        return None
+
 
 class KeyLocks:
     """One asyncio lock per key, dropped when nobody holds or waits for it."""

@@ -166,6 +166,16 @@ class SqlStore(ConversationStore):
                 await _release_locked(*held[0])
         self._remember(user_key, Loaded(loaded.row_id, loaded.version + 1, sealed.plain))
 
+    async def prefetch(self, user_key: str) -> None:
+        """PostgreSQL: create (or read) the row now, batched with other users', and keep
+        it in the cache, so the first message is one save instead of a find and a save.
+        (A copy made stale meanwhile is caught by the save's version check as usual.)"""
+        if self.db.dialect != "postgresql" or user_key in self._cache:
+            return
+        row = await self._find.submit(user_key)
+        if row is not None:
+            self._remember(user_key, self._loaded(user_key, row))
+
     async def _find_batch(self, user_keys: list[str]) -> list[Any]:
         """(id, version, state) rows for ``user_keys``, created when missing; None for a
         row created meanwhile by another process."""

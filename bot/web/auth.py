@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from datetime import datetime, timedelta
 from functools import partial
@@ -16,6 +17,8 @@ from bot.hub import Hub
 from bot.privacy import token_hash
 from bot.web.keys import HUB_KEY
 from bot.web.middlewares import json_error
+
+CHANNEL = "web"  #: the channel of every conversation started through these sessions
 
 
 async def create_session(hub: Hub) -> tuple[str, str]:
@@ -35,7 +38,10 @@ async def create_session(hub: Hub) -> tuple[str, str]:
         batch = hub.extras.get(BATCH_KEY)
         if batch is None:
             batch = hub.extras[BATCH_KEY] = GroupCommit(partial(_insert_sessions, hub))
-        await batch.submit((digest, user_id, now, expires_at))
+        # The conversation row is made meanwhile (batched too), off the first message's path.
+        ready = (hub.engine.store.prefetch(f"{CHANNEL}:{user_id}") if hub.engine is not None
+                 else asyncio.sleep(0))
+        await asyncio.gather(batch.submit((digest, user_id, now, expires_at)), ready)
     else:
         async with hub.db.write() as session:
             session.add(ApiSession(token_hash=digest, user_id=user_id, created_at=now,

@@ -20,7 +20,7 @@ from aiohttp import web
 
 from bot import jsonfast
 from bot.channels.messages import Inbound, Location
-from bot.web.auth import create_session, require_session
+from bot.web.auth import CHANNEL, create_session, require_session
 from bot.web.keys import HUB_KEY
 from bot.web.middlewares import json_error
 
@@ -80,11 +80,11 @@ def inbound_from_body(user_id: str, body: dict[str, Any]) -> Inbound:
                 text=json_error(413, "too_large",
                                 f"text longer than {MAX_TEXT_CHARS} characters").text,
                 content_type="application/json")
-        return Inbound(channel="web", user_id=user_id, kind="text", text=value)
+        return Inbound(channel=CHANNEL, user_id=user_id, kind="text", text=value)
     if kind == "start":
         if not isinstance(value, str) or not value:
             raise _invalid("'start' names a flow id")
-        return Inbound(channel="web", user_id=user_id, kind="start", trigger="flow", value=value)
+        return Inbound(channel=CHANNEL, user_id=user_id, kind="start", trigger="flow", value=value)
     if not isinstance(value, dict):
         raise _invalid("'location' must be an object with lat and lng")
     lat, lng, label = value.get("lat"), value.get("lng"), value.get("label", "")
@@ -94,7 +94,7 @@ def inbound_from_body(user_id: str, body: dict[str, Any]) -> Inbound:
             raise _invalid(f"'location.{name}' must be a number within ±{limit}")
     if not isinstance(label, str) or len(label) > 200:
         raise _invalid("'location.label' must be a string of at most 200 characters")
-    return Inbound(channel="web", user_id=user_id, kind="location",
+    return Inbound(channel=CHANNEL, user_id=user_id, kind="location",
                    location=Location(float(lat), float(lng), label))
 
 
@@ -157,16 +157,16 @@ async def messages(request: web.Request) -> web.Response:
     after = _int_query(request, "after", None, 0, 2 ** 63 - 1)
     outbox = request.app[HUB_KEY].outbox
     if after is not None:
-        await outbox.acknowledge("web", user_id, after)
+        await outbox.acknowledge(CHANNEL, user_id, after)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
     while True:
-        items = await outbox.pull("web", user_id)
+        items = await outbox.pull(CHANNEL, user_id)
         if items or loop.time() >= deadline:
             break
         await asyncio.sleep(POLL_SECONDS)
     if after is None and items:  # a client that never acknowledges: delivered as returned
-        await outbox.acknowledge("web", user_id, max(i.id for i in items))
+        await outbox.acknowledge(CHANNEL, user_id, max(i.id for i in items))
     return json_reply({"messages": [{**r.to_json(), "id": i.id}
                                     for i in items for r in i.replies]})
 

@@ -167,3 +167,31 @@ def test_settings_errors_are_one_line_exit_2(tmp_path: Path):
                             env=env, capture_output=True, text=True)
     assert result.returncode == 2 and "secret_key" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+async def test_a_new_session_has_its_conversation_ready_on_postgres(postgres_url, tmp_path,
+                                                                    aiohttp_client):
+    """The row is made with the session (batched), so the first message is one save;
+    a row another process changes meanwhile is read afresh, nothing lost."""
+    import sqlalchemy as sa
+
+    from bot.db.models import Conversation
+    from bot.hub import open_hub
+    from bot.web.app import init_app
+    from tests.conftest import make_settings
+
+    settings = make_settings(postgres_url, tmp_path)
+    client = await aiohttp_client(init_app(settings, background=False))
+    headers = await session(client)
+    hub = client.app[__import__("bot.web.keys", fromlist=["HUB_KEY"]).HUB_KEY]
+    async with hub.db.sessions() as s:
+        [(user_key, version)] = (await s.execute(
+            sa.select(Conversation.user_key, Conversation.version))).all()
+    assert version == 0 and user_key.startswith("web:")
+    async with open_hub(settings) as other:  # another process moves it on first
+        from bot.channels.messages import Inbound
+        await other.engine.handle(Inbound(channel="web", user_id=user_key[4:], text="楼栋排查"))
+    replies = await say(client, headers, {"text": "12号楼"})
+    assert "哪个单元" in replies[-1]["text"]  # answered the other process's question
+    async with hub.db.sessions() as s:
+        assert await s.scalar(sa.select(Conversation.version)) == 2
