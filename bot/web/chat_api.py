@@ -143,7 +143,7 @@ async def history(request: web.Request) -> web.Response:
     limit = _int_query(request, "limit", HISTORY_TURNS, 1, MAX_HISTORY_TURNS)
     engine = request.app[HUB_KEY].engine
     assert engine is not None and limit is not None
-    turns = await engine.store.recent_turns(f"web:{user_id}", limit)
+    turns = await engine.store.recent_turns(f"{CHANNEL}:{user_id}", limit)
     return json_reply({"turns": [{"sent": sent_body(t.inbound), "replies": t.replies}
                                  for t in turns]})
 
