@@ -94,13 +94,13 @@ class Engine:
             if lock_first:
                 await conv.exclusive()
             turn = Turn(conv.state, inbound, guard=conv.exclusive)
-            reshow = refresh(conv.state, self.flows.get)
+            reshow = refresh(conv.state, self.flows.get, self.flows.earlier)
             try:
                 await self._dispatch(turn, updated=bool(conv.state.stack)
                                      and conv.state.top in reshow)
             except ActionFailed as err:
                 conv.state = conv.restore()
-                refresh(conv.state, self.flows.get)
+                refresh(conv.state, self.flows.get, self.flows.earlier)
                 turn.state = conv.state
                 turn.replies = [*err.replies, Reply.say(t("retry_hint", turn.lang))]
             except (FlowLoopError, ConditionError):

@@ -45,19 +45,26 @@ def stamp(state: State, flows: Callable[[str], Flow | None]) -> None:
         frame.at = flow.steps[frame.step].id if frame.step < len(flow.steps) else AT_END
 
 
-def refresh(state: State, flows: Callable[[str], Flow | None]) -> list[Frame]:
+def refresh(state: State, flows: Callable[[str], Flow | None],
+            earlier: Callable[[str, str], Flow | None] = lambda _id, _version: None,
+            ) -> list[Frame]:
     """Move frames saved on an older version of their flow onto the live one.
 
     Returns the frames the user must be shown again before anything they send counts:
     those sent back to their flow's start (answers kept) and those waiting at a summary,
-    which may now list other fields. Frames saved before versions were recorded (no
-    ``version``) are left alone.
+    which may now list other fields. Answers to questions the old version asked and the
+    new one no longer does are dropped when ``earlier`` still knows the old version.
+    Frames saved before versions were recorded (no ``version``) are left alone.
     """
     shown = []
     for frame in _frames(state):
         flow = flows(frame.flow)
         if flow is None or not frame.version or frame.version == flow.version:
             continue
+        old = earlier(frame.flow, frame.version)
+        if old is not None and not frame.called:  # a called frame holds its caller's too
+            for slot in _asked(old) - _asked(flow) - _set(flow):
+                frame.slots.pop(slot, None)
         if not _carry_over(frame, flow):
             frame.step, frame.mode, frame.editing, frame.fails = 0, "", "", 0
             frame.history = []
@@ -67,6 +74,14 @@ def refresh(state: State, flows: Callable[[str], Flow | None]) -> list[Frame]:
             shown.append(frame)
         frame.version = flow.version
     return shown
+
+
+def _asked(flow: Flow) -> set[str]:
+    return {s.slot for s in flow.steps if isinstance(s, CollectStep)}
+
+
+def _set(flow: Flow) -> set[str]:
+    return {name for s in flow.steps if isinstance(s, SetStep) for name in s.values}
 
 
 def _carry_over(frame: Frame, flow: Flow) -> bool:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from bot.dialogue.build import make_flow_registry
+from bot.dialogue.engine import Engine
+from tests.dialogue.conftest import Chat
+
 UNIT_STEP = """  - collect: unit
     type: text
     params: {max_length: 20}
@@ -46,6 +50,22 @@ async def test_summary_is_shown_again_before_a_confirm_counts(chat, engine, flow
     assert "刚刚更新过" in out and "单元" not in out and "1. 楼栋：12号楼" in out
     assert "编号 1" in await chat.text("确认")
     assert saved_records[0]["households_visited"] == 12
+    assert "unit" not in saved_records[0]  # the answer to the dropped question is gone
+
+
+async def test_answers_are_kept_when_the_old_version_is_unknown(chat, engine, flows_dir,
+                                                                saved_records):
+    """After a restart the process never saw the old version: answers stay as they were."""
+    for text in TO_SUMMARY:
+        await chat.say(text)
+    drop_unit(engine, flows_dir)
+    flows = make_flow_registry(flows_dir, engine.actions)  # a process started after it
+    assert flows.load() == []
+    restarted = Chat(Engine(flows=flows, interpreter=engine.interpreter,
+                            actions=engine.actions, store=engine.store, clock=engine.clock))
+    assert "刚刚更新过" in await restarted.text("确认")  # shows the new summary first
+    await restarted.say("确认")
+    assert saved_records[0]["unit"] == "2单元"
 
 
 async def test_editing_a_field_the_new_version_drops(chat, engine, flows_dir, saved_records):

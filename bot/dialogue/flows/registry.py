@@ -31,6 +31,9 @@ def normalize_command(text: str) -> str:
     return text.strip(" \t\r\n.,!?;:~。，！？；：、…")
 
 
+MAX_EARLIER = 256  #: replaced flow versions kept in memory
+
+
 class FlowRegistry:
     """Flows by id, with lookups by trigger."""
 
@@ -47,6 +50,9 @@ class FlowRegistry:
         self._good: dict[str, Flow | Menu] = {}
         self._stamps: dict[str, float] = {}
         self._version = 0
+        #: versions replaced while this process ran, by (flow id, version): what a
+        #: conversation started on one was asked (see bot.dialogue.flow_update)
+        self._earlier: dict[tuple[str, str], Flow] = {}
 
     @property
     def version(self) -> int:
@@ -108,6 +114,11 @@ class FlowRegistry:
                                                file=other.file, line=1))
         if menu is not None:
             problems += validate_menu(menu, flows)
+        for old in self.flows.values():
+            if (new := flows.get(old.id)) is None or new.version != old.version:
+                self._earlier[(old.id, old.version)] = old
+        while len(self._earlier) > MAX_EARLIER:
+            del self._earlier[next(iter(self._earlier))]
         self.flows = flows
         self.menu = menu
         self._good = {owner[f.id]: f for f in flows.values()}
@@ -119,6 +130,10 @@ class FlowRegistry:
         for problem in problems:
             log.warning("flows.reload.rejected %s", problem.describe())
         return problems
+
+    def earlier(self, flow_id: str, version: str) -> Flow | None:
+        """A version of a flow that was live earlier in this process, if still kept."""
+        return self._earlier.get((flow_id, version))
 
     def _parse(self, file: str) -> ParsedFile:
         """One file's result; a failure of the loader itself becomes a reported problem."""
