@@ -96,8 +96,7 @@ class Engine:
             turn = Turn(conv.state, inbound, guard=conv.exclusive)
             reshow = refresh(conv.state, self.flows.get, self.flows.earlier)
             try:
-                await self._dispatch(turn, updated=bool(conv.state.stack)
-                                     and conv.state.top in reshow)
+                await self._dispatch(turn, updated=any(f is conv.state.top for f in reshow))
             except ActionFailed as err:
                 conv.state = conv.restore()
                 refresh(conv.state, self.flows.get, self.flows.earlier)
@@ -182,10 +181,7 @@ class Engine:
         """Say the running flow changed, then show its summary again or ask its first
         question still unanswered."""
         turn.say("flow_changed", flow=self.title(turn.state.top.flow, turn.lang))
-        if turn.state.top.mode:
-            self.reask(turn)
-        else:
-            await self.executor.run(turn)
+        await self.answers.carry_on(turn)
 
     # -- routing -----------------------------------------------------------------
     async def parse(self, turn: Turn, text: str) -> ParseResult:

@@ -33,7 +33,10 @@ class Frame:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Frame:
         """Keys this version does not know (written by a newer one) are ignored."""
-        return cls(**{k: v for k, v in data.items() if k in _FRAME_FIELDS})
+        try:
+            return cls(**data)
+        except TypeError:  # the rare case: not on every load
+            return cls(**{k: v for k, v in data.items() if k in _FRAME_FIELDS})
 
     def to_json(self) -> dict[str, Any]:
         return {"flow": self.flow, "step": self.step, "slots": self.slots, "mode": self.mode,

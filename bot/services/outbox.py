@@ -129,19 +129,23 @@ class Outbox:
     async def _any_due(self, now: datetime, channels: set[str] | None,
                        user_id: str | None) -> bool:
         """A cheap read: is anything due? (Pollers ask often; most answers are no.)"""
+        sql = "SELECT 1 FROM outbox WHERE status IN ('pending', 'sending') AND due_at <= ?"
+        args: list[object] = [sqlite_time(now)]
+        if channels is not None:
+            sql += f" AND channel IN ({', '.join('?' * len(channels))})"
+            args += sorted(channels)
+        if user_id is not None:
+            sql += " AND user_id = ?"
+            args.append(user_id)
+        return await self._exists(sql, args,
+                                  _due(sa.select(OutboxMessage.id), now, channels, user_id))
+
+    async def _exists(self, lite_sql: str, args: list[object], query: sa.Select) -> bool:
+        """Whether a row matches: ``lite_sql`` as a plain WAL read on the event loop on
+        SQLite (it takes no lock), else ``query`` through a session."""
         lite = self.db.inline_sqlite()
-        if lite is not None:  # a plain WAL read on the event loop: takes no lock
-            sql = ("SELECT 1 FROM outbox WHERE status IN ('pending', 'sending') "
-                   "AND due_at <= ?")
-            args: list[object] = [sqlite_time(now)]
-            if channels is not None:
-                sql += f" AND channel IN ({', '.join('?' * len(channels))})"
-                args += sorted(channels)
-            if user_id is not None:
-                sql += " AND user_id = ?"
-                args.append(user_id)
-            return lite.execute(sql + " LIMIT 1", args).fetchone() is not None
-        query = _due(sa.select(OutboxMessage.id), now, channels, user_id)
+        if lite is not None:
+            return lite.execute(lite_sql + " LIMIT 1", args).fetchone() is not None
         async with self.db.sessions() as session:
             return (await session.scalar(query.limit(1))) is not None
 
@@ -179,20 +183,13 @@ class Outbox:
         has shown them); messages never handed out stay queued. Returns how many."""
         if channel not in PULL_CHANNELS:
             raise ValueError(f"{channel!r} is not a pull channel")
-        lite = self.db.inline_sqlite()
-        if lite is not None:  # most polls have nothing to acknowledge: a plain read first
-            found = lite.execute(
-                "SELECT 1 FROM outbox WHERE status = 'sending' AND channel = ? "
-                "AND user_id = ? AND id <= ? LIMIT 1", (channel, user_id, through)).fetchone()
-            if found is None:
-                return 0
         handed_out = (OutboxMessage.channel == channel, OutboxMessage.user_id == user_id,
                       OutboxMessage.status == "sending", OutboxMessage.id <= through)
-        if lite is None:
-            async with self.db.sessions() as session:
-                if await session.scalar(sa.select(OutboxMessage.id).where(*handed_out)
-                                        .limit(1)) is None:
-                    return 0
+        if not await self._exists(  # most polls have nothing to acknowledge: a read first
+                "SELECT 1 FROM outbox WHERE status = 'sending' AND channel = ? "
+                "AND user_id = ? AND id <= ?", [channel, user_id, through],
+                sa.select(OutboxMessage.id).where(*handed_out)):
+            return 0
         async with self.db.write() as session:
             result = await session.execute(
                 sa.update(OutboxMessage).where(*handed_out)
