@@ -35,7 +35,11 @@ serve: $(STAMP)
 	$(BIN)/tongguan demo seed
 	$(BIN)/tongguan serve --host 0.0.0.0 --port 8080
 
-# Under CI the Rasa backend's tests must run, not skip: build its venv first.
+# Under CI the Rasa and PostgreSQL suites must run, not skip: build the Rasa venv first,
+# and use the local PostgreSQL unless TONGGUAN_TEST_POSTGRES_URL names another.
+ifdef CI
+export TONGGUAN_TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
+endif
 test: $(STAMP) $(if $(CI),$(RASA_STAMP))
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
