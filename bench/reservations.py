@@ -31,7 +31,7 @@ import sqlalchemy as sa
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.clock import CITY_TZ, FixedClock  # noqa: E402
-from bot.db.engine import make_database  # noqa: E402
+from bot.db.database import make_database  # noqa: E402
 from bot.db.migrate import upgrade  # noqa: E402
 from bot.privacy import Sealer  # noqa: E402
 from bot.services.outbox import Outbox  # noqa: E402

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.channels.messages import Reply
 from bot.errors import TongguanError
+from bot.messages import Reply
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from bot.actions import ActionRegistry
 from bot.clock import Clock
 from bot.config import Settings
-from bot.db.engine import Database, make_database
+from bot.db.database import Database, make_database
 from bot.privacy import Sealer
 from bot.services.outbox import Deliverer, Outbox
 
@@ -29,7 +29,7 @@ ACTION_MODULES = (
     "bot.services.records",
     "bot.services.declarations",
     "bot.services.reservations.actions",
-    "bot.services.wechat_actions",
+    "bot.channels.wechat.actions",
 )
 
 

@@ -16,9 +16,9 @@ from codes import dcc, envelope
 from codes.algs import DCC_ALLOWED, TG_ALLOWED, alg_name
 from codes.claims import ClaimsProblem, CodeClaims
 from codes.dcc import DccClaims, DccTrust, dcc_trust
-from codes.fastpath import fast_verify, key_index
 from codes.keys import TrustedKey
 from codes.policy import Policy, trust_list_limits
+from codes.quick_verify import fast_verify, key_index
 from codes.reasons import MESSAGES, Notice, Reason, Refusal
 from codes.revocation import RevocationList
 from codes.trustlist import TrustList
@@ -70,7 +70,7 @@ class Verifier:
         self.dcc: DccTrust = dcc_trust(tuple(trusted_certs or ()))
         self.revocations = revocations
         self.policy = policy
-        self._fast_keys = key_index(trust_list)  # for codes/fastpath.py
+        self._fast_keys = key_index(trust_list)  # for codes/quick_verify.py
         self.fast_verdicts = 0  #: valid codes answered by the fast path (tests read it)
         # Per-scan limits, computed once (codes/policy.py).
         self._leeway = int(policy.leeway.total_seconds())

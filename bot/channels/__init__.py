@@ -1,5 +1,5 @@
 """Channels translate at the edge: wire format in → :class:`Inbound`; :class:`Reply` → out."""
 
-from bot.channels.messages import Inbound, Location, Option, Reply
+from bot.messages import Inbound, Location, Option, Reply
 
 __all__ = ["Inbound", "Location", "Option", "Reply"]

@@ -82,7 +82,7 @@ def _action_hub(settings: Settings):  # type: ignore[no-untyped-def]
     """A hub with every action registered and no database connection opened."""
     from bot.actions import ActionRegistry
     from bot.clock import Clock
-    from bot.db.engine import make_database
+    from bot.db.database import make_database
     from bot.hub import Hub, register_all_actions
     from bot.privacy import Sealer
     from bot.services.outbox import Outbox

@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 import sys
 
-from bot.channels.messages import Inbound, Reply
 from bot.config import Settings
 from bot.db.migrate import upgrade
 from bot.hub import Hub, open_hub
+from bot.messages import Inbound, Reply
 
 QUEUED_MARK = "📨 "
 QUEUED_BATCH = 20  #: messages fetched per outbox read

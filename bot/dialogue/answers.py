@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from bot.channels.messages import Location, Reply
 from bot.dialogue.executor import Turn
 from bot.dialogue.flows.model import CollectStep, ConfirmStep, Flow
 from bot.dialogue.flows.registry import normalize_command
@@ -13,6 +12,7 @@ from bot.dialogue.prompts import editable_slots, question, step_params, summary,
 from bot.dialogue.slots import Answer, ParseContext, SlotParseError, get_slot_type
 from bot.dialogue.state import Frame
 from bot.dialogue.texts import t
+from bot.messages import Location, Reply
 
 if TYPE_CHECKING:
     from bot.dialogue.engine import Engine

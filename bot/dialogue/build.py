@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING
 from bot.dialogue.engine import Engine
 from bot.dialogue.flows.registry import FlowRegistry
 from bot.dialogue.slots import SLOT_TYPES
+from bot.dialogue.sql_store import SqlStore
 from bot.errors import ConfigError
 from bot.nlu.factory import build_interpreter
-from bot.services.conversations import SqlStore
 from bot.services.handoffs import Handoffs
 from bot.services.profiles import Profiles
 

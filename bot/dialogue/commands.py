@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from bot.channels.messages import Reply
 from bot.dialogue.executor import Turn
 from bot.dialogue.flows.model import CollectStep
 from bot.dialogue.flows.registry import normalize_command
 from bot.dialogue.prompts import editable_slots
 from bot.dialogue.state import Frame
 from bot.dialogue.texts import COMMAND_WORDS
+from bot.messages import Reply
 
 if TYPE_CHECKING:
     from bot.dialogue.engine import Engine

@@ -14,19 +14,19 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from bot.actions import ActionRegistry
-from bot.channels.messages import Inbound, Option, Reply
 from bot.clock import Clock
+from bot.conditions import ConditionError
 from bot.dialogue.answers import AnswerHandler
 from bot.dialogue.commands import CommandHandler, match_command
 from bot.dialogue.executor import ActionFailed, Executor, FlowLoopError, Turn
 from bot.dialogue.flow_update import refresh, stamp
-from bot.dialogue.flows.conditions import ConditionError
 from bot.dialogue.flows.model import Flow
 from bot.dialogue.flows.registry import FlowRegistry, normalize_command
 from bot.dialogue.profile_reuse import ProfileReuse
 from bot.dialogue.state import Frame, State
 from bot.dialogue.store import ConversationStore, StaleConversation, TurnRecord
 from bot.dialogue.texts import t
+from bot.messages import Inbound, Option, Reply
 from bot.nlu.base import Interpreter, ParseResult
 from bot.nlu.language import guess_language
 from bot.services.handoffs import Handoffs

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from bot.actions import ActionContext, RowInsert
-from bot.channels.messages import Inbound, Reply
-from bot.dialogue.flows.conditions import evaluate
+from bot.conditions import evaluate
 from bot.dialogue.flows.model import (
     END,
     ActionStep,
@@ -33,6 +32,7 @@ from bot.dialogue.slots import get_slot_type
 from bot.dialogue.state import Frame, State
 from bot.dialogue.texts import t
 from bot.errors import ActionError, TongguanError
+from bot.messages import Inbound, Reply
 from codes import mask_name
 
 if TYPE_CHECKING:

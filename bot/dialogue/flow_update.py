@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from bot.dialogue.flows.conditions import ConditionError, evaluate
+from bot.conditions import ConditionError, evaluate
 from bot.dialogue.flows.model import (
     END,
     BranchStep,

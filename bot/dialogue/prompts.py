@@ -6,10 +6,10 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from bot.channels.messages import Option, Reply
 from bot.dialogue.flows.model import CollectStep, ConfirmStep, Flow
 from bot.dialogue.slots import get_slot_type
 from bot.dialogue.texts import t
+from bot.messages import Option, Reply
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 CHOICE_TYPES = frozenset({"choice", "multi_choice"})

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.clock import Clock
-from bot.db.engine import Database
+from bot.db.database import Database
 from bot.db.models import Handoff
 from bot.privacy import Sealer
 

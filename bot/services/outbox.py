@@ -25,11 +25,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.messages import Reply
 from bot.clock import Clock
-from bot.db.engine import Database, sqlite_time
+from bot.db.database import Database, sqlite_time
 from bot.db.models import OutboxMessage
 from bot.errors import TongguanError
+from bot.messages import Reply
 from bot.privacy import Sealer
 
 log = logging.getLogger("tongguan.outbox")

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from aiohttp import web
 
 from bot.db.batching import GroupCommit, columns
-from bot.db.engine import sqlite_time
+from bot.db.database import sqlite_time
 from bot.db.models import ApiSession
 from bot.hub import Hub
 from bot.privacy import token_hash

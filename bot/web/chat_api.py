@@ -19,7 +19,7 @@ from typing import Any
 from aiohttp import web
 
 from bot import jsonfast
-from bot.channels.messages import Inbound, Location
+from bot.messages import Inbound, Location
 from bot.web.auth import CHANNEL, create_session, require_session
 from bot.web.keys import HUB_KEY
 from bot.web.middlewares import json_error

@@ -20,13 +20,13 @@ from typing import Any
 from aiohttp import web
 from sqlalchemy.exc import IntegrityError
 
-from bot.services.reservations import codes, idempotency
+from bot.services.reservations import idempotency, pickup_codes
 from bot.services.reservations.api_doc import OPENAPI_PATHS, OPENAPI_SCHEMAS
 from bot.services.reservations.context import SupplyContext
-from bot.services.reservations.engine import Outcome, ReserveRequest, reserve
 from bot.services.reservations.errors import ReservationError
 from bot.services.reservations.redeem import redeem, today
 from bot.services.reservations.report import stock_feed
+from bot.services.reservations.residents import Outcome, ReserveRequest, reserve
 from bot.services.reservations.service import supply_context
 from bot.services.reservations.staff import StaffMember, login, lookup, staff_for
 from bot.web.auth import require_session
@@ -140,10 +140,10 @@ def _replay(prior: idempotency.Stored, bhash: str) -> web.Response:
 
 
 async def pickup_qr(request: web.Request) -> web.Response:
-    code = codes.normalize(request.match_info["code"])
+    code = pickup_codes.normalize(request.match_info["code"])
     if code is None:
         raise web.HTTPNotFound()
-    png = await asyncio.get_running_loop().run_in_executor(None, codes.qr_png, code)
+    png = await asyncio.get_running_loop().run_in_executor(None, pickup_codes.qr_png, code)
     return web.Response(body=png, content_type="image/png",
                         headers={"Cache-Control": "private, max-age=86400"})
 

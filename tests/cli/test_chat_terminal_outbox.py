@@ -12,10 +12,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bot.channels.messages import Reply
 from bot.config import Settings
 from bot.db.models import OutboxMessage
 from bot.hub import open_hub
+from bot.messages import Reply
 from tests.conftest import TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]

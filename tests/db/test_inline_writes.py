@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.db.engine import make_database
+from bot.db.database import make_database
 
 
 async def test_a_failing_piece_is_rolled_back_alone(tmp_path: Path):

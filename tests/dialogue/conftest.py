@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 
 from bot.actions import ActionContext, ActionRegistry, ActionResult
-from bot.channels.messages import Inbound, Reply
 from bot.clock import FixedClock
 from bot.dialogue.build import make_flow_registry
 from bot.dialogue.engine import Engine
 from bot.dialogue.store import MemoryStore
 from bot.errors import ActionError
+from bot.messages import Inbound, Reply
 from bot.nlu.builtin import BuiltinInterpreter
 from bot.services.profiles import ProfileData
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.channels.messages import Inbound, Location
+from bot.messages import Inbound, Location
 
 SCREENING = ["楼栋排查", "12号楼", "2单元", "十二", "30", "1", "2", "无"]
 

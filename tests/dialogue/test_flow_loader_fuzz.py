@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from bot.actions import ActionRegistry
 from bot.clock import Clock
 from bot.config import load_settings
-from bot.db.engine import make_database
+from bot.db.database import make_database
 from bot.dialogue.build import make_flow_registry, slot_param_problems
 from bot.dialogue.flows.loader import COMMON_KEYS, FLOW_KEYS, KIND_KEYS, MENU_KEYS, parse_flow
 from bot.dialogue.flows.model import Flow, Menu

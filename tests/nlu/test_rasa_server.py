@@ -120,9 +120,9 @@ async def test_rasa_parses_in_rasas_shape(rasa_url: str) -> None:
 
 
 async def test_engine_runs_on_the_rasa_backend(rasa_url: str, tmp_path: Path) -> None:
-    from bot.channels.messages import Inbound
     from bot.db.migrate import upgrade
     from bot.hub import open_hub
+    from bot.messages import Inbound
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'rasa.db'}"
     await asyncio.to_thread(upgrade, url)

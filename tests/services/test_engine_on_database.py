@@ -9,10 +9,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bot.channels.messages import Inbound
 from bot.clock import FixedClock
 from bot.db.models import Profile, Turn
 from bot.hub import open_hub
+from bot.messages import Inbound
 from bot.web.app import init_app
 from tests.conftest import ROOT, make_settings
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bot.channels.messages import Inbound
 from bot.hub import open_hub
+from bot.messages import Inbound
 from tests.conftest import make_settings
 
 UP_TO_CONFIRM = ["楼栋排查", "12号楼", "跳过", "十二", "30", "0", "1", "跳过"]

@@ -113,7 +113,7 @@ async def test_outbox_messages_reach_the_web_chat(client, settings):
     async with hub.db.sessions() as s:
         user_id = (await s.scalars(sa.select(ApiSession.user_id).where(
             ApiSession.token_hash == token_hash(headers["Authorization"][7:])))).one()
-    from bot.channels.messages import Reply
+    from bot.messages import Reply
 
     await hub.outbox.enqueue(channel="web", user_id=user_id,
                              replies=[Reply.say("审核结果：通过")], dedupe_key="review-1")
@@ -189,7 +189,7 @@ async def test_a_new_session_has_its_conversation_ready_on_postgres(postgres_url
             sa.select(Conversation.user_key, Conversation.version))).all()
     assert version == 0 and user_key.startswith("web:")
     async with open_hub(settings) as other:  # another process moves it on first
-        from bot.channels.messages import Inbound
+        from bot.messages import Inbound
         await other.engine.handle(Inbound(channel="web", user_id=user_key[4:], text="楼栋排查"))
     replies = await say(client, headers, {"text": "12号楼"})
     assert "哪个单元" in replies[-1]["text"]  # answered the other process's question

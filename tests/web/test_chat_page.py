@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from playwright.async_api import async_playwright
 
-from bot.channels.messages import Reply
 from bot.clock import CITY_TZ, FixedClock
 from bot.db.models import ApiSession, Record
+from bot.messages import Reply
 from bot.privacy import token_hash
 from bot.web.app import init_app
 from bot.web.keys import HUB_KEY

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bot.channels.messages import Inbound
 from bot.db.models import Conversation, Turn
 from bot.hub import open_hub
+from bot.messages import Inbound
 from tests.conftest import make_settings
 
 

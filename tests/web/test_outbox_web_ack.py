@@ -8,9 +8,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import sqlalchemy as sa
 
-from bot.channels.messages import Reply
 from bot.clock import FixedClock
 from bot.db.models import ApiSession, OutboxMessage
+from bot.messages import Reply
 from bot.privacy import token_hash
 from bot.services.outbox import OutboxWorker
 from bot.web.app import init_app

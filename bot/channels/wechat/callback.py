@@ -12,7 +12,6 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 from wechatpy.messages import BaseMessage
 
-from bot.channels.messages import Inbound, Reply
 from bot.channels.wechat import render, users
 from bot.channels.wechat.dedupe import DedupeStore, Passive
 from bot.channels.wechat.errors import CallbackRejected
@@ -28,6 +27,7 @@ from bot.channels.wechat.wire import (
     to_message,
 )
 from bot.hub import Hub
+from bot.messages import Inbound, Reply
 
 log = logging.getLogger("tongguan.wechat")
 

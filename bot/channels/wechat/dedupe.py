@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.batching import GroupCommit, columns
-from bot.db.engine import Database, sqlite_time
+from bot.db.database import Database, sqlite_time
 from bot.privacy import Sealer
 
 #: How long a claim is remembered (WeChat retries within ~15 s; restarts are covered).

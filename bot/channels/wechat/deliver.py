@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-from bot.channels.messages import Reply
 from bot.channels.wechat.api import WechatApi
 from bot.channels.wechat.errors import (
     INVALID_MEDIA,
@@ -16,6 +15,7 @@ from bot.channels.wechat.errors import (
 from bot.channels.wechat.media import MediaStore, fetch_media
 from bot.channels.wechat.users import push_allowed
 from bot.hub import Hub
+from bot.messages import Reply
 from bot.services.outbox import DeliveryError
 
 log = logging.getLogger("tongguan.wechat")

@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from bot.channels.wechat.api import WechatApi
 from bot.channels.wechat.store import insert_for
 from bot.clock import Clock
-from bot.db.engine import Database
+from bot.db.database import Database
 from bot.db.models.wechat import WechatMedia
 
 log = logging.getLogger("tongguan.wechat")

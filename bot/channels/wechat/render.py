@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from wechatpy.replies import ImageReply, TextReply
 
-from bot.channels.messages import Reply
 from bot.channels.wechat.dedupe import Passive
+from bot.messages import Reply
 
 
 def cdata_safe(text: str) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Insert
 
-from bot.db.engine import Database
+from bot.db.database import Database
 
 
 def insert_for(db: Database, model: Any) -> Insert:

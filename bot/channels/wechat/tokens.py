@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from bot.channels.wechat.errors import ApiError
 from bot.channels.wechat.store import insert_for
 from bot.clock import Clock
-from bot.db.engine import Database
+from bot.db.database import Database
 from bot.db.models.wechat import WechatToken
 from bot.privacy import Sealer
 

@@ -7,7 +7,7 @@ from typing import Literal
 
 from wechatpy.messages import BaseMessage
 
-from bot.channels.messages import Inbound, Location
+from bot.messages import Inbound, Location
 
 Effect = Literal["", "subscribe", "unsubscribe", "location"]
 

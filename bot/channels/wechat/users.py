@@ -7,12 +7,12 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.messages import Location
 from bot.channels.wechat.store import insert_for
 from bot.clock import Clock
-from bot.db.engine import Database
+from bot.db.database import Database
 from bot.db.models import Conversation
 from bot.db.models.wechat import WechatUser
+from bot.messages import Location
 from bot.privacy import Sealer
 
 

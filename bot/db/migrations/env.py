@@ -9,7 +9,7 @@ from sqlalchemy.engine import Connection
 
 import bot.db.models  # noqa: F401  (registers every table)
 from bot.db.base import Base
-from bot.db.engine import make_database
+from bot.db.database import make_database
 
 config = context.config
 target_metadata = Base.metadata

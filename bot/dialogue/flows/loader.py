@@ -15,9 +15,9 @@ from typing import Any
 
 import yaml
 
+from bot.conditions import ConditionError, parse_condition
 from bot.dialogue.flows import errors as E
 from bot.dialogue.flows import model as M
-from bot.dialogue.flows.conditions import ConditionError, parse_condition
 from bot.dialogue.flows.model import Flow, Menu, Step, Text, Triggers
 from bot.dialogue.flows.yamlines import (
     is_name,

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from bot.dialogue.flows.conditions import Condition
+from bot.conditions import Condition
 
 END = "end"  #: the goto target that ends the flow
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable
 
+from bot.conditions import ORDERED, slots_of
 from bot.dialogue.flows import errors as E
-from bot.dialogue.flows.conditions import ORDERED, slots_of
 from bot.dialogue.flows.model import (
     END,
     ActionStep,

@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 import codes
 from bot.actions import ActionContext, ActionRegistry, ActionResult
-from bot.channels.messages import Reply
 from bot.clock import CITY_TZ
 from bot.db.models.declarations import HealthStatus
 from bot.errors import ActionError
+from bot.messages import Reply
 from bot.services.declarations.declare import Person, declare
 from bot.services.declarations.rules import load_rules
 from bot.services.declarations.service import declarations

@@ -1,6 +1,6 @@
 """Risk rules: ``risk_rules.yml`` (versioned data) → a colour with reasons in zh and en.
 
-Conditions are the flow condition language (:mod:`bot.dialogue.flows.conditions`), so
+Conditions are the flow condition language (:mod:`bot.conditions`), so
 an admin who writes flows can write rules; nothing is evaluated as Python.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from bot.dialogue.flows.conditions import Condition, ConditionError, evaluate, parse_condition
+from bot.conditions import Condition, ConditionError, evaluate, parse_condition
 from bot.errors import TongguanError
 
 REPO_ROOT = Path(__file__).resolve().parents[3]

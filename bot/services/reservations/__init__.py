@@ -5,14 +5,6 @@ through ``bot.web.reservations``, admins through ``bot.cli.supply_cmds``.
 """
 
 from bot.services.reservations.context import SupplyContext
-from bot.services.reservations.engine import (
-    MyReservation,
-    Outcome,
-    ReserveRequest,
-    cancel,
-    list_mine,
-    reserve,
-)
 from bot.services.reservations.errors import (
     ImportProblem,
     InvalidInput,
@@ -23,6 +15,14 @@ from bot.services.reservations.errors import (
 from bot.services.reservations.lottery import draw_winners, run_draw
 from bot.services.reservations.redeem import redeem, today
 from bot.services.reservations.report import balances, status, stock_feed
+from bot.services.reservations.residents import (
+    MyReservation,
+    Outcome,
+    ReserveRequest,
+    cancel,
+    list_mine,
+    reserve,
+)
 from bot.services.reservations.rules import Rules, load_rules, parse_rules
 from bot.services.reservations.service import supply_context
 from bot.services.reservations.staff import add_staff, login, lookup, staff_for

@@ -12,14 +12,14 @@ from __future__ import annotations
 from typing import Any
 
 from bot.actions import ActionContext, ActionRegistry, ActionResult
-from bot.channels.messages import Reply
 from bot.errors import ActionError
 from bot.hub import Hub
-from bot.services.reservations import codes
+from bot.messages import Reply
+from bot.services.reservations import pickup_codes
 from bot.services.reservations.context import SupplyContext, local
-from bot.services.reservations.engine import ReserveRequest, cancel, list_mine, reserve
 from bot.services.reservations.errors import InvalidInput, ReservationError
 from bot.services.reservations.geo import check_point
+from bot.services.reservations.residents import ReserveRequest, cancel, list_mine, reserve
 from bot.services.reservations.service import supply_context
 from bot.services.reservations.stores import NearStore, nearest
 
@@ -118,7 +118,7 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
                                        "reservation_id": out.public_id},
                                 replies=[Reply.say(text)])
         end = local(s, out.window_end) if out.window_end else None
-        shown = codes.display(out.pickup_code)
+        shown = pickup_codes.display(out.pickup_code)
         text = _t(ctx, f"预约成功！取货码：{shown}\n药店：{out.store_name}\n"
                   f"请在 {end:%m月%d日 %H:%M} 前凭取货码和身份证领取。",
                   f"Reserved! Pickup code: {shown}\nStore: {out.store_name}\n"
@@ -159,7 +159,7 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
 
     async def show_code(ctx: ActionContext) -> ActionResult:
         m = await _pick(ctx)
-        shown = codes.display(m.code)
+        shown = pickup_codes.display(m.code)
         text = _t(ctx, f"取货码：{shown}（{m.store_name}，{m.store_address}）",
                   f"Pickup code: {shown} ({m.store_name}, {m.store_address})")
         return ActionResult(slots={"pickup_code": shown}, replies=[

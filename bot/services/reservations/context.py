@@ -14,7 +14,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.db.engine import Database
+from bot.db.database import Database
 from bot.db.models.reservations import SupplyProduct, SupplyRelease, SupplyStore
 from bot.privacy import Sealer
 from bot.services.outbox import Outbox

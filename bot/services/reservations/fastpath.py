@@ -24,7 +24,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from bot.db.engine import MAX_RETRIES, Database, is_retryable
+from bot.db.database import MAX_RETRIES, Database, is_retryable
 from bot.services.reservations import lite
 from bot.services.reservations.lite import Taken
 

@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.db.models.reservations import SupplyQuota
-from bot.services.reservations import codes, fastpath, lite
+from bot.services.reservations import fastpath, lite, pickup_codes
 from bot.services.reservations.context import SupplyContext, local
 from bot.services.reservations.errors import ReservationError
 from bot.services.reservations.identity import Person
@@ -104,7 +104,7 @@ async def place_hold(ctx: SupplyContext,
     rule, period = req.rule, ctx.rules.period_start(req.rule, req.day)
     if req.quantity > rule.limit_packs:
         raise limit_error(ctx, rule, period)
-    code = codes.new_code()
+    code = pickup_codes.new_code()
     hold = Hold(public_id=secrets.token_hex(8), code=code, window_start=now,
                 window_end=ctx.rules.window_end(req.day))
     prio, groups = priority_of(ctx, req, now)
@@ -113,7 +113,7 @@ async def place_hold(ctx: SupplyContext,
               "acct_subject": "acct:" + req.account_key, "hlim": rule.household + 1,
               "prio": prio, "keep": req.keep_priority, "rid": req.release_id, "now": now,
               "public_id": hold.public_id, "channel": req.channel, "user_id": req.user_id,
-              "name_sealed": req.person.name_sealed, "code_hash": codes.code_hash(code),
+              "name_sealed": req.person.name_sealed, "code_hash": pickup_codes.code_hash(code),
               "code_sealed": ctx.sealer.seal(code), "window_start": hold.window_start,
               "window_end": hold.window_end}
     if conn is None:

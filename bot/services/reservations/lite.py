@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from bot.db.engine import Database, sqlite_time
+from bot.db.database import Database, sqlite_time
 
 RETRIES = 60  #: ~ several seconds of backoff in all, like the engine's busy timeout
 

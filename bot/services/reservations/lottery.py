@@ -18,13 +18,13 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.messages import Reply
 from bot.db.models.reservations import (
     SupplyDraw,
     SupplyRegistration,
     SupplyRelease,
     SupplyStore,
 )
+from bot.messages import Reply
 from bot.services.reservations import notices
 from bot.services.reservations.context import SupplyContext, local
 from bot.services.reservations.errors import ReservationError

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models.core import Conversation
-from bot.services.reservations import codes
+from bot.services.reservations import pickup_codes
 from bot.services.reservations.context import SupplyContext, local
 from bot.services.reservations.rules import ProductRule
 
@@ -50,7 +50,7 @@ def draw_result(ctx: SupplyContext, lang: str, rule: ProductRule, store: str,
                 code: str | None, day: date, nxt: datetime) -> str:
     if code:
         end = local(ctx, ctx.rules.window_end(day))
-        shown = codes.display(code)
+        shown = pickup_codes.display(code)
         if lang == "en":
             return (f"You won the draw for {rule.name['en']} at {store}. Pickup code {shown}, "
                     f"collect before {end:%b %d %H:%M}.")

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models.reservations import SupplyProduct, SupplyRelease, SupplyReservation
-from bot.services.reservations import codes
+from bot.services.reservations import pickup_codes
 from bot.services.reservations.context import SupplyContext, local
 from bot.services.reservations.errors import ReservationError
 from bot.services.reservations.identity import mask_name
@@ -26,12 +26,12 @@ async def redeem(ctx: SupplyContext, staff: StaffMember, typed: str) -> Ticket:
         ReservationError: ``already_redeemed`` (with when), ``expired`` or ``cancelled``.
     """
     ticket = await lookup(ctx, staff, typed)
-    code = codes.normalize(typed)
+    code = pickup_codes.normalize(typed)
     now = ctx.clock.now()
 
     async def work(session: AsyncSession) -> int:
         done = await session.execute(
-            sa.update(RES).where(RES.code_hash == codes.code_hash(code or ""),
+            sa.update(RES).where(RES.code_hash == pickup_codes.code_hash(code or ""),
                                  RES.status == "active", RES.window_end > now)
             .values(status="redeemed", closed_at=now, redeemed_by=staff.id)
             .execution_options(synchronize_session=False))

@@ -21,7 +21,7 @@ from bot.db.models.reservations import (
     SupplyStore,
 )
 from bot.privacy import token_hash
-from bot.services.reservations import codes
+from bot.services.reservations import pickup_codes
 from bot.services.reservations.context import SupplyContext, local
 from bot.services.reservations.errors import InvalidInput, NotFound, ReservationError
 from bot.services.reservations.identity import mask_name
@@ -154,14 +154,15 @@ class Ticket:
 async def lookup(ctx: SupplyContext, staff: StaffMember, typed: str) -> Ticket:
     """The reservation behind a typed or scanned code, at this staff member's store."""
     await _guard(ctx, staff, failed=False)
-    code = codes.normalize(typed)
+    code = pickup_codes.normalize(typed)
     row = None
     if code is not None:
         async with ctx.db.sessions() as session:
             row = (await session.execute(
                 sa.select(RES, SupplyProduct.code).join(REL, REL.id == RES.release_id)
                 .join(SupplyProduct, SupplyProduct.id == REL.product_id)
-                .where(RES.code_hash == codes.code_hash(code), REL.store_id == staff.store_id)
+                .where(RES.code_hash == pickup_codes.code_hash(code),
+                       REL.store_id == staff.store_id)
             )).first()
     if row is None:
         await _guard(ctx, staff, failed=True)

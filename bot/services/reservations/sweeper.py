@@ -14,9 +14,9 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.channels.messages import Reply
 from bot.db.models.reservations import SupplyProduct, SupplyRelease, SupplyReservation, SupplyStore
-from bot.services.reservations import codes, notices
+from bot.messages import Reply
+from bot.services.reservations import notices, pickup_codes
 from bot.services.reservations.context import SupplyContext
 from bot.services.reservations.lottery import run_draw
 
@@ -71,7 +71,7 @@ async def send_reminders(ctx: SupplyContext) -> int:
         for res, name, address, product in rows:
             rule = ctx.rules.products.get(product)
             what = rule.name if rule else {"zh": product, "en": product}
-            code = codes.display(ctx.sealer.open(res.code_sealed))
+            code = pickup_codes.display(ctx.sealer.open(res.code_sealed))
             text = notices.reminder(ctx, notices.lang_of(langs, res.channel, res.user_id),
                                     what, name, address, res.window_end, code)
             await ctx.outbox.enqueue(channel=res.channel, user_id=res.user_id, session=session,

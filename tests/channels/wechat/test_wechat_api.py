@@ -11,12 +11,12 @@ import aiohttp
 import pytest
 from wechat_support import Running, make_settings, serve
 
-from bot.channels.messages import Reply
 from bot.channels.wechat.menu import MenuError, load_menu
 from bot.channels.wechat.testing import FakeWechatApi
 from bot.channels.wechat.users import stop_pushes
 from bot.channels.wechat.web import WECHAT_KEY
 from bot.config import Settings
+from bot.messages import Reply
 from bot.services.outbox import DeliveryError
 
 ROOT = Path(__file__).resolve().parents[3]

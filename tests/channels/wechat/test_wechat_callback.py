@@ -6,10 +6,10 @@ import pytest
 import sqlalchemy as sa
 from wechat_support import Running
 
-from bot.channels.messages import Location
 from bot.channels.wechat.users import last_location, push_allowed, set_location_consent
 from bot.db.models import Conversation
 from bot.db.models.wechat import WechatUser
+from bot.messages import Location
 
 MODES = ["plain", "compat", "safe"]
 

@@ -10,11 +10,11 @@ from pathlib import Path
 from aiohttp.test_utils import TestServer
 from wechat_support import make_settings
 
-from bot.channels.messages import Location
+from bot.channels.wechat.actions import register_actions
 from bot.channels.wechat.testing import FakeWechatApi, WechatEmulator
 from bot.channels.wechat.users import last_location
 from bot.db.models.wechat import WechatUser
-from bot.services.wechat_actions import register_actions
+from bot.messages import Location
 from bot.web.app import init_app
 from bot.web.keys import HUB_KEY
 

@@ -7,9 +7,9 @@ import dataclasses
 
 from wechat_support import Running, StubEngine, serve
 
-from bot.channels.messages import Inbound, Option, Reply
 from bot.channels.wechat.web import WECHAT_KEY
 from bot.config import Settings
+from bot.messages import Inbound, Option, Reply
 from bot.services.outbox import OutboxWorker
 
 

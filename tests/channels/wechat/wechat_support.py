@@ -20,11 +20,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from bot.channels.messages import Inbound, Reply
 from bot.channels.wechat.testing import WechatEmulator
 from bot.config import Settings, load_settings
 from bot.db.migrate import upgrade
 from bot.hub import Hub, open_hub
+from bot.messages import Inbound, Reply
 from bot.web.keys import HUB_KEY, SETTINGS_KEY
 
 PG_ENV = "TONGGUAN_TEST_POSTGRES_URL"

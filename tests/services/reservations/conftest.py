@@ -12,7 +12,7 @@ import pytest
 from bot.actions import ActionRegistry
 from bot.clock import CITY_TZ, FixedClock
 from bot.config import load_settings
-from bot.db.engine import make_database
+from bot.db.database import make_database
 from bot.hub import Hub
 from bot.privacy import Sealer
 from bot.services.outbox import Outbox

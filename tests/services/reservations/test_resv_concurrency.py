@@ -9,7 +9,7 @@ from datetime import date
 
 from resv_helpers import city
 
-from bot.db.engine import make_database
+from bot.db.database import make_database
 from bot.services.reservations import (
     ReservationError,
     ReserveRequest,

@@ -24,18 +24,9 @@ import sqlalchemy as sa
 from bot import jsonfast
 from bot.clock import Clock
 from bot.db.batching import GroupCommit
-from bot.db.engine import Database, sqlite_time
+from bot.db.database import Database, sqlite_time
 from bot.db.models import Conversation, Turn
-from bot.dialogue.state import State
-from bot.dialogue.store import (
-    ConversationStore,
-    KeyLocks,
-    OpenConversation,
-    StaleConversation,
-    TurnRecord,
-)
-from bot.privacy import Sealer
-from bot.services.conversation_sql import (
+from bot.dialogue.sql_store_statements import (
     LITE_INSERT,
     LITE_SELECT,
     LITE_TURN,
@@ -53,6 +44,15 @@ from bot.services.conversation_sql import (
     pg_insert,
     pg_save_batch,
 )
+from bot.dialogue.state import State
+from bot.dialogue.store import (
+    ConversationStore,
+    KeyLocks,
+    OpenConversation,
+    StaleConversation,
+    TurnRecord,
+)
+from bot.privacy import Sealer
 
 CACHE_SIZE = 20_000  #: conversations each process remembers between turns
 

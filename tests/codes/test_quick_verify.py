@@ -1,4 +1,4 @@
-"""The straight-line fast path (codes/fastpath.py) agrees with the named pipeline.
+"""The straight-line fast path (codes/quick_verify.py) agrees with the named pipeline.
 
 For every code below, three answers are compared: the pipeline alone (fast path switched
 off), the fast path alone, and ``Verifier.verify`` as shipped. The shipped answer must be
@@ -20,7 +20,7 @@ from codes_support import NOW, issue, sign_raw, trusted, wrap
 from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 
 import codes
-from codes import api, fastpath, verify
+from codes import api, quick_verify, verify
 from codes.algs import der_signature
 from codes.verdict import Verdict, valid_verdict
 
@@ -36,7 +36,7 @@ def claims_map(**tg) -> dict:
 def answers(verifier: codes.Verifier, text, at, monkeypatch) -> tuple:
     """(pipeline verdict, fast-path verdict or None, shipped verdict)."""
     shipped = verifier.verify(text, at=at)
-    fast = fastpath.fast_verify(verifier, text, at, TG_CHECKS)
+    fast = quick_verify.fast_verify(verifier, text, at, TG_CHECKS)
     with monkeypatch.context() as patch:
         patch.setattr(verify, "fast_verify", lambda *args: None)
         slow = verifier.verify(text, at=at)

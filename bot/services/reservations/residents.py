@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.db.models.reservations import SupplyRelease, SupplyReservation, SupplyStore
-from bot.services.reservations import codes, fastpath, lite
+from bot.services.reservations import fastpath, lite, pickup_codes
 from bot.services.reservations.context import SupplyContext
 from bot.services.reservations.eligibility import (
     check_quantity,
@@ -50,7 +50,7 @@ class Outcome:
     store: str
     store_name: str
     quantity: int
-    pickup_code: str = ""  #: normal form; show with :func:`codes.display`
+    pickup_code: str = ""  #: normal form; show with :func:`pickup_codes.display`
     window_start: datetime | None = None
     window_end: datetime | None = None
     draw_at: datetime | None = None
@@ -60,7 +60,8 @@ class Outcome:
             return {"registration_id": self.public_id, "status": "registered",
                     "store": self.store, "product": self.product, "quantity": self.quantity,
                     "draw_at": self.draw_at.isoformat() if self.draw_at else None}
-        return {"reservation_id": self.public_id, "pickup_code": codes.display(self.pickup_code),
+        return {"reservation_id": self.public_id,
+                "pickup_code": pickup_codes.display(self.pickup_code),
                 "store": self.store, "product": self.product, "quantity": self.quantity,
                 "window": {"start": self.window_start.isoformat() if self.window_start else None,
                            "end": self.window_end.isoformat() if self.window_end else None}}

@@ -24,7 +24,7 @@ import io
 import zlib
 from datetime import datetime
 from hashlib import sha256
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import cbor2
 
@@ -37,8 +37,8 @@ from codes.revocation import REVOCATION_HASH_BYTES
 from codes.verdict import Verdict, valid_verdict
 
 if TYPE_CHECKING:
+    from codes.revocation import RevocationList
     from codes.trustlist import TrustList
-    from codes.verify import Verifier
 
 _OLD = (Notice.TRUST_LIST_OLD.value,)
 _REVOCATIONS_EXPIRED = (Notice.REVOCATION_LIST_EXPIRED.value,)
@@ -46,6 +46,19 @@ _COLORS = {"g": "green", "y": "yellow", "r": "red"}
 _KINDS = {"l": "live", "p": "paper"}
 _INFINITY = float("inf")
 _SIG1_HEAD = b"\x84\x6aSignature1"  #: array(4), text(10) "Signature1"
+
+class Verifier(Protocol):
+    """What the quick path reads of a :class:`codes.verify.Verifier` (a protocol, so
+    this module does not import the pipeline that imports it)."""
+
+    revocations: RevocationList | None
+    fast_verdicts: int
+    _check_freshness: bool
+    _stale_after: datetime
+    _old_after: datetime
+    _fast_keys: dict[bytes, tuple[FastKey, ...]]
+    _leeway: int
+
 
 #: One trusted key as the fast path reads it: (alg, check, valid_from_ts, valid_until_ts
 #: (infinity when open), kinds).
