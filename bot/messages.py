@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal
 
-InboundKind = Literal["text", "location", "image", "start", "welcome"]
+InboundKind = Literal["text", "location", "start", "welcome"]
 ReplyType = Literal["text", "image", "link", "options"]
 
 
@@ -31,7 +31,7 @@ class Inbound:
     """One message from a user, whatever the channel.
 
     ``kind`` is ``text`` (typed, or a tapped option: ``text`` holds its value),
-    ``location``, ``image``, ``start`` (a menu key / QR scene / deep link asks to start
+    ``location``, ``start`` (a menu key / QR scene / deep link asks to start
     something: ``trigger`` and ``value`` say what) or ``welcome`` (a new follower).
     """
 

@@ -135,7 +135,7 @@ async def test_profile_consent_and_reuse(chat, engine):
     out = await chat.text("测试资料")
     assert "张*明" in out and "张三明" not in out
     assert "手机号" in await chat.text("是") or "138" in await chat.text("")
-    saved = await engine.profiles.get("web:u1")
+    saved = await engine.parts.profiles.get("web:u1")
     assert saved.values == {"name": "张三明", "phone": "13812345678"}
 
 
@@ -144,7 +144,7 @@ async def test_profile_declined_is_never_stored(chat, engine):
     await chat.say("李四")
     await chat.say("13912345678")
     assert "不保存" in await chat.text("不")
-    data = await engine.profiles.get("web:u1")
+    data = await engine.parts.profiles.get("web:u1")
     assert data.consent is False and data.values == {}
     out = await chat.text("测试资料")
     assert "您的姓名" in out  # asked again, nothing offered
@@ -246,9 +246,9 @@ async def test_menu_mid_flow_keeps_the_flow(chat):
 async def test_forget_erases_the_saved_profile(chat, engine):
     for text in ["测试资料", "张三明", "13812345678", "是"]:
         await chat.say(text)
-    assert (await engine.profiles.get("web:u1")).values
+    assert (await engine.parts.profiles.get("web:u1")).values
     assert "已删除" in await chat.text("删除资料")
-    data = await engine.profiles.get("web:u1")
+    data = await engine.parts.profiles.get("web:u1")
     assert data.consent is False and data.values == {}
     assert "您的姓名" in await chat.text("测试资料")  # nothing offered for reuse
 

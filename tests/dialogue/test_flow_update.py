@@ -59,10 +59,11 @@ async def test_answers_are_kept_when_the_old_version_is_unknown(chat, engine, fl
     for text in TO_SUMMARY:
         await chat.say(text)
     drop_unit(engine, flows_dir)
-    flows = make_flow_registry(flows_dir, engine.actions)  # a process started after it
+    flows = make_flow_registry(flows_dir, engine.parts.actions)  # a process started after it
     assert flows.load() == []
-    restarted = Chat(Engine(flows=flows, interpreter=engine.interpreter,
-                            actions=engine.actions, store=engine.store, clock=engine.clock))
+    restarted = Chat(Engine(flows=flows, interpreter=engine.parts.interpreter,
+                            actions=engine.parts.actions, store=engine.store,
+                            clock=engine.parts.clock))
     assert "刚刚更新过" in await restarted.text("确认")  # shows the new summary first
     await restarted.say("确认")
     assert saved_records[0]["unit"] == "2单元"

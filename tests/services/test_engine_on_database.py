@@ -52,7 +52,7 @@ async def test_handoff_records_the_transcript(database_url: str, tmp_path: Path)
         await say(hub, "12号楼")
         out = await say(hub, "转人工")
         assert "已为您转接人工服务（编号 1）" in out and "哪个单元" in out  # flow goes on
-        [request] = await hub.engine.handoffs.list("open")
+        [request] = await hub.engine.parts.handoffs.list("open")
     assert request.user_key == "web:u1" and request.flow_id == "community_screening"
     texts = [t["in"].get("text") for t in request.transcript]
     assert texts == ["楼栋排查", "12号楼", "转人工"]
