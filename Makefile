@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test bench lint venv seed clean rasa
+.PHONY: serve test bench lint typecheck venv seed clean rasa
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -35,14 +35,26 @@ serve: $(STAMP)
 	$(BIN)/tongguan demo seed
 	$(BIN)/tongguan serve --host 0.0.0.0 --port 8080
 
-# Under CI the Rasa and PostgreSQL suites must run, not skip: build the Rasa venv first,
-# and use the local PostgreSQL unless TONGGUAN_TEST_POSTGRES_URL names another.
-ifdef CI
+# CI mode: CI set to anything but empty, false, 0, no or off (also capitalised), so CI=false
+# is a local run. Under CI the Rasa and PostgreSQL suites must run, not skip: build the
+# Rasa venv first, use the local PostgreSQL unless TONGGUAN_TEST_POSTGRES_URL names
+# another, and hand the tests CI=true (they check for exactly that).
+IS_CI := $(strip $(filter-out false False FALSE 0 no No NO off Off OFF,$(CI)))
+ifneq ($(IS_CI),)
+override CI := true
+export CI
 export TONGGUAN_TEST_POSTGRES_URL ?= postgresql+asyncpg://postgres@127.0.0.1:5432/postgres
 endif
-test: $(STAMP) $(if $(CI),$(RASA_STAMP))
+# pytest-xdist: PYTEST_WORKERS=0 runs in one process (e.g. with --pdb). Tests that share
+# something (the Rasa server) carry @pytest.mark.xdist_group and run on one worker.
+PYTEST_WORKERS ?= auto
+# ruff, then the suite (the ten slowest tests listed at the end), then mypy over bot/ and
+# codes/ (settings in pyproject.toml).
+test: $(STAMP) $(if $(IS_CI),$(RASA_STAMP))
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadgroup \
+		--durations=10 $(PYTEST_ARGS)
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	@for f in bench/[!_]*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
@@ -50,5 +62,12 @@ bench: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+# Only what a build or a test run recreates: never var/keys (health-code signing keys)
+# nor the database under var/.
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) $(RASA_VENV) var/rasa-models var/rasa-cache .pytest_cache .ruff_cache \
+		.mypy_cache .hypothesis build dist *.egg-info
+	find bot codes tests bench -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -1,14 +1,17 @@
 """Chat turns per second over the JSON API, against a bare aiohttp JSON echo.
 
-N simulated users each open a session and complete ``community_screening`` (9 turns),
+N simulated community workers each complete ``community_screening`` (9 turns),
 ``--concurrency`` of them at a time with no pause (saturation: turns/s and the ratio),
 then — with ``--think`` — ``--concurrency`` users at a chat pace, each pausing
 0.5–1.5 × think seconds before each message (latency at that concurrency).
 The server runs in a child process (``tongguan serve`` itself, background workers on),
 on SQLite and on PostgreSQL; the echo server runs the same way, before and after each
 database (the VM's speed drifts; each ratio is against the mean of the two around it).
-Prints turns/s, p50/p99 latency and the ratio turns/s ÷ echo requests/s. Goals: ratio
-≥ 0.35, p99 ≤ 100 ms at 200 concurrent users.
+The flow is for community workers only: in the set-up, before a run is timed, its users'
+sessions are opened (``--concurrency`` at a time; their latencies are reported apart) and
+all their chat identities get the role in one ``INSERT`` into ``chat_roles``, as
+``tongguan roles grant`` would one by one. Prints turns/s, p50/p99 latency and the ratio
+turns/s ÷ echo requests/s. Goals: ratio ≥ 0.35, p99 ≤ 100 ms at 200 concurrent users.
 Usage: ``python bench/chat_turns.py [--users 1000] [--concurrency 200]``.
 """
 
@@ -22,6 +25,8 @@ import secrets
 import statistics
 import tempfile
 import time
+from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import aiohttp
 from _http_load import free_port, percentile, run_users, start_process, wait_ready
@@ -47,18 +52,61 @@ web.run_app(app, host="127.0.0.1", port=%d, access_log=None, print=None,
 """
 
 
-async def chat_user(base: str, think: float = 0.0, opened: list[float] | None = None):
-    """One user's script; ``think`` > 0 waits a random 0.5–1.5 × think between turns.
-    ``opened`` collects the latencies of the session requests (not counted as turns)."""
-    rng = random.Random(7)
+async def open_sessions(base: str, users: int, concurrency: int
+                        ) -> tuple[list[dict[str, str]], list[float]]:
+    """``users`` new sessions (``{"token", "user_key"}``), ``concurrency`` at a time,
+    and the latencies of those requests."""
+    made: list[dict[str, str]] = []
 
     async def run(session: aiohttp.ClientSession, latencies: list[float]) -> None:
         start = time.perf_counter()
         async with session.post(base + "/api/v1/sessions") as resp:
-            token = (await resp.json())["token"]
-        if opened is not None:
-            opened.append(time.perf_counter() - start)
-        headers = {"Authorization": "Bearer " + token}
+            body = await resp.json()
+            if resp.status != 201:
+                raise RuntimeError(body)
+        latencies.append(time.perf_counter() - start)
+        made.append(body)
+
+    _, opened = await run_users(users, concurrency, run)
+    return made, opened
+
+
+async def grant_workers(url: str, user_keys: list[str]) -> None:
+    """Make every chat identity a community worker (the flow's audience): one ``INSERT``
+    of many rows (1,000 a statement) straight into the server's database."""
+    import sqlalchemy as sa
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from bot.db.models.roles import ChatRole
+
+    now = datetime.now(UTC)
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            for at in range(0, len(user_keys), 1000):
+                await conn.execute(sa.insert(ChatRole).values([
+                    {"user_key": key, "role": "community_worker", "granted_by": "bench",
+                     "granted_at": now} for key in user_keys[at:at + 1000]]))
+    finally:
+        await engine.dispose()
+
+
+async def workers(base: str, url: str, users: int, concurrency: int
+                  ) -> tuple[Iterator[str], list[float]]:
+    """Set-up, not timed: ``users`` sessions of community workers; their tokens and the
+    latencies of the session requests."""
+    made, opened = await open_sessions(base, users, concurrency)
+    await grant_workers(url, [m["user_key"] for m in made])
+    return iter([m["token"] for m in made]), opened
+
+
+async def chat_user(base: str, tokens: Iterator[str], think: float = 0.0):
+    """One user's script, each user on the next of ``tokens`` (sessions opened in the
+    set-up); ``think`` > 0 waits a random 0.5–1.5 × think between turns."""
+    rng = random.Random(7)
+
+    async def run(session: aiohttp.ClientSession, latencies: list[float]) -> None:
+        headers = {"Authorization": "Bearer " + next(tokens)}
         for text in SCRIPT:
             if think:
                 await asyncio.sleep(think * rng.uniform(0.5, 1.5))
@@ -101,16 +149,18 @@ async def bench_db(label: str, url: str, users: int, concurrency: int,
     try:
         await wait_ready(f"http://127.0.0.1:{port}/healthz", proc)
         base = f"http://127.0.0.1:{port}"
-        await run_users(5, 5, await chat_user(base))  # warm-up
-        opened: list[float] = []
-        seconds, lat = await run_users(users, concurrency, await chat_user(base, 0, opened))
+        tokens, _ = await workers(base, url, 5, 5)
+        await run_users(5, 5, await chat_user(base, tokens))  # warm-up
+        tokens, opened = await workers(base, url, users, concurrency)
+        seconds, lat = await run_users(users, concurrency, await chat_user(base, tokens))
         rate = report(f"chat turns ({label})", seconds, lat)
-        print(f"  its {len(opened)} session requests:{' ' * 22}"
+        print(f"  its {len(opened)} session requests (set-up):{' ' * 14}"
               f"p50 {percentile(opened, 0.5) * 1000:7.1f} ms   "
               f"p99 {percentile(opened, 0.99) * 1000:7.1f} ms")
         if think:
+            tokens, _ = await workers(base, url, concurrency, concurrency)
             seconds, lat = await run_users(concurrency, concurrency,
-                                           await chat_user(base, think))
+                                           await chat_user(base, tokens, think))
             report(f"  {concurrency} users, {think:g}s think", seconds, lat)
         return rate
     finally:

@@ -42,7 +42,6 @@ from bot.services.reservations import (  # noqa: E402
     balances,
     compute_releases,
     import_stores,
-    lite,  # noqa: E402
     load_rules,
     reserve,
     set_capacity,
@@ -128,7 +127,7 @@ async def bench(url: str, label: str, stores: int, clients: int, requests: int) 
         1 for b in books if b.remaining < 0 or not b.balanced)
 
     update = "UPDATE bench_stock SET remaining = remaining - 1 WHERE id = 1 AND remaining >= 1"
-    lite_conn = lite.inline_connection(ctx.db) if ctx.db.dialect == "sqlite" else None
+    lite_conn = ctx.db.inline_sqlite()  # None on PostgreSQL
 
     async def raw(_: int) -> int:
         if lite_conn is not None:  # as the engine runs on SQLite: one connection, inline

@@ -1,4 +1,4 @@
-"""WeChat channel load: N emulated residents complete a whole flow through encrypted callbacks.
+"""WeChat channel load: N emulated community workers complete a flow through encrypted callbacks.
 
 The server is ``tongguan serve`` itself in a child process (background workers on, what
 ``serve`` sets applies), on SQLite or PostgreSQL; the floor is a bare aiohttp handler that
@@ -7,7 +7,9 @@ measured in the same run, before and after each database (the VM's speed drifts;
 ratio is against the mean of the two runs around it). Prints messages/s, p50/p99
 latency, late replies (answered `success` instead of the reply), failures, duplicate turns
 (``turns`` rows beyond one per message) and the throughput ratio. Figures only: it never
-passes or fails on time.
+passes or fails on time. The flow (``community_screening``) is for community workers only:
+every openid a run will use is made up front and granted the role in the set-up, before
+timing, in one ``INSERT`` into ``chat_roles`` (as ``tongguan roles grant`` would one by one).
 
     python bench/wechat_load.py [--users 200] [--total 1000] [--db sqlite|postgres|both]
     TONGGUAN_TEST_POSTGRES_URL=postgresql+asyncpg://postgres@127.0.0.1:5432/postgres \\
@@ -28,6 +30,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -76,11 +80,39 @@ web.run_app(app, host="127.0.0.1", port=%d, access_log=None, print=None,
 """
 
 
-async def drive(url: str, aes_key: str, users: int, think: float = 0.0,
-                at_once: int | None = None) -> tuple[list[float], int, int, float]:
-    """Every user sends the script in order, ``at_once`` users at a time (default: all);
-    returns latencies, late, failed, seconds. With ``think`` > 0 each user pauses
-    0.5–1.5 × think seconds before each message."""
+def openids(users: int) -> list[str]:
+    """``users`` new WeChat users (made before a run, so they can be granted a role)."""
+    return [f"o_bench_{i:05d}_{secrets.token_hex(4)}" for i in range(users)]
+
+
+async def grant_workers(url: str, users: list[str]) -> None:
+    """Make every openid a community worker (the flow's audience): one ``INSERT`` of many
+    rows (1,000 a statement) straight into the server's database."""
+    import sqlalchemy as sa
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from bot.db.models.roles import ChatRole
+
+    now = datetime.now(UTC)
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            for at in range(0, len(users), 1000):
+                await conn.execute(sa.insert(ChatRole).values([
+                    {"user_key": f"wechat:{openid}", "role": "community_worker",
+                     "granted_by": "bench", "granted_at": now}
+                    for openid in users[at:at + 1000]]))
+    finally:
+        await engine.dispose()
+
+
+async def drive(url: str, aes_key: str, users: list[str], think: float = 0.0,
+                at_once: int | None = None, done: str = "",
+                ) -> tuple[list[float], int, int, float]:
+    """Every user (openid) sends the script in order, ``at_once`` users at a time
+    (default: all); returns latencies, late, failed, seconds. With ``think`` > 0 each
+    user pauses 0.5–1.5 × think seconds before each message. ``done``: text the last
+    reply (when not late) must hold, or the run stops (the flow did not finish)."""
     latencies: list[float] = []
     late = failed = 0
     connector = aiohttp.TCPConnector(limit=0)
@@ -88,15 +120,14 @@ async def drive(url: str, aes_key: str, users: int, think: float = 0.0,
         wx = WechatEmulator(url, token=TOKEN, app_id=APP_ID, aes_key=aes_key, mode="safe",
                             session=http)
 
-        gate = asyncio.Semaphore(at_once or users)
+        gate = asyncio.Semaphore(at_once or len(users))
 
-        async def resident(i: int) -> None:
+        async def user(i: int, openid: str) -> None:
             async with gate:
-                await one_resident(i)
+                await one_user(i, openid)
 
-        async def one_resident(i: int) -> None:
+        async def one_user(i: int, openid: str) -> None:
             nonlocal late, failed
-            openid = f"o_bench_{i:05d}_{secrets.token_hex(4)}"
             pace = random.Random(i)
             for text in SCRIPT:
                 if think:
@@ -105,9 +136,11 @@ async def drive(url: str, aes_key: str, users: int, think: float = 0.0,
                 latencies.append(d.elapsed)
                 failed += d.failed
                 late += (not d.failed and d.reply is None)
+            if done and d.reply is not None and done not in d.text:
+                raise RuntimeError(f"flow did not finish for {openid}: {d.text!r}")
 
         started = time.perf_counter()
-        await asyncio.gather(*(resident(i) for i in range(users)))
+        await asyncio.gather(*(user(i, openid) for i, openid in enumerate(users)))
         return latencies, late, failed, time.perf_counter() - started
 
 
@@ -152,17 +185,23 @@ async def drop(name: str) -> None:
 
 async def measure(code: str, env: dict[str, str] | None, port: int, aes_key: str,
                   users: int, think: float = 0.0, total: int | None = None,
+                  grant: Callable[[list[str]], Awaitable[None]] | None = None,
                   ) -> tuple[tuple[list[float], int, int, float], ...]:
     """``total`` users, ``users`` at once (and, with ``think``, ``users`` at a chat pace
-    too) against one server."""
+    too) against one server; ``grant`` (set-up, not timed) gets every openid first."""
     proc = start_process(code, env)
     try:
         await wait_ready(f"http://127.0.0.1:{port}/", proc)
         url = f"http://127.0.0.1:{port}/wechat"
-        await drive(url, aes_key, min(users, 20))  # warm-up
-        runs = [await drive(url, aes_key, total or users, at_once=users)]
+        warm, timed, paced = openids(min(users, 20)), openids(total or users), \
+            openids(users if think else 0)
+        if grant is not None:  # the server has migrated its database once ready
+            await grant(warm + timed + paced)
+        done = "已登记" if grant is not None else ""  # the bare handler only echoes
+        await drive(url, aes_key, warm, done=done)  # warm-up
+        runs = [await drive(url, aes_key, timed, at_once=users, done=done)]
         if think:
-            runs.append(await drive(url, aes_key, users, think))
+            runs.append(await drive(url, aes_key, paced, think, done=done))
         return tuple(runs)
     finally:
         proc.terminate()
@@ -215,7 +254,8 @@ async def run_db(db: str, users: int, think: float, total: int, aes_key: str,
         try:
             port = free_port()
             # The warm-up's turns are in the table too: count them apart.
-            runs = await measure(SERVE % port, env, port, aes_key, users, think, total)
+            runs = await measure(SERVE % port, env, port, aes_key, users, think, total,
+                                 grant=lambda users: grant_workers(url, users))
             turns = await count_turns(url) - min(users, 20) * len(SCRIPT)
         finally:
             await fake.stop()

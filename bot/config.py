@@ -59,6 +59,38 @@ class WechatSettings:
 
 
 @dataclass(frozen=True)
+class DeclarationsSettings:
+    """Who may declare for whom, and what residents are told about official statuses."""
+
+    max_dependants: int = _doc("People one chat account may declare for by proxy "
+                               "(family / 代报).", 5)
+    contact_zh: str = _doc("Whom a resident with an official status should contact (zh).",
+                           "所在社区居委会或 12320 卫生热线")
+    contact_en: str = _doc("Whom a resident with an official status should contact (en).",
+                           "your community committee or the 12320 health hotline")
+    rules_reload_seconds: float = _doc("How often the server looks for an edited "
+                                       "risk_rules.yml (0 turns reloading off).", 2.0)
+
+
+@dataclass(frozen=True)
+class CodesSettings:
+    """Health codes: lifetimes, paper-code limits, checkpoint lists (docs/codes.md)."""
+
+    live_seconds: int = _doc("Lifetime of a live-page code, in seconds; the page fetches the "
+                             "next one before it ends.", 180)
+    paper_hours: int = _doc("Lifetime of a paper code, in hours (at most 168; never beyond "
+                            "the status it shows).", 24)
+    paper_per_day: int = _doc("Paper codes a resident may issue for one subject from the "
+                              "code page per 24 hours (a community worker's CLI is not "
+                              "limited).", 1)
+    revocation_stale_minutes: int = _doc("Age of the checkpoint page's revocation list after "
+                                         "which a valid verdict turns amber (list out of "
+                                         "date).", 60)
+    dcc_trust_file: str = _doc("File of EU DCC signer certificates for HC1 codes: PEM, DER "
+                               "or JSON (docs/codes.md); empty: HC1 codes are refused.", "")
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings of one Tongguan process."""
 
@@ -95,10 +127,9 @@ class Settings:
                                    Path("supply_rules.yml"))
     nlu: NluSettings = _doc("NLU settings.", default_factory=NluSettings)
     wechat: WechatSettings = _doc("WeChat settings.", default_factory=WechatSettings)
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.database_url.startswith("sqlite")
+    declarations: DeclarationsSettings = _doc("Health declaration settings.",
+                                              default_factory=DeclarationsSettings)
+    codes: CodesSettings = _doc("Health-code settings.", default_factory=CodesSettings)
 
 
 _VALIDATORS: dict[str, typing.Callable[[Any], str | None]] = {
@@ -119,6 +150,15 @@ _VALIDATORS: dict[str, typing.Callable[[Any], str | None]] = {
     "nlu.backend": lambda v: None if v in ("builtin", "rasa") else "must be builtin or rasa",
     "nlu.threshold": lambda v: None if 0 <= v <= 1 else "must be between 0 and 1",
     "wechat.reply_budget": lambda v: None if 0 < v < 5 else "must be between 0 and 5 seconds",
+    "declarations.max_dependants": lambda v: None if 0 <= v <= 50 else "must be 0-50",
+    "declarations.contact_zh": lambda v: None if 1 <= len(v) <= 100 else "must be 1-100 chars",
+    "declarations.contact_en": lambda v: None if 1 <= len(v) <= 100 else "must be 1-100 chars",
+    "declarations.rules_reload_seconds": lambda v: None if v >= 0 else "must be 0 or more",
+    "codes.live_seconds": lambda v: None if 10 <= v <= 3600 else "must be 10-3600 seconds",
+    "codes.paper_hours": lambda v: None if 1 <= v <= 168 else "must be 1-168 hours",
+    "codes.paper_per_day": lambda v: None if 1 <= v <= 20 else "must be 1-20",
+    "codes.revocation_stale_minutes": lambda v: None if 1 <= v <= 24 * 60
+    else "must be 1-1440 minutes",
     "wechat.aes_key": lambda v: None if v == "" or len(v) == 43 else "must be 43 characters",
 }
 
@@ -161,7 +201,7 @@ def _build(cls: type, data: Mapping[str, Any], env: Mapping[str, str], prefix: s
     for f in dataclasses.fields(cls):
         key = prefix + f.name
         kind = hints[f.name]
-        if dataclasses.is_dataclass(kind):
+        if isinstance(kind, type) and dataclasses.is_dataclass(kind):
             values[f.name] = _build(kind, data.get(f.name) or {}, env, key + ".")
             continue
         env_name = ENV_PREFIX + key.replace(".", "_").upper()
@@ -223,5 +263,5 @@ def describe_settings() -> list[tuple[str, str, str, str]]:
     return rows
 
 
-__all__ = ["NluSettings", "Settings", "WechatSettings", "describe_settings", "load_settings",
-]
+__all__ = ["CodesSettings", "DeclarationsSettings", "NluSettings", "Settings", "WechatSettings",
+           "describe_settings", "load_settings"]

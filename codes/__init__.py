@@ -6,8 +6,15 @@ Format: CWT claims → COSE_Sign1 (ES256 or EdDSA) → zlib → Base45 → ``TG1
 
 from codes.algs import ALG_NAMES, DCC_ALLOWED, TG_ALLOWED
 from codes.api import MAX_TTL, issue_code, verify_code, verify_image
-from codes.claims import TG_CLAIM, CodeClaims, Color, Kind, new_code_id
+from codes.claims import PROXY_KEY, TG_CLAIM, CodeClaims, Color, Kind, new_code_id
 from codes.dcc import DCC_EKU, DccClaims, DccSigner
+from codes.dcc_trust import (
+                          DCC_TRUST_LIST_TYPE,
+                          dcc_kid,
+                          load_dcc_certificates,
+                          load_dcc_trust_list,
+                          sign_dcc_trust_list,
+)
 from codes.envelope import DCC_PREFIX, TG_PREFIX, open_code
 from codes.errors import (
                           CodesError,
@@ -44,14 +51,16 @@ from codes.verify import CHECKS, Verifier
 
 __all__ = [
     "ALG_NAMES", "CHECKS", "CLOCK_SKEW_LEEWAY", "DCC_ALLOWED", "DCC_EKU", "DCC_PREFIX",
-    "MAX_TTL", "PASSPHRASE_ENV", "TG_ALLOWED", "TG_CLAIM", "TG_PREFIX",
+    "DCC_TRUST_LIST_TYPE", "MAX_TTL", "PASSPHRASE_ENV", "PROXY_KEY", "TG_ALLOWED", "TG_CLAIM",
+    "TG_PREFIX",
     "CodeClaims", "CodesError", "Color", "DccClaims", "DccSigner", "IssueError", "KeyRecord",
     "KeyStore", "KeyStoreError", "Kind", "Notice", "Policy", "QRError", "QRImage", "Reason",
     "RevocationList", "SignedListError", "SigningKey", "SigningKeyError", "TrustList",
     "TrustedKey", "Verdict", "Verifier",
-    "build_revocation_list", "build_trust_list", "decode_image", "generate_key",
-    "issue_code", "kid_of", "load_private_key_pem", "load_public_key", "load_revocation_list",
+    "build_revocation_list", "build_trust_list", "dcc_kid", "decode_image", "generate_key",
+    "issue_code", "kid_of", "load_dcc_certificates", "load_dcc_trust_list",
+    "load_private_key_pem", "load_public_key", "load_revocation_list",
     "load_trust_list", "mask_name", "message", "new_code_id", "open_code", "private_key_pem",
-    "qr_version", "render_png", "render_svg", "revocation_hash", "sign_revocation_list",
-    "sign_trust_list", "verify_code", "verify_image",
+    "qr_version", "render_png", "render_svg", "revocation_hash", "sign_dcc_trust_list",
+    "sign_revocation_list", "sign_trust_list", "verify_code", "verify_image",
 ]

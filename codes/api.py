@@ -17,7 +17,9 @@ from codes.trustlist import TrustList
 from codes.verdict import Verdict, refused
 from codes.verify import Policy, Verifier
 
-LIVE_TTL = timedelta(minutes=10)
+#: Library defaults; the server's live and paper lifetimes are settings
+#: (``codes.live_seconds``, ``codes.paper_hours``).
+LIVE_TTL = timedelta(minutes=3)
 PAPER_TTL = timedelta(hours=24)
 MAX_TTL = timedelta(days=7)
 DEFAULT_TTL = {Kind.LIVE: LIVE_TTL, Kind.PAPER: PAPER_TTL}
@@ -30,7 +32,7 @@ def _utcnow() -> datetime:
 def issue_code(*, key: SigningKey, subject: str, color: Color | str, masked_name: str,
                kind: Kind | str = Kind.LIVE, ttl: timedelta | None = None,
                rules_version: str = "1", issuer: str = "TG", at: datetime | None = None,
-               code_id: bytes | None = None) -> str:
+               code_id: bytes | None = None, proxy: bool = False) -> str:
     """Sign a health code and return its ``TG1:`` text (ready for a QR symbol).
 
     Args:
@@ -38,10 +40,13 @@ def issue_code(*, key: SigningKey, subject: str, color: Color | str, masked_name
         subject: a pseudonymous subject id (never an ID number; refused if it looks like one).
         color: ``green``, ``yellow`` or ``red``.
         masked_name: e.g. ``张*明`` (see :func:`codes.mask_name`).
-        kind: ``live`` (refreshing page, default TTL 10 min) or ``paper`` (24 h).
+        kind: ``live`` (refreshing page, default TTL 3 min) or ``paper`` (24 h).
         ttl: lifetime, at most 7 days.
         at: issue time (default: now); aware datetime.
         code_id: the ``cti`` (8 random bytes by default); keep it to revoke the code.
+        proxy: the code was declared by proxy (代报) — by someone for this person. Written
+            as ``"p": true`` in the private claim only when true, so other codes keep
+            their exact bytes.
 
     Raises:
         IssueError: a bad argument.
@@ -63,7 +68,7 @@ def issue_code(*, key: SigningKey, subject: str, color: Color | str, masked_name
     claims = CodeClaims(issuer=issuer, subject=subject, issued_at=issued,
                         expires_at=issued + int(ttl.total_seconds()), code_id=code_id,
                         color=color, kind=kind, masked_name=masked_name,
-                        rules_version=rules_version)
+                        rules_version=rules_version, proxy=proxy)
     try:
         claims.validate()
     except ClaimsProblem as err:

@@ -13,10 +13,11 @@ from functools import lru_cache
 
 _ALPHABET = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:"
 _INVALID = 0xFF
-_TABLE = bytearray([_INVALID]) * 256
+_TABLE_BUILD = bytearray([_INVALID]) * 256
 for _value, _char in enumerate(_ALPHABET):
-    _TABLE[_char] = _value
-_TABLE = bytes(_TABLE)
+    _TABLE_BUILD[_char] = _value
+_TABLE = bytes(_TABLE_BUILD)  # immutable: the translate table of b45decode
+del _TABLE_BUILD
 
 
 @lru_cache(maxsize=64)

@@ -17,8 +17,12 @@ from typing import Any
 
 from cwt import CWTClaims
 
-#: Private claim key holding ``{"c": colour, "k": kind, "n": masked name, "r": rules}``.
+#: Private claim key holding ``{"c": colour, "k": kind, "n": masked name, "r": rules}``
+#: and, only for a code declared by proxy (代报), ``"p": true``.
 TG_CLAIM = -70000
+#: Key of the proxy marker inside the private claim; absent when false, so a code that is
+#: not declared by proxy is byte-identical to one issued before the marker existed.
+PROXY_KEY = "p"
 CODE_ID_BYTES = 8
 MAX_SUBJECT = 64
 MAX_NAME = 32
@@ -108,6 +112,7 @@ class CodeClaims:
     kind: Kind
     masked_name: str
     rules_version: str
+    proxy: bool = False  #: declared by proxy (代报): someone declared for this person
 
     def validate(self) -> None:
         """Check the values an issuer controls.
@@ -127,16 +132,21 @@ class CodeClaims:
             raise ClaimsProblem("rules version must be 1-16 characters")
         if self.expires_at <= self.issued_at:
             raise ClaimsProblem("expiry must be after issue time")
+        if type(self.proxy) is not bool:
+            raise ClaimsProblem("proxy must be true or false")
 
     def to_cbor_map(self) -> dict[int, Any]:
+        tg: dict[str, Any] = {"c": _COLOR_CODE[self.color], "k": _KIND_CODE[self.kind],
+                              "n": self.masked_name, "r": self.rules_version}
+        if self.proxy:
+            tg[PROXY_KEY] = True
         return {
             Claim.ISS: self.issuer,
             Claim.SUB: self.subject,
             Claim.EXP: self.expires_at,
             Claim.IAT: self.issued_at,
             Claim.CTI: self.code_id,
-            Claim.TG: {"c": _COLOR_CODE[self.color], "k": _KIND_CODE[self.kind],
-                       "n": self.masked_name, "r": self.rules_version},
+            Claim.TG: tg,
         }
 
     @classmethod
@@ -170,7 +180,10 @@ class CodeClaims:
             name, rules = _need(tg, "n", str, "masked name"), _need(tg, "r", str, "rules version")
         if not (0 <= iat < MAX_EPOCH and 0 <= exp < MAX_EPOCH):
             raise ClaimsProblem("iat/exp outside the years 1970-9999")
-        return cls(iss, sub, iat, exp, cti, color, kind, name, rules)
+        proxy = tg.get(PROXY_KEY)
+        if proxy is not None and proxy is not True:  # written only when true
+            raise ClaimsProblem("proxy marker must be true when present")
+        return cls(iss, sub, iat, exp, cti, color, kind, name, rules, proxy is True)
 
     def as_dict(self) -> dict[str, Any]:
         """Plain JSON-friendly claims for a :class:`~codes.verdict.Verdict`."""
@@ -179,6 +192,7 @@ class CodeClaims:
             "iat": iso_utc(self.issued_at), "exp": iso_utc(self.expires_at),
             "cti": self.code_id.hex(), "color": _NAME[self.color], "kind": _NAME[self.kind],
             "masked_name": self.masked_name, "rules_version": self.rules_version,
+            "proxy": self.proxy,
         }
 
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives.serialization import Encoding
-from cryptography.x509.oid import ExtensionOID
 
 from codes.algs import DCC_ALLOWED
 from codes.claims import MAX_EPOCH, Claim, ClaimsProblem, from_epoch
@@ -73,7 +72,7 @@ class DccSigner:
 
 def _allowed_types(cert: x509.Certificate) -> frozenset[str]:
     try:
-        eku = cert.extensions.get_extension_for_oid(ExtensionOID.EXTENDED_KEY_USAGE).value
+        eku = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage).value
     except x509.ExtensionNotFound:
         return frozenset(HCERT_TYPES)
     types = {DCC_EKU[oid.dotted_string] for oid in eku if oid.dotted_string in DCC_EKU}
@@ -118,10 +117,12 @@ class DccClaims:
         """
         if not isinstance(data, dict):
             raise ClaimsProblem("claims are not a CBOR map")
-        times = [data.get(Claim.IAT), data.get(Claim.EXP)]
-        if not all(isinstance(t, int) and not isinstance(t, bool) for t in times):
+        iat, exp = data.get(Claim.IAT), data.get(Claim.EXP)
+        # A missing claim is None: refused here like any other non-integer (BAD_CLAIMS).
+        if (iat is None or exp is None or not isinstance(iat, int) or isinstance(iat, bool)
+                or not isinstance(exp, int) or isinstance(exp, bool)):
             raise ClaimsProblem("claims iat and exp must be integers")
-        if not all(0 <= t < MAX_EPOCH for t in times):
+        if not (0 <= iat < MAX_EPOCH and 0 <= exp < MAX_EPOCH):
             raise ClaimsProblem("iat/exp outside the years 1970-9999")
         container = data.get(Claim.HCERT)
         hcert = container.get(1) if isinstance(container, dict) else None
@@ -131,8 +132,8 @@ class DccClaims:
         if len(present) != 1 or not isinstance(hcert[present[0]], list):
             raise ClaimsProblem("hcert must hold exactly one of v, t, r")
         issuer = data.get(Claim.ISS, "")
-        return cls(issuer=issuer if isinstance(issuer, str) else "", issued_at=times[0],
-                   expires_at=times[1], hcert=hcert, cert_type=present[0])
+        return cls(issuer=issuer if isinstance(issuer, str) else "", issued_at=iat,
+                   expires_at=exp, hcert=hcert, cert_type=present[0])
 
     def as_dict(self) -> dict[str, Any]:
         return {"iss": self.issuer, "iat": from_epoch(self.issued_at).isoformat(),

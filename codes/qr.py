@@ -24,6 +24,8 @@ ERROR_CORRECTION = qrcode.constants.ERROR_CORRECT_Q
 QUIET_ZONE = 4  # modules of margin, as ISO/IEC 18004 requires
 #: Largest version a *minimal live* code is designed to fit (checked by the tests).
 TARGET_MAX_VERSION = 11
+#: The formats decode_image looks for (read_barcodes takes a BarcodeFormats set).
+_QR_ONLY = zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.QRCode)
 
 
 @dataclass(frozen=True)
@@ -125,7 +127,7 @@ def decode_image(source: Any) -> list[str]:
     if image.mode not in ("L", "RGB"):
         image = image.convert("RGB")
     try:
-        found = zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode)
+        found = zxingcpp.read_barcodes(image, formats=_QR_ONLY)
     except (ValueError, RuntimeError) as err:
         raise QRError(f"cannot scan this image: {err}", reason="bad_image") from err
     texts = [b.text for b in found if b.valid and b.text]

@@ -30,7 +30,7 @@ import cbor2
 
 from codes.algs import TG_ALLOWED, alg_name
 from codes.b45 import b45decode
-from codes.claims import MAX_EPOCH, TG_CLAIM, iso_utc
+from codes.claims import MAX_EPOCH, PROXY_KEY, TG_CLAIM, iso_utc
 from codes.envelope import MAX_CBOR_DEPTH, MAX_INFLATED_BYTES, MAX_TEXT_CHARS, cbor_load
 from codes.reasons import Notice, Reason, Refusal
 from codes.revocation import REVOCATION_HASH_BYTES
@@ -151,7 +151,7 @@ def _fast(v: Verifier, text: Any, at: datetime, names: tuple[str, ...]) -> Verdi
     if header is None:
         return None
     alg, kid, kid_hex, alg_text = header
-    warnings = ()
+    warnings: tuple[str, ...] = ()
     if v._check_freshness:
         if at > v._stale_after:
             return None
@@ -185,6 +185,9 @@ def _fast(v: Verifier, text: Any, at: datetime, names: tuple[str, ...]) -> Verdi
     color, kind = _COLORS.get(color), _KINDS.get(kind)
     if color is None or kind is None or not (0 <= iat < MAX_EPOCH and 0 <= exp < MAX_EPOCH):
         return None
+    proxy = tg.get(PROXY_KEY)
+    if proxy is not None and proxy is not True:
+        return None
     now, leeway = int(at.timestamp()), v._leeway
     if (now > exp + leeway or iat > now + leeway or iat < key[2] or iat > key[3]
             or kind not in key[4]):
@@ -199,4 +202,5 @@ def _fast(v: Verifier, text: Any, at: datetime, names: tuple[str, ...]) -> Verdi
     v.fast_verdicts += 1
     return valid_verdict({"iss": iss, "sub": sub, "iat": iso_utc(iat), "exp": iso_utc(exp),
                           "cti": cti.hex(), "color": color, "kind": kind, "masked_name": name,
-                          "rules_version": rules}, warnings, "TG1", kid_hex, alg_text, names)
+                          "rules_version": rules, "proxy": proxy is True},
+                         warnings, "TG1", kid_hex, alg_text, names)

@@ -104,6 +104,7 @@ def _entry(index: int, entry: object) -> TrustedKey:
             kinds=tuple(kinds), kid=unb64(entry.get("kid"), f"{where}.kid"))
     except SigningKeyError as err:
         raise SignedListError(f"{where}: {err}") from err
-    if ALG_IDS.get(entry.get("alg")) != key.alg:
+    alg = entry.get("alg")
+    if not isinstance(alg, str) or ALG_IDS.get(alg) != key.alg:
         raise SignedListError(f"{where}.alg does not match the key type")
     return key

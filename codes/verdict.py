@@ -29,7 +29,7 @@ class Verdict:
         return self.message_zh if lang == "zh" else self.message
 
     def warning_messages(self, lang: str = "en") -> list[str]:
-        idx = 1 if lang == "zh" else 0
+        idx = 0 if lang == "zh" else 1
         return [MESSAGES.get(w, (w, w))[idx] for w in self.warnings]
 
     def to_dict(self) -> dict[str, Any]:
@@ -42,7 +42,7 @@ class Verdict:
         }
 
 
-_OK_EN, _OK_ZH = MESSAGES[Reason.OK]
+_OK_ZH, _OK_EN = MESSAGES[Reason.OK]
 _NEW = object.__new__
 (_VALID, _REASON, _MESSAGE, _MESSAGE_ZH, _CLAIMS, _WARNINGS, _FORMAT, _KID, _ALG, _DETAIL,
  _CHECKS) = (getattr(Verdict, name).__set__ for name in Verdict.__slots__)
@@ -69,6 +69,6 @@ def valid_verdict(claims: dict[str, Any], warnings: tuple[str, ...], format: str
 
 def refused(reason: Reason, detail: str = "", **kw: Any) -> Verdict:
     """A refused verdict for ``reason``."""
-    en, zh = MESSAGES[reason]
+    zh, en = MESSAGES[reason]
     return Verdict(valid=False, reason=str(reason), message=en, message_zh=zh,
                    detail=detail, **kw)

@@ -75,6 +75,7 @@ class Verifier:
         # Per-scan limits, computed once (codes/policy.py).
         self._leeway = int(policy.leeway.total_seconds())
         if self._check_freshness:
+            assert trust_list is not None  # _check_freshness is set only with a trust list
             self._stale_after, self._old_after = trust_list_limits(
                 trust_list.issued_at, trust_list.expires_at, policy)
 
@@ -94,7 +95,7 @@ class Verifier:
                 check(self, scan)
         except Refusal as refusal:
             sign1 = scan.sign1
-            en, zh = MESSAGES[refusal.reason]
+            zh, en = MESSAGES[refusal.reason]
             return Verdict(valid=False, reason=refusal.reason.value, message=en, message_zh=zh,
                            warnings=tuple(scan.warnings),
                            format=_FORMATS.get(scan.prefix, ""), kid=envelope.kid_hex(sign1),
@@ -107,7 +108,7 @@ class Verifier:
 
 
 _OK = Reason.OK.value
-_OK_EN, _OK_ZH = MESSAGES[Reason.OK]
+_OK_ZH, _OK_EN = MESSAGES[Reason.OK]
 _FORMATS = {p: p.rstrip(":") for p in envelope.PREFIXES}
 
 
@@ -188,6 +189,7 @@ def check_trust_list(v: Verifier, s: Scan) -> None:
     if not v._check_freshness:
         return
     if s.at > v._stale_after:
+        assert v.trust_list is not None  # _check_freshness is set only with a trust list
         raise Refusal(Reason.TRUST_LIST_STALE,
                       f"trust list issued {v.trust_list.issued_at.isoformat()}")
     if s.at > v._old_after:

@@ -46,9 +46,13 @@ async def _pg_admin(url: str, sql: str) -> None:
 
 
 def create_pg_database() -> tuple[str, str]:
-    """Create ``tongguan_test_<random>``; returns (its URL, the admin URL)."""
+    """Create ``tongguan_test_<xdist worker>_<random>``; returns (its URL, the admin URL).
+
+    Under pytest-xdist every worker (``gw0``, ``gw1``, ...) names its own databases, so
+    parallel workers and concurrent runs never share one."""
     admin = postgres_admin_url()
-    name = f"tongguan_test_{secrets.token_hex(6)}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"tongguan_test_{worker}_{secrets.token_hex(6)}"
     try:
         asyncio.run(_pg_admin(admin, f'CREATE DATABASE "{name}"'))
     except OSError as err:

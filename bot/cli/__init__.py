@@ -1,6 +1,8 @@
 """The ``tongguan`` command line.
 
-Each command module exposes ``register(subparsers)``; its commands set
+The application's own commands (``bot/cli/core_cmds.py``: serve, db, flows, records,
+handoffs, chat, demo) come first, then each feature's command group (``Feature.cli`` in
+``bot/features.py``). A command module exposes ``register(subparsers)``; its commands set
 ``func=run`` where ``run(args) -> int`` returns the exit code. A
 :class:`~bot.errors.TongguanError` (bad setting, bad input) becomes one line on
 stderr and exit code 2 — never a traceback.
@@ -9,20 +11,12 @@ stderr and exit code 2 — never a traceback.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 
+from bot.cli import core_cmds
 from bot.errors import TongguanError
-
-COMMAND_MODULES = (
-    "bot.cli.core_cmds",
-    "bot.cli.codes_cmds",
-    "bot.cli.declaration_cmds",
-    "bot.cli.nlu_cmds",
-    "bot.cli.wechat_cmds",
-    "bot.cli.supply_cmds",
-)
+from bot.features import FEATURES
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -30,14 +24,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="tongguan", description="Tongguan (通管) service.")
     parser.add_argument("--config", help="config file (default: $TONGGUAN_CONFIG or config.yml)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as err:
-            if err.name == name:
-                continue
-            raise
-        module.register(sub)
+    core_cmds.register(sub)
+    for feature in FEATURES:
+        if feature.cli is not None:
+            feature.cli(sub)
     return parser
 
 

@@ -1,6 +1,8 @@
 """``tongguan keys ...`` and ``tongguan code ...``: signing keys, trust lists, health codes.
 
-A thin shell over the standalone ``codes`` library. Bad input (unknown colour, missing
+A thin shell over the standalone ``codes`` library, plus ``code paper SUBJECT`` (a
+community worker prints a paper code for someone without a phone: stored, revocable and
+logged in ``code_issues``) and ``code paper-log``. Bad input (unknown colour, missing
 file, wrong passphrase...) prints one line on stderr and exits 2; ``code verify`` exits 0
 for a valid code and 1 for a refused one.
 """
@@ -8,7 +10,9 @@ for a valid code and 1 for a refused one.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import base64
+import getpass
 import json
 import secrets
 import sys
@@ -22,8 +26,8 @@ from bot.config import load_settings
 from codes.keys import KEY_ALGS
 from codes.verdict import refused
 
-LIVE_TTL = 600
-PAPER_TTL = 24 * 3600
+LIVE_TTL = int(codes.api.LIVE_TTL.total_seconds())
+PAPER_TTL = int(codes.api.PAPER_TTL.total_seconds())
 MAX_TTL = int(codes.MAX_TTL.total_seconds())
 
 
@@ -52,7 +56,7 @@ def register(subparsers: Any) -> None:
     issue.add_argument("--name", required=True, help="full name; only a masked form is encoded")
     issue.add_argument("--color", required=True, choices=[c.value for c in codes.Color])
     issue.add_argument("--kind", choices=[k.value for k in codes.Kind], default="live")
-    issue.add_argument("--ttl", type=int, help="seconds (live 600, paper 86400; max 7 days)")
+    issue.add_argument("--ttl", type=int, help="seconds (live 180, paper 86400; max 7 days)")
     issue.add_argument("--subject", help="pseudonymous subject id (default: random)")
     issue.add_argument("--format", choices=("text", "png", "svg"), default="text")
     issue.add_argument("--out", type=Path, help="write to FILE instead of stdout")
@@ -69,6 +73,21 @@ def register(subparsers: Any) -> None:
                         help="DCC signer certificate (DER or PEM) for HC1 codes; repeatable")
     verify.add_argument("--at", help="verify at this ISO 8601 time (default: now)")
     verify.set_defaults(func=_guard(run_code_verify))
+    paper = code_sub.add_parser(
+        "paper", help="issue a paper code for a subject's current status (community worker; "
+                      "stored, revocable, logged)")
+    paper.add_argument("subject", help="pseudonymous subject id (as in the code)")
+    paper.add_argument("--by", help="who issues it, for the log (default: the OS user)")
+    paper.add_argument("--hours", type=int,
+                       help="lifetime in hours, 1-168 (default: setting codes.paper_hours)")
+    paper.add_argument("--format", choices=("text", "png", "svg"), default="text")
+    paper.add_argument("--out", type=Path, help="write to FILE instead of stdout")
+    paper.set_defaults(func=_guard(run_code_paper))
+    paper_log = code_sub.add_parser("paper-log", help="print the paper-code issue log "
+                                                      "(JSON lines, newest first)")
+    paper_log.add_argument("subject", nargs="?", help="only this subject")
+    paper_log.add_argument("--limit", type=int, default=100)
+    paper_log.set_defaults(func=_guard(run_code_paper_log))
     from bot.cli.declaration_cmds import add_set_status_parser
 
     add_set_status_parser(code_sub)  # `tongguan code set-status`, as the issue names it
@@ -154,6 +173,74 @@ def run_code_issue(args: argparse.Namespace) -> int:
     return 0
 
 
+def _with_declarations(args: argparse.Namespace, work: Callable[[Any], Any]) -> Any:
+    """Run ``await work(declarations service)`` on a hub of the configured database."""
+    from bot.cli.common import settings_from
+    from bot.hub import open_base_hub
+    from bot.services.declarations import declarations
+
+    async def main() -> Any:
+        async with open_base_hub(settings_from(args)) as hub:
+            return await work(declarations(hub))
+
+    return asyncio.run(main())
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"
+
+
+def run_code_paper(args: argparse.Namespace) -> int:
+    """Issue, store and log a paper code for the subject's active status."""
+    from bot.services import health_codes
+
+    if args.hours is not None and not 1 <= args.hours <= 168:
+        raise UsageProblem("--hours must be between 1 and 168")
+    actor = f"cli:{args.by or _os_user()}"
+
+    async def work(svc: Any) -> Any:
+        status = await health_codes.active_status_of(svc, args.subject)
+        if status is None:
+            raise UsageProblem(f"subject {args.subject!r} has no active status "
+                               "(unknown, revoked or expired): declare first")
+        try:
+            return await health_codes.issue_paper_code(
+                svc, status, channel="cli", actor=actor, limit=None,
+                ttl=timedelta(hours=args.hours) if args.hours else None)
+        except health_codes.StatusNotActive:
+            raise UsageProblem(f"subject {args.subject!r}: the status was just revoked") \
+                from None
+
+    row = _with_declarations(args, work)
+    if args.format == "text":
+        _emit((row.text + "\n").encode("ascii"), args.out)
+    else:
+        image = codes.render_png(row.text) if args.format == "png" else codes.render_svg(row.text)
+        _emit(image.data, args.out)
+    print(f"paper code for {args.subject}, valid until {row.expires_at.isoformat()}; "
+          f"logged (channel cli, by {actor})", file=sys.stderr)
+    return 0
+
+
+def run_code_paper_log(args: argparse.Namespace) -> int:
+    """Print the paper-code issue log as JSON lines, newest first."""
+    from bot.services import health_codes
+
+    if not 1 <= args.limit <= 10_000:
+        raise UsageProblem("--limit must be between 1 and 10000")
+    rows = _with_declarations(args, lambda svc: health_codes.code_issues(
+        svc, args.subject, limit=args.limit))
+    for row in rows:
+        print(json.dumps({"issued_at": row.issued_at.isoformat(), "subject": row.subject,
+                          "kind": row.kind, "channel": row.channel, "actor": row.actor,
+                          "cti": row.code_id.hex(), "expires_at": row.expires_at.isoformat()},
+                         ensure_ascii=False))
+    return 0
+
+
 def _parse_at(value: str | None) -> datetime:
     if value is None:
         return _now()
@@ -206,5 +293,5 @@ def run_code_verify(args: argparse.Namespace) -> int:
     return 0 if verdict.valid else 1
 
 
-__all__ = ["register", "run_code_issue", "run_code_verify", "run_keys_generate",
-           "run_keys_rotate", "run_keys_trust_list"]
+__all__ = ["register", "run_code_issue", "run_code_paper", "run_code_paper_log",
+           "run_code_verify", "run_keys_generate", "run_keys_rotate", "run_keys_trust_list"]

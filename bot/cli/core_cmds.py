@@ -1,34 +1,25 @@
-"""Core commands: serve, db upgrade, flows validate, records export, handoffs list, chat,
-demo seed."""
+"""The application's own commands: serve, db upgrade, flows validate, records export,
+handoffs list, chat, demo seed. They act on every feature of ``bot/features.py`` at once
+(feature command modules take ``settings_from`` from ``bot.cli.common``)."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import gc
-import importlib
 import json
 import logging
 import sys
 from pathlib import Path
 
-from bot.config import Settings, load_settings
+from bot.cli.common import configure_logging, settings_from
+from bot.config import Settings
 from bot.errors import TongguanError
 
 SWITCH_INTERVAL = 0.0005  #: seconds; see _serve
 GC_YOUNG_THRESHOLD = 50_000  #: see _freeze_startup_heap
 
-#: Modules whose ``seed_demo(hub)`` adds demo data (``tongguan demo seed``).
-DEMO_MODULES = ("bot.services.reservations.demo", "bot.services.declarations_demo")
-
-
-def settings_from(args: argparse.Namespace) -> Settings:
-    return load_settings(Path(args.config) if getattr(args, "config", None) else None)
-
-
-def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+__all__ = ["configure_logging", "register", "settings_from"]
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -78,25 +69,10 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def _action_hub(settings: Settings):  # type: ignore[no-untyped-def]
-    """A hub with every action registered and no database connection opened."""
-    from bot.actions import ActionRegistry
-    from bot.clock import Clock
-    from bot.db.database import make_database
-    from bot.hub import Hub, register_all_actions
-    from bot.privacy import Sealer
-    from bot.services.outbox import Outbox
-
-    db = make_database(settings.database_url, pool_size=settings.database_pool_size)
-    sealer = Sealer(settings.secret_key)
-    hub = Hub(settings=settings, db=db, sealer=sealer, clock=Clock(), actions=ActionRegistry(),
-              outbox=Outbox(db, sealer, Clock()))
-    register_all_actions(hub)
-    return hub
-
-
 def _flows_actions(args: argparse.Namespace) -> int:
-    hub = _action_hub(settings_from(args))
+    from bot.assembly import action_hub
+
+    hub = action_hub(settings_from(args))
     for name in hub.actions.names():
         spec = hub.actions.get(name)
         sets = ", ".join(sorted(spec.sets)) or "-"
@@ -105,11 +81,12 @@ def _flows_actions(args: argparse.Namespace) -> int:
 
 
 def _flows_validate(args: argparse.Namespace) -> int:
+    from bot.assembly import action_hub
     from bot.dialogue.build import make_flow_registry
 
     settings = settings_from(args)
     directory = Path(args.dir) if args.dir else settings.flows_dir
-    hub = _action_hub(settings)
+    hub = action_hub(settings)
     registry = make_flow_registry(directory, hub.actions)
     logging.disable(logging.WARNING)
     problems = registry.load()
@@ -119,8 +96,8 @@ def _flows_validate(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-async def _with_hub(settings: Settings, work):  # type: ignore[no-untyped-def]
-    from bot.hub import open_hub
+async def _with_hub(settings: Settings, work):
+    from bot.assembly import open_hub
 
     async with open_hub(settings, with_dialogue=False) as hub:
         return await work(hub)
@@ -162,7 +139,7 @@ def _flow_ids(directory: Path) -> set[str]:
 def _handoffs_list(args: argparse.Namespace) -> int:
     from bot.services.handoffs import Handoffs
 
-    async def work(hub):  # type: ignore[no-untyped-def]
+    async def work(hub):
         return await Handoffs(hub.db, hub.sealer, hub.clock).list(
             None if args.all else "open")
 
@@ -188,21 +165,13 @@ def _chat(args: argparse.Namespace) -> int:
 
 def _demo_seed(args: argparse.Namespace) -> int:
     from bot.db.migrate import upgrade
+    from bot.features import FEATURES
 
     settings = settings_from(args)
     upgrade(settings.database_url)
 
-    async def work(hub):  # type: ignore[no-untyped-def]
-        done = []
-        for name in DEMO_MODULES:
-            try:
-                module = importlib.import_module(name)
-            except ModuleNotFoundError as err:
-                if err.name is not None and name.startswith(err.name):
-                    continue
-                raise
-            done.append(await module.seed_demo(hub))
-        return done
+    async def work(hub):
+        return [await feature.demo(hub) for feature in FEATURES if feature.demo is not None]
 
     for line in asyncio.run(_with_hub(settings, work)):
         print(line)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import sys
 from collections.abc import Awaitable, Callable
 from datetime import date
 from pathlib import Path
@@ -20,13 +19,13 @@ class SupplyCommandError(TongguanError):
 
 
 def _run(args: argparse.Namespace, work: Callable[[Any], Awaitable[int]]) -> int:
-    from bot.hub import open_hub
+    from bot.hub import open_base_hub
     from bot.services.reservations import ReservationError, supply_context
 
     settings = load_settings(Path(args.config) if getattr(args, "config", None) else None)
 
     async def main() -> int:
-        async with open_hub(settings, with_dialogue=False) as hub:
+        async with open_base_hub(settings) as hub:
             try:
                 return await work(supply_context(hub))
             except ReservationError as err:
@@ -154,7 +153,7 @@ def _draws(args: argparse.Namespace) -> int:
     return _run(args, work)
 
 
-def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def register(sub: argparse._SubParsersAction) -> None:
     stores = sub.add_parser("stores", help="pharmacies: import, staff accounts")
     ss = stores.add_subparsers(dest="stores_command", metavar="ACTION", required=True)
     p = ss.add_parser("import", help="import stores from CSV (all rows or none)")
@@ -191,9 +190,3 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     p = sp.add_parser("draws", help="re-run a day's lottery draws from their seeds")
     p.add_argument("--date")
     p.set_defaults(func=_draws)
-
-
-def main() -> None:  # pragma: no cover - convenience
-    from bot.cli import main as cli_main
-
-    sys.exit(cli_main())

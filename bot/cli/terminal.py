@@ -11,9 +11,10 @@ from __future__ import annotations
 import asyncio
 import sys
 
+from bot.assembly import open_hub
 from bot.config import Settings
 from bot.db.migrate import upgrade
-from bot.hub import Hub, open_hub
+from bot.hub import Hub
 from bot.messages import Inbound, Reply
 
 QUEUED_MARK = "📨 "
@@ -50,9 +51,10 @@ async def run_terminal_chat(settings: Settings, *, user: str = "local",
     await asyncio.to_thread(upgrade, settings.database_url)
     interactive = sys.stdin.isatty()
     async with open_hub(settings) as hub:
+        engine = hub.require_engine()
         if lang:
-            await hub.engine.handle(Inbound(channel="terminal", user_id=user,
-                                            text="English" if lang == "en" else "中文"))
+            await engine.handle(Inbound(channel="terminal", user_id=user,
+                                        text="English" if lang == "en" else "中文"))
         if interactive:
             print("通管 Tongguan — 输入消息，Ctrl-D 退出 / type a message; Ctrl-D to leave.")
         loop = asyncio.get_running_loop()
@@ -63,8 +65,8 @@ async def run_terminal_chat(settings: Settings, *, user: str = "local",
             line = await loop.run_in_executor(None, sys.stdin.readline)
             if not line:
                 break
-            replies = await hub.engine.handle(Inbound(channel="terminal", user_id=user,
-                                                      text=line.rstrip("\n")))
+            replies = await engine.handle(Inbound(channel="terminal", user_id=user,
+                                                  text=line.rstrip("\n")))
             for reply in replies:
                 print(render(reply))
             if not interactive:

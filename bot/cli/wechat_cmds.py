@@ -21,12 +21,12 @@ def _settings(args: argparse.Namespace) -> Settings:
     return settings
 
 
-async def _with_api(settings: Settings, work):  # type: ignore[no-untyped-def]
+async def _with_api(settings: Settings, work):
     from bot.channels.wechat.errors import ApiError
     from bot.channels.wechat.web import build_api
-    from bot.hub import open_hub
+    from bot.hub import open_base_hub
 
-    async with open_hub(settings, with_dialogue=False) as hub, aiohttp.ClientSession() as http:
+    async with open_base_hub(settings) as hub, aiohttp.ClientSession() as http:
         try:
             return await work(build_api(hub, http))
         except ApiError as err:
@@ -46,7 +46,7 @@ def _menu_push(args: argparse.Namespace) -> int:
 def _qrcode(args: argparse.Namespace) -> int:
     settings = _settings(args)
 
-    async def work(api):  # type: ignore[no-untyped-def]
+    async def work(api):
         ticket = await api.create_qrcode(args.scene, permanent=args.permanent,
                                          expire_seconds=args.expire)
         return ticket, await api.show_qrcode(ticket["ticket"])

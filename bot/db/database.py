@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy import event
+from sqlalchemy.engine import CursorResult, Result
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -154,7 +155,7 @@ class Database:
         outcome = await self._inline_group.submit(work)
         if isinstance(outcome, _Failed):
             raise outcome.error
-        return outcome  # type: ignore[no-any-return]
+        return outcome
 
     async def _write_inline_batch(self, works: list[Callable[[sqlite3.Connection], Any]]
                                   ) -> list[Any]:
@@ -248,6 +249,16 @@ async def inline_write(conn: sqlite3.Connection,
     raise AssertionError("unreachable")
 
 
+def affected_rows(result: Result[Any]) -> int:
+    """Rows an ``UPDATE``/``DELETE`` run through ``session.execute`` matched.
+
+    ``execute`` is typed to return a ``Result``; for such statements it is a
+    ``CursorResult``, the one that has ``rowcount``."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"not the result of an UPDATE or DELETE: {type(result).__name__}")
+    return result.rowcount
+
+
 def is_retryable(err: DBAPIError) -> bool:
     """True for conflicts a fresh attempt may pass: serialization, deadlock, SQLite busy."""
     orig = getattr(err, "orig", None)
@@ -265,7 +276,7 @@ def make_database(url: str, *, echo: bool = False,
         engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
 
         @event.listens_for(engine.sync_engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cur = dbapi_conn.cursor()
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -46,7 +47,7 @@ async def upgrade_async(engine: AsyncEngine, revision: str = "heads") -> None:
     """Upgrade through an existing async engine (used inside a running loop)."""
     cfg = alembic_config(str(engine.url.render_as_string(hide_password=False)))
 
-    def _do(connection) -> None:  # type: ignore[no-untyped-def]
+    def _do(connection: Connection) -> None:
         cfg.attributes["connection"] = connection
         command.upgrade(cfg, revision)
 

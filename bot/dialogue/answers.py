@@ -19,6 +19,7 @@ from bot.dialogue.outcomes import (
     DONE,
     OFFER_RESUME,
     REASK,
+    Greet,
     Outcome,
     RunCommand,
     StartFlow,
@@ -158,14 +159,26 @@ async def _pick(turn: Turn, flow: Flow, frame: Frame, text: str,
 
 
 def _start_edit(turn: Turn, flow: Flow, frame: Frame, slot: str) -> Outcome:
+    step = flow.collect_step(slot)
+    if step is None:  # no question asks this slot (any more): nothing to edit
+        return _end_edit(flow, frame)
     frame.mode, frame.editing = "edit", slot
-    turn.replies.append(question(flow, flow.collect_step(slot), frame.slots, turn.lang))
+    turn.replies.append(question(flow, step, frame.slots, turn.lang))
     return DONE
+
+
+def _end_edit(flow: Flow, frame: Frame) -> Outcome:
+    """Leave edit mode: back to the summary at a confirm step, else on with the flow."""
+    frame.editing = ""
+    frame.mode = "confirm" if isinstance(flow.steps[frame.step], ConfirmStep) else ""
+    return REASK if frame.mode else ADVANCE
 
 
 async def _edit(turn: Turn, flow: Flow, frame: Frame, text: str,
                 location: Location | None) -> Outcome:
     step = flow.collect_step(frame.editing)
+    if step is None:  # a flow update dropped the slot being edited (as in presentation)
+        return _end_edit(flow, frame)
     try:
         value = _parse(turn, frame, step, text, location)
     except SlotParseError as err:
@@ -173,9 +186,7 @@ async def _edit(turn: Turn, flow: Flow, frame: Frame, text: str,
         turn.replies.append(question(flow, step, frame.slots, turn.lang, reprompt=True))
         return DONE
     frame.slots[step.slot] = value
-    frame.editing = ""
-    frame.mode = "confirm" if isinstance(flow.steps[frame.step], ConfirmStep) else ""
-    return REASK if frame.mode else ADVANCE
+    return _end_edit(flow, frame)
 
 
 _HANDLERS: dict[str, Handler] = {"reuse": _reuse, "ask": _ask, "confirm": _confirm,
@@ -202,7 +213,7 @@ async def pending(turn: Turn, text: str) -> Outcome | None:
         return None
     if kind == "menu":
         state.pending = {}
-        picked = routing.menu_pick(turn, text)
+        picked = await routing.menu_pick(turn, text)
         return StartFlow(picked) if picked is not None else None
     choice = yes_no(turn, text)
     if kind == "resume":
@@ -213,6 +224,8 @@ async def pending(turn: Turn, text: str) -> Outcome | None:
         if not choice:
             turn.say("dropped")
             return DONE
+        if await routing.refused(turn, frames[0].flow):  # its role was taken away meanwhile
+            return Greet(with_greeting=False)
         state.stack = frames
         turn.say("resumed", flow=turn.parts.title(frames[0].flow, turn.lang))
         return CARRY_ON

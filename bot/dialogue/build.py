@@ -13,6 +13,7 @@ from bot.dialogue.slots import SLOT_TYPES
 from bot.dialogue.sql_store import SqlStore
 from bot.errors import ConfigError
 from bot.nlu.factory import build_interpreter
+from bot.services.chat_roles import ChatRoles
 from bot.services.handoffs import Handoffs
 from bot.services.profiles import Profiles
 
@@ -33,13 +34,14 @@ def slot_param_problems(type_name: str, params: dict) -> list[str] | None:
     if dynamic and "options" not in params:
         # Options arrive at run time; check the other params against a stand-in list
         # that holds whatever values ``exclusive`` names.
-        names = params.get("exclusive") if isinstance(params.get("exclusive"), list) else []
+        exclusive = params.get("exclusive")
+        names = exclusive if isinstance(exclusive, list) else []
         params["options"] = [{"value": str(v), "zh": str(v), "en": str(v)}
                              for v in [*names, "dynamic"]]
     return slot_type.check_params(params)
 
 
-def make_flow_registry(directory, actions: ActionRegistry) -> FlowRegistry:  # type: ignore[no-untyped-def]
+def make_flow_registry(directory: str | Path, actions: ActionRegistry) -> FlowRegistry:
     """A registry checking actions and slot types against this process's registries."""
     return FlowRegistry(directory, action_names=actions.names,
                         action_sets=lambda name: actions.get(name).sets,
@@ -61,4 +63,4 @@ async def build_dialogue(hub: Hub) -> None:
         profiles=Profiles(hub.db, hub.sealer, hub.clock),
         handoffs=Handoffs(hub.db, hub.sealer, hub.clock),
         default_lang=settings.default_language, idle=timedelta(minutes=settings.idle_minutes),
-        threshold=settings.nlu.threshold)
+        threshold=settings.nlu.threshold, roles=ChatRoles(hub.db, hub.clock).of)

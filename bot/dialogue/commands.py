@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+from bot.dialogue import routing
 from bot.dialogue.flows.model import CollectStep
 from bot.dialogue.flows.registry import normalize_command
 from bot.dialogue.outcomes import ADVANCE, DONE, OFFER_RESUME, REASK, Greet, Outcome
@@ -84,6 +85,9 @@ async def _restart(turn: Turn) -> Outcome:
     if not state.stack:
         return Greet()
     first = state.stack[0]
+    if await routing.refused(turn, first.flow):  # a staff flow whose role was taken away
+        state.stack, state.pending = [], {}
+        return Greet(with_greeting=False)
     turn.say("restarted", flow=turn.parts.title(first.flow, turn.lang))
     keep = {k: v for k, v in first.slots.items() if k in ("scene", "venue")}
     state.stack = [Frame(first.flow, slots=keep)]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
 from bot.actions import ActionRegistry
@@ -73,11 +74,12 @@ class Engine:
                  actions: ActionRegistry, store: ConversationStore, clock: Clock,
                  profiles: Profiles | None = None, handoffs: Handoffs | None = None,
                  default_lang: str = "zh", idle: timedelta = timedelta(minutes=30),
-                 threshold: float = 0.45) -> None:
+                 threshold: float = 0.45,
+                 roles: Callable[[str], Awaitable[frozenset[str]]] | None = None) -> None:
         self.parts = DialogueParts(
             flows=flows, interpreter=interpreter, actions=actions, store=store, clock=clock,
             profiles=profiles, handoffs=handoffs, default_lang=default_lang, idle=idle,
-            threshold=threshold)
+            threshold=threshold, roles=roles)
 
     @property
     def flows(self) -> FlowRegistry:
@@ -144,7 +146,7 @@ class Engine:
                 case Advance():
                     outcome = await executor.advance(turn)
                 case StartFlow(flow=flow, slots=slots):
-                    outcome = routing.start_flow(turn, flow, slots)
+                    outcome = await routing.start_flow(turn, flow, slots)
                 case RunCommand(name=name):
                     outcome = await run_command(turn, name)
                 case Reask():
@@ -158,7 +160,7 @@ class Engine:
                         reask(turn)
                         outcome = DONE
                 case Greet(with_greeting=with_greeting):
-                    greet(turn, with_greeting=with_greeting)
+                    await greet(turn, with_greeting=with_greeting)
                     outcome = DONE
                 case OfferResume():
                     offer_resume(turn)
@@ -214,12 +216,14 @@ class Engine:
     def _updated(turn: Turn) -> Outcome:
         """Say the running flow changed, then show its summary again or ask its first
         question still unanswered."""
-        turn.say("flow_changed", flow=turn.parts.title(turn.state.top.flow, turn.lang))
+        top = turn.state.top
+        assert top is not None  # only called when refresh re-showed the top frame
+        turn.say("flow_changed", flow=turn.parts.title(top.flow, turn.lang))
         return CARRY_ON
 
     async def _route(self, turn: Turn, text: str) -> Outcome:
         """No flow is waiting for an answer: start one, or greet, help, fall back."""
-        flow = routing.menu_pick(turn, text) or await routing.other_flow(turn, text,
+        flow = await routing.menu_pick(turn, text) or await routing.other_flow(turn, text,
                                                                           strict=False)
         if flow is not None:
             return StartFlow(flow)

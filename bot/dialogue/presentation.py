@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from bot.dialogue.flows.model import CollectStep, ConfirmStep
+from bot.dialogue.flows.model import CollectStep, ConfirmStep, Flow
 from bot.dialogue.prompts import editable_slots, question, summary, yes_no
 from bot.dialogue.texts import t
 from bot.dialogue.turn import Turn
 from bot.messages import Option, Reply
 
 
-def greet(turn: Turn, *, with_greeting: bool = True) -> None:
-    """The menu (after its greeting unless ``with_greeting`` is False)."""
+async def menu_flows(turn: Turn) -> list[Flow]:
+    """The live flows of the main menu that the sender may start, in menu order."""
     flows = turn.parts.flows
     menu = flows.menu
-    lang = turn.lang
     items = [f for f in (flows.get(i) for i in (menu.items if menu else ())) if f]
+    if any(f.audience for f in items):
+        await turn.sender_roles()
+    return [f for f in items if turn.may_start(f)]
+
+
+async def greet(turn: Turn, *, with_greeting: bool = True) -> None:
+    """The menu (after its greeting unless ``with_greeting`` is False)."""
+    menu = turn.parts.flows.menu
+    lang = turn.lang
+    items = await menu_flows(turn)
     lines = [menu.greeting.get(lang)] if menu and with_greeting else []
     lines.append(t("menu_prompt", lang))
     turn.replies.append(Reply(type="options", text="\n".join(lines),
@@ -39,8 +48,9 @@ def waiting_replies(turn: Turn) -> list[Reply]:
             s = flow.collect_step(name)
             lines.append(f"{n}. {s.label.get(lang) if s else name}")
         return [Reply.say("\n".join(lines))]
-    if frame.mode == "edit":
-        return [question(flow, flow.collect_step(frame.editing), frame.slots, lang)]
+    editing = flow.collect_step(frame.editing) if frame.mode == "edit" else None
+    if editing is not None:  # None too when a flow update dropped the slot being edited
+        return [question(flow, editing, frame.slots, lang)]
     if frame.mode == "reuse" and isinstance(step, CollectStep):
         return [yes_no(step.prompt.get(lang), lang)]
     if isinstance(step, CollectStep):

@@ -6,7 +6,8 @@ from typing import Any
 
 from bot.dialogue.flows.model import Flow
 from bot.dialogue.flows.registry import normalize_command
-from bot.dialogue.outcomes import ADVANCE, REASK, Outcome
+from bot.dialogue.outcomes import ADVANCE, REASK, Greet, Outcome
+from bot.dialogue.presentation import menu_flows
 from bot.dialogue.state import Frame
 from bot.dialogue.turn import Turn
 from bot.nlu.base import ParseResult
@@ -35,11 +36,10 @@ async def other_flow(turn: Turn, text: str, *, strict: bool) -> Flow | None:
     return flow if flow is not None and flow.id != current else None
 
 
-def menu_pick(turn: Turn, text: str) -> Flow | None:
+async def menu_pick(turn: Turn, text: str) -> Flow | None:
     """The menu item (by number or title) or flow title ``text`` names, if any."""
     flows = turn.parts.flows
-    menu = flows.menu
-    items = [f for f in (flows.get(i) for i in (menu.items if menu else ())) if f is not None]
+    items = await menu_flows(turn)
     norm = normalize_command(text)
     if norm.isdigit() and 1 <= int(norm) <= len(items):
         return items[int(norm) - 1]
@@ -65,9 +65,26 @@ def trigger_flow(turn: Turn) -> tuple[Flow | None, dict[str, Any]]:
     return None, {}
 
 
-def start_flow(turn: Turn, flow: Flow, slots: dict[str, Any]) -> Outcome:
-    """Put ``flow`` on top; a different running flow is paused and offered back later."""
+async def refused(turn: Turn, flow_id: str) -> bool:
+    """True (and the sender told why) when the flow has an audience the sender is not in."""
+    flow = turn.parts.flow(flow_id)
+    if flow is None or not flow.audience:
+        return False
+    await turn.sender_roles()
+    if turn.may_start(flow):
+        return False
+    turn.say("staff_only", flow=flow.title.get(turn.lang))
+    return True
+
+
+async def start_flow(turn: Turn, flow: Flow, slots: dict[str, Any]) -> Outcome:
+    """Put ``flow`` on top; a different running flow is paused and offered back later.
+
+    A flow with an ``audience`` starts only for a sender holding one of its roles;
+    anyone else is told it is for staff and stays where they were."""
     state = turn.state
+    if await refused(turn, flow.id):
+        return REASK if state.stack else Greet(with_greeting=False)
     if state.stack:
         if state.stack[0].flow == flow.id and not slots:
             return REASK

@@ -16,7 +16,7 @@ from __future__ import annotations
 import sqlite3
 from collections import OrderedDict
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager, nullcontext
+from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -25,6 +25,7 @@ from bot import jsonfast
 from bot.clock import Clock
 from bot.db.batching import GroupCommit
 from bot.db.database import Database, sqlite_time
+from bot.db.dialects import choose
 from bot.db.models import Conversation, Turn
 from bot.dialogue.sql_store_statements import (
     LITE_INSERT,
@@ -72,7 +73,12 @@ class _Sealed(NamedTuple):
 
 
 class SqlStore(ConversationStore):
-    """Conversation state in the ``conversations`` table."""
+    """Conversation state in the ``conversations`` table.
+
+    What differs between the databases (the statements, and how they reach the
+    database) is a variant object chosen once, here: :class:`_PostgresRows` or
+    :class:`_SqliteRows`; the rest (per-user locks, the cache, sealing) is shared.
+    """
 
     def __init__(self, db: Database, sealer: Sealer, clock: Clock, *,
                  cache_size: int = CACHE_SIZE) -> None:
@@ -82,27 +88,26 @@ class SqlStore(ConversationStore):
         self._locks = KeyLocks()
         self._cache: OrderedDict[str, Loaded] = OrderedDict()
         self._cache_size = cache_size
-        self._batch: GroupCommit[Save, bool] = GroupCommit(self._save_batch,
-                                                             key=lambda s: s.row_id)
-        self._find: GroupCommit[str, Any] = GroupCommit(self._find_batch, key=lambda k: k)
+        self._rows: _Rows = choose(db, postgresql=_PostgresRows, sqlite=_SqliteRows)(self)
 
     # The hot path (one to three statements per message) goes straight to the driver:
     # through SQLAlchemy each statement cost more CPU than the rest of a turn together.
-    def open(self, user_key: str):  # type: ignore[no-untyped-def]
+    def open(self, user_key: str) -> AbstractAsyncContextManager[OpenConversation]:
         return self._locked(user_key)
 
     @asynccontextmanager
     async def _locked(self, user_key: str) -> AsyncIterator[OpenConversation]:
         async with self._locks.hold(user_key):
-            opener = (self._open_postgres if self.db.dialect == "postgresql"
-                      else self._open_sqlite)
             try:
-                async with opener(user_key) as conv:
+                async with self._rows.open(user_key) as conv:
                     yield conv
             except BaseException:
                 # Whatever failed, the next turn reads the row afresh.
                 self._cache.pop(user_key, None)
                 raise
+
+    async def prefetch(self, user_key: str) -> None:
+        await self._rows.prefetch(user_key)
 
     def _remember(self, user_key: str, loaded: Loaded) -> None:
         self._cache[user_key] = loaded
@@ -129,18 +134,58 @@ class SqlStore(ConversationStore):
                  for t in conv.turns]
         return _Sealed(plain, state, turns)
 
-    # -- PostgreSQL ----------------------------------------------------------------
+    async def recent_turns(self, user_key: str, limit: int = 30) -> list[TurnRecord]:
+        async with self.db.sessions() as session:
+            rows = (await session.scalars(
+                sa.select(Turn).join(Conversation, Turn.conversation_id == Conversation.id)
+                .where(Conversation.user_key == user_key)
+                .order_by(Turn.id.desc()).limit(limit))).all()
+        out = []
+        for row in reversed(rows):
+            data = self.sealer.open(row.sealed)
+            out.append(TurnRecord(data["in"], data["parse"], data["out"], row.flow_id,
+                                  row.intent))
+        return out
+
+
+class _Rows:
+    """The statements of one database and how they reach it."""
+
+    def __init__(self, store: SqlStore) -> None:
+        self.store = store
+        self.db = store.db
+
+    def open(self, user_key: str) -> AbstractAsyncContextManager[OpenConversation]:
+        """The conversation of ``user_key`` for one turn, saved when the block ends."""
+        raise NotImplementedError
+
+    async def prefetch(self, user_key: str) -> None:
+        """See :meth:`ConversationStore.prefetch`."""
+
+
+class _PostgresRows(_Rows):
+    """PostgreSQL: statements on the driver-level asyncpg pools; first reads and
+    one-turn saves of concurrent users group-committed; ``exclusive`` locks the row
+    (``SELECT … FOR UPDATE``) until the save."""
+
+    def __init__(self, store: SqlStore) -> None:
+        super().__init__(store)
+        self._batch: GroupCommit[Save, bool] = GroupCommit(self._save_batch,
+                                                             key=lambda s: s.row_id)
+        self._find: GroupCommit[str, Any] = GroupCommit(self._find_batch, key=lambda k: k)
+
     @asynccontextmanager
-    async def _open_postgres(self, user_key: str) -> AsyncIterator[OpenConversation]:
+    async def open(self, user_key: str) -> AsyncIterator[OpenConversation]:
+        store = self.store
         pool = await self.db.asyncpg_pool()
-        loaded = self._cache.get(user_key)
+        loaded = store._cache.get(user_key)
         if loaded is None:
             row = await self._find.submit(user_key)
             if row is None:
                 async with pool.acquire() as pg:
                     row = await pg.fetchrow(PG_SELECT, user_key)
-            loaded = self._loaded(user_key, row)
-        conv = self._conversation(user_key, loaded)
+            loaded = store._loaded(user_key, row)
+        conv = store._conversation(user_key, loaded)
         held: list[Any] = []  # the connection holding the row lock, once exclusive
 
         async def lock() -> None:
@@ -155,33 +200,33 @@ class SqlStore(ConversationStore):
         conv.lock = lock
         try:
             yield conv
-            sealed = self._sealed(conv)
+            sealed = store._sealed(conv)
             if held:
-                await self._save_postgres(held[0][1], loaded, conv, sealed)
+                await self._save(held[0][1], loaded, conv, sealed)
                 await held[0][1].execute("COMMIT")
             else:
-                await self._save_postgres(None, loaded, conv, sealed)
+                await self._save(None, loaded, conv, sealed)
         finally:
             if held:
                 await _release_locked(*held[0])
-        self._remember(user_key, Loaded(loaded.row_id, loaded.version + 1, sealed.plain))
+        store._remember(user_key, Loaded(loaded.row_id, loaded.version + 1, sealed.plain))
 
     async def prefetch(self, user_key: str) -> None:
-        """PostgreSQL: create (or read) the row now, batched with other users', and keep
-        it in the cache, so the first message is one save instead of a find and a save.
-        (A copy made stale meanwhile is caught by the save's version check as usual.)"""
-        if self.db.dialect != "postgresql" or user_key in self._cache:
+        """Create (or read) the row now, batched with other users', and keep it in the
+        cache, so the first message is one save instead of a find and a save. (A copy
+        made stale meanwhile is caught by the save's version check as usual.)"""
+        if user_key in self.store._cache:
             return
         row = await self._find.submit(user_key)
         if row is not None:
-            self._remember(user_key, self._loaded(user_key, row))
+            self.store._remember(user_key, self.store._loaded(user_key, row))
 
     async def _find_batch(self, user_keys: list[str]) -> list[Any]:
         """(id, version, state) rows for ``user_keys``, created when missing; None for a
         row created meanwhile by another process."""
         pool = await self.db.asyncpg_pool()
         async with pool.acquire() as pg:
-            rows = await pg.fetch(PG_FIND_OR_CREATE, user_keys, self.clock.now())
+            rows = await pg.fetch(PG_FIND_OR_CREATE, user_keys, self.store.clock.now())
         found = {row[0]: (row[1], row[2], row[3]) for row in rows}
         return [found.get(key) for key in user_keys]
 
@@ -193,9 +238,9 @@ class SqlStore(ConversationStore):
         saved = {row[0] for row in rows}
         return [s.row_id in saved for s in saves]
 
-    async def _save_postgres(self, pg: Any, loaded: Loaded, conv: OpenConversation,
-                             sealed: _Sealed) -> None:
-        now = self.clock.now()
+    async def _save(self, pg: Any, loaded: Loaded, conv: OpenConversation,
+                    sealed: _Sealed) -> None:
+        now = self.store.clock.now()
         if pg is None and len(sealed.turns) == 1:
             turn, blob = sealed.turns[0]
             if not await self._batch.submit(Save(loaded.row_id, loaded.version,
@@ -207,7 +252,7 @@ class SqlStore(ConversationStore):
         if pg is None:
             pool = await self.db.asyncpg_pool()
             async with pool.acquire() as pg:
-                await self._save_postgres(pg, loaded, conv, sealed)
+                await self._save(pg, loaded, conv, sealed)
             return
         if len(sealed.turns) == 1:
             turn, blob = sealed.turns[0]
@@ -235,26 +280,32 @@ class SqlStore(ConversationStore):
                 await pg.execute(pg_insert(row.table, tuple(row.values), 1),
                                  *row.values.values())
 
-    # -- SQLite ----------------------------------------------------------------------
+
+class _SqliteRows(_Rows):
+    """SQLite: plain statements on the process's inline connection (no thread hop),
+    writes group-committed with its other inline writes; a pooled aiosqlite connection
+    for an in-memory database. ``exclusive`` re-reads the version (one process)."""
+
     @asynccontextmanager
-    async def _open_sqlite(self, user_key: str) -> AsyncIterator[OpenConversation]:
+    async def open(self, user_key: str) -> AsyncIterator[OpenConversation]:
+        store = self.store
         lite = self.db.inline_sqlite()
         if lite is None:  # in-memory SQLite: no second connection can see it
-            async with self._open_sqlite_pooled(user_key) as conv:
+            async with self._open_pooled(user_key) as conv:
                 yield conv
             return
         # Plain statements on the event loop: reads never wait in WAL mode; the write
         # queues on the process's write lock, then on SQLite's (asynchronously).
-        loaded = self._cache.get(user_key)
+        loaded = store._cache.get(user_key)
         if loaded is None:
             rows = lite.execute(LITE_SELECT, (user_key,)).fetchall()
             if not rows:
-                now = sqlite_time(self.clock.now())
+                now = sqlite_time(store.clock.now())
                 await self.db.write_inline(lambda c: c.execute(LITE_INSERT,
                                                                (user_key, now, now)))
                 rows = lite.execute(LITE_SELECT, (user_key,)).fetchall()
-            loaded = self._loaded(user_key, rows[0])
-        conv = self._conversation(user_key, loaded)
+            loaded = store._loaded(user_key, rows[0])
+        conv = store._conversation(user_key, loaded)
 
         async def lock() -> None:
             if lite.execute(LITE_VERSION, (loaded.row_id,)).fetchone()[0] != loaded.version:
@@ -262,8 +313,8 @@ class SqlStore(ConversationStore):
 
         conv.lock = lock
         yield conv
-        sealed = self._sealed(conv)
-        now = sqlite_time(self.clock.now())
+        sealed = store._sealed(conv)
+        now = sqlite_time(store.clock.now())
 
         def save(c: sqlite3.Connection) -> None:
             cursor = c.execute(LITE_UPDATE, (sealed.state, conv.state.lang, now,
@@ -276,26 +327,29 @@ class SqlStore(ConversationStore):
                 c.execute(lite_insert(row.table, tuple(row.values)), lite_values(row))
 
         await self.db.write_inline(save)
-        self._remember(user_key, Loaded(loaded.row_id, loaded.version + 1, sealed.plain))
+        store._remember(user_key, Loaded(loaded.row_id, loaded.version + 1, sealed.plain))
 
     @asynccontextmanager
-    async def _open_sqlite_pooled(self, user_key: str) -> AsyncIterator[OpenConversation]:
+    async def _open_pooled(self, user_key: str) -> AsyncIterator[OpenConversation]:
+        store = self.store
         # No connection is held while the turn runs: its actions need pooled
         # connections of their own (holding one here could drain the pool).
         async with self.db.engine.connect() as conn:
             lite = (await conn.get_raw_connection()).driver_connection
+            assert lite is not None  # a checked-out connection always has its driver's
             rows = await lite.execute_fetchall(LITE_SELECT, (user_key,))
             if not rows:
-                now = sqlite_time(self.clock.now())
+                now = sqlite_time(store.clock.now())
                 await lite.execute(LITE_INSERT, (user_key, now, now))
                 rows = await lite.execute_fetchall(LITE_SELECT, (user_key,))
-        loaded = self._loaded(user_key, list(rows)[0])
-        conv = self._conversation(user_key, loaded)
+        loaded = store._loaded(user_key, list(rows)[0])
+        conv = store._conversation(user_key, loaded)
         yield conv
-        sealed = self._sealed(conv)
-        now = sqlite_time(self.clock.now())
+        sealed = store._sealed(conv)
+        now = sqlite_time(store.clock.now())
         async with self.db.write_lock, self.db.engine.connect() as conn:
             raw = (await conn.get_raw_connection()).driver_connection
+            assert raw is not None  # a checked-out connection always has its driver's
             await raw.execute("BEGIN IMMEDIATE")
             try:
                 cursor = await raw.execute(LITE_UPDATE, (sealed.state, conv.state.lang, now,
@@ -311,19 +365,6 @@ class SqlStore(ConversationStore):
                 await raw.execute("ROLLBACK")
                 raise
             await raw.execute("COMMIT")
-
-    async def recent_turns(self, user_key: str, limit: int = 30) -> list[TurnRecord]:
-        async with self.db.sessions() as session:
-            rows = (await session.scalars(
-                sa.select(Turn).join(Conversation, Turn.conversation_id == Conversation.id)
-                .where(Conversation.user_key == user_key)
-                .order_by(Turn.id.desc()).limit(limit))).all()
-        out = []
-        for row in reversed(rows):
-            data = self.sealer.open(row.sealed)
-            out.append(TurnRecord(data["in"], data["parse"], data["out"], row.flow_id,
-                                  row.intent))
-        return out
 
 
 async def _release_locked(pool: Any, pg: Any) -> None:

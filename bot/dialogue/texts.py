@@ -60,6 +60,9 @@ TEXTS: dict[str, tuple[str, str]] = {
                     "I understand what you need, but that service is not offered here yet. "
                     "You can pick one of these, or reply \"human\" to ask a staff member."),
     "flow_gone": ("之前的事项已下线。", "What you were doing is no longer available."),
+    "staff_only": ("「{flow}」仅供工作人员使用。如您是工作人员，请联系管理员为您的账号开通权限。",
+                   "\"{flow}\" is for staff only. If you are a staff member, ask an "
+                   "administrator to give your account access."),
     "unsupported": ("暂时只能处理文字消息，请输入文字。", "I can only read text for now; please type."),
     "location_needed": ("请发送位置，或输入文字回答。", "Please share a location or type your answer."),
     "internal": ("系统开小差了，请稍后再试。", "Something went wrong on our side; please try again."),

@@ -37,6 +37,8 @@ class DialogueParts:
     default_lang: str = "zh"
     idle: timedelta = timedelta(minutes=30)  #: quiet time after which a flow is offered back
     threshold: float = 0.45  #: intent confidence that starts a flow when none is running
+    #: the staff roles a chat identity holds (flows with an ``audience``); None: no one has any
+    roles: Callable[[str], Awaitable[frozenset[str]]] | None = None
 
     def flow(self, flow_id: str) -> Flow | None:
         return self.flows.get(flow_id)
@@ -57,6 +59,7 @@ class Turn:
     replies: list[Reply] = field(default_factory=list)
     parse: ParseResult | None = None  #: the NLU parse, once something needed it
     profile: ProfileData | None = None  #: the user's saved profile, once read
+    roles: frozenset[str] | None = None  #: the sender's staff roles, once a step needed them
     #: rows the turn's actions asked to insert with its save
     inserts: list[RowInsert] = field(default_factory=list)
     #: locks the conversation for the rest of the turn (see :mod:`bot.dialogue.store`)
@@ -66,6 +69,17 @@ class Turn:
         """Call before the turn writes anything besides the conversation itself."""
         if self.guard is not None:
             await self.guard()
+
+    async def sender_roles(self) -> frozenset[str]:
+        """The staff roles the sender's chat identity holds (looked up once a turn)."""
+        if self.roles is None:
+            lookup = self.parts.roles
+            self.roles = await lookup(self.inbound.user_key) if lookup else frozenset()
+        return self.roles
+
+    def may_start(self, flow: Flow) -> bool:
+        """Whether the sender is in ``flow``'s audience (call :meth:`sender_roles` first)."""
+        return not flow.audience or bool(self.roles and self.roles.intersection(flow.audience))
 
     @property
     def lang(self) -> str:

@@ -117,7 +117,8 @@ def _items(node: yaml.Node, path: Path, what: str) -> list[tuple[str, int]]:
     if isinstance(node, yaml.ScalarNode) and not str(node.value).strip():
         raise NluDataError(path, node.start_mark.line + 1, f"{what} has no examples")
     text = _scalar(node, path, f"examples of {what}")
-    first = node.start_mark.line + (2 if node.style in ("|", ">") else 1)
+    block = isinstance(node, yaml.ScalarNode) and node.style in ("|", ">")
+    first = node.start_mark.line + (2 if block else 1)
     items: list[tuple[str, int]] = []
     for offset, raw in enumerate(text.splitlines()):
         stripped = raw.strip()

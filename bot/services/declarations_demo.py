@@ -10,7 +10,7 @@ from bot.services.declarations.store import latest_status
 if TYPE_CHECKING:
     from bot.hub import Hub
 
-DEMO_OWNER = "demo:declarations"
+DEMO_OWNER = "demo:declarations"  #: accounts demo:declarations-1, -2, -3
 #: Made-up people; the ID numbers carry valid GB 11643 check digits.
 PEOPLE = (
     (Person("张三明", "11010519491231002X", None), {"temperature": 36.5, "symptoms": ["none"],
@@ -28,11 +28,12 @@ PEOPLE = (
 async def seed_demo(hub: Hub) -> str:
     """Declare for the demo people once; prints their live-page links."""
     svc = declarations(hub)
-    if await latest_status(svc, owner_key=DEMO_OWNER):
+    if await latest_status(svc, owner_key=f"{DEMO_OWNER}-1"):
         return "declarations: demo codes already present"
     lines = []
-    for person, answers in PEOPLE:
-        out = await declare(svc, person=person, answers=answers, user_key=DEMO_OWNER,
+    for i, (person, answers) in enumerate(PEOPLE, start=1):
+        # each "for myself", so each from an account of their own (an ID is bound to it)
+        out = await declare(svc, person=person, answers=answers, user_key=f"{DEMO_OWNER}-{i}",
                             proxy=False)
         lines.append(f"  {out.assessment.color:6} {out.masked_name} "
                      f"{hub.settings.public_url}/code/{out.token}")

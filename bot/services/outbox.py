@@ -21,16 +21,15 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
-from bot.db.database import Database, sqlite_time
+from bot.db.database import Database, affected_rows
 from bot.db.models import OutboxMessage
 from bot.errors import TongguanError
 from bot.messages import Reply
 from bot.privacy import Sealer
+from bot.services.outbox_repository import due, handed_out, outbox_repository
 
 log = logging.getLogger("tongguan.outbox")
 
@@ -68,18 +67,6 @@ class OutboxItem:
     attempts: int
 
 
-def _due(query: sa.Select, now: datetime, channels: set[str] | None,
-         user_id: str | None) -> sa.Select:
-    """``query`` narrowed to due messages (pending, or sending past their lease)."""
-    query = query.where(OutboxMessage.status.in_(("pending", "sending")),
-                        OutboxMessage.due_at <= now)
-    if channels is not None:
-        query = query.where(OutboxMessage.channel.in_(channels))
-    if user_id is not None:
-        query = query.where(OutboxMessage.user_id == user_id)
-    return query
-
-
 class Outbox:
     """Queue, claim and settle outbound messages."""
 
@@ -87,6 +74,7 @@ class Outbox:
         self.db = db
         self.sealer = sealer
         self.clock = clock
+        self.repo = outbox_repository(db)  #: the outbox's SQL for this database
 
     async def enqueue(self, *, channel: str, user_id: str, replies: list[Reply],
                       due_at: datetime | None = None, dedupe_key: str | None = None,
@@ -96,9 +84,7 @@ class Outbox:
         values = dict(channel=channel, user_id=user_id, dedupe_key=dedupe_key,
                       payload=self.sealer.seal([r.to_json() for r in replies]),
                       status="pending", attempts=0, due_at=due_at or now, created_at=now)
-        insert = pg_insert if self.db.dialect == "postgresql" else sqlite_insert
-        stmt = insert(OutboxMessage).values(**values).on_conflict_do_nothing(
-            index_elements=["dedupe_key"])
+        stmt = self.repo.queue(values)
         if session is not None:
             await session.execute(stmt)
             return
@@ -109,12 +95,11 @@ class Outbox:
                     limit: int = 20) -> list[OutboxItem]:
         """Claim due messages (pending, or sending with an expired lease)."""
         now = self.clock.now()
-        if not await self._any_due(now, channels, user_id):
+        if not await self.repo.any_due(now, channels, user_id):
             return []  # the common case for pollers: no write transaction at all
-        query = _due(sa.select(OutboxMessage), now, channels, user_id).order_by(
-            OutboxMessage.due_at, OutboxMessage.id).limit(limit)
-        if self.db.dialect == "postgresql":
-            query = query.with_for_update(skip_locked=True)
+        query = self.repo.claimable(due(sa.select(OutboxMessage), now, channels, user_id)
+                                    .order_by(OutboxMessage.due_at, OutboxMessage.id)
+                                    .limit(limit))
         items: list[OutboxItem] = []
         async with self.db.write() as session:
             for row in (await session.scalars(query)).all():
@@ -126,29 +111,6 @@ class Outbox:
                                         row.attempts))
         return items
 
-    async def _any_due(self, now: datetime, channels: set[str] | None,
-                       user_id: str | None) -> bool:
-        """A cheap read: is anything due? (Pollers ask often; most answers are no.)"""
-        sql = "SELECT 1 FROM outbox WHERE status IN ('pending', 'sending') AND due_at <= ?"
-        args: list[object] = [sqlite_time(now)]
-        if channels is not None:
-            sql += f" AND channel IN ({', '.join('?' * len(channels))})"
-            args += sorted(channels)
-        if user_id is not None:
-            sql += " AND user_id = ?"
-            args.append(user_id)
-        return await self._exists(sql, args,
-                                  _due(sa.select(OutboxMessage.id), now, channels, user_id))
-
-    async def _exists(self, lite_sql: str, args: list[object], query: sa.Select) -> bool:
-        """Whether a row matches: ``lite_sql`` as a plain WAL read on the event loop on
-        SQLite (it takes no lock), else ``query`` through a session."""
-        lite = self.db.inline_sqlite()
-        if lite is not None:
-            return lite.execute(lite_sql + " LIMIT 1", args).fetchone() is not None
-        async with self.db.sessions() as session:
-            return (await session.scalar(query.limit(1))) is not None
-
     async def pull(self, channel: str, user_id: str, *, limit: int = 20) -> list[OutboxItem]:
         """The due, unacknowledged messages of one user of a pull channel, oldest first.
 
@@ -159,9 +121,9 @@ class Outbox:
         if channel not in PULL_CHANNELS:
             raise ValueError(f"{channel!r} is not a pull channel")
         now = self.clock.now()
-        if not await self._any_due(now, {channel}, user_id):
+        if not await self.repo.any_due(now, {channel}, user_id):
             return []
-        query = _due(sa.select(OutboxMessage), now, {channel}, user_id).order_by(
+        query = due(sa.select(OutboxMessage), now, {channel}, user_id).order_by(
             OutboxMessage.id).limit(limit)
         async with self.db.sessions() as session:
             rows = (await session.scalars(query)).all()
@@ -183,18 +145,14 @@ class Outbox:
         has shown them); messages never handed out stay queued. Returns how many."""
         if channel not in PULL_CHANNELS:
             raise ValueError(f"{channel!r} is not a pull channel")
-        handed_out = (OutboxMessage.channel == channel, OutboxMessage.user_id == user_id,
-                      OutboxMessage.status == "sending", OutboxMessage.id <= through)
-        if not await self._exists(  # most polls have nothing to acknowledge: a read first
-                "SELECT 1 FROM outbox WHERE status = 'sending' AND channel = ? "
-                "AND user_id = ? AND id <= ?", [channel, user_id, through],
-                sa.select(OutboxMessage.id).where(*handed_out)):
+        # Most polls have nothing to acknowledge: a read first.
+        if not await self.repo.any_handed_out(channel, user_id, through):
             return 0
         async with self.db.write() as session:
             result = await session.execute(
-                sa.update(OutboxMessage).where(*handed_out)
+                sa.update(OutboxMessage).where(*handed_out(channel, user_id, through))
                 .values(status="sent", sent_at=self.clock.now(), last_error=None))
-            return result.rowcount or 0  # type: ignore[attr-defined]
+            return affected_rows(result)
 
     async def mark_sent(self, item_id: int) -> None:
         async with self.db.write() as session:

@@ -1,60 +1,46 @@
 """The aiohttp application factory.
 
-Feature modules each expose ``setup(app)``: they add routes (and, when they own
-background work, a ``cleanup_ctx``). Handlers reach shared parts through
-``request.app[HUB_KEY]``; the hub is opened by the first cleanup context.
+Every feature of ``bot/features.py`` contributes web modules, each exposing
+``setup(app)``: it adds routes (and, when it owns background work, a ``cleanup_ctx``).
+Handlers reach shared parts through ``request.app[HUB_KEY]``; the hub is opened by the
+first cleanup context, which also starts the features' background jobs.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import importlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 
 from aiohttp import web
 
+from bot.assembly import open_hub
 from bot.clock import Clock
 from bot.config import Settings
-from bot.hub import open_hub
-from bot.web.keys import BACKGROUND_KEY, HUB_KEY, SETTINGS_KEY
+from bot.features import FEATURES, Feature
+from bot.web.keys import BACKGROUND_KEY, HUB_KEY, SETTINGS_KEY, WEB_MODULES_KEY
 from bot.web.middlewares import error_middleware
 
 log = logging.getLogger("tongguan.web")
 
-#: Feature modules mounted when present, in this order.
-FEATURE_MODULES = (
-    "bot.web.health",
-    "bot.web.chat_api",
-    "bot.web.chat_page",
-    "bot.web.openapi",
-    "bot.web.codes_pages",
-    "bot.web.codes_api",
-    "bot.web.reservations",
-    "bot.channels.wechat.web",
-)
-
 MAX_BODY_BYTES = 256 * 1024
 
 
-def init_app(settings: Settings, *, clock: Clock | None = None,
-             background: bool = True) -> web.Application:
+def init_app(settings: Settings, *, clock: Clock | None = None, background: bool = True,
+             features: Sequence[Feature] = FEATURES) -> web.Application:
     """Build the application; ``background=False`` leaves workers off (tests drive them)."""
     app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
     app[SETTINGS_KEY] = settings
     app[BACKGROUND_KEY] = background
 
     async def hub_ctx(app: web.Application) -> AsyncIterator[None]:
-        async with open_hub(settings, clock=clock) as hub:
+        async with open_hub(settings, clock=clock, features=features) as hub:
             app[HUB_KEY] = hub
             tasks: list[asyncio.Task[None]] = []
             if background:
-                tasks.append(asyncio.create_task(hub.flows.watch(settings.flows_reload_seconds)))
-                from bot.services.outbox import OutboxWorker
-
-                worker = OutboxWorker(hub.outbox, hub.deliverers, settings.outbox_poll_seconds)
-                tasks.append(asyncio.create_task(worker.run_forever()))
+                tasks = [asyncio.create_task(job(hub))
+                         for feature in features for job in feature.jobs]
             yield
             for task in tasks:
                 task.cancel()
@@ -62,12 +48,9 @@ def init_app(settings: Settings, *, clock: Clock | None = None,
                     await task
 
     app.cleanup_ctx.append(hub_ctx)
-    for name in FEATURE_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as err:
-            if err.name is not None and name.startswith(err.name):
-                continue
-            raise
+    modules = tuple(module for feature in features if feature.web is not None
+                    for module in feature.web())
+    app[WEB_MODULES_KEY] = modules
+    for module in modules:
         module.setup(app)
     return app

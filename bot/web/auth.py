@@ -4,19 +4,17 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
 
-import sqlalchemy as sa
 from aiohttp import web
 
-from bot.db.batching import GroupCommit, columns
-from bot.db.database import sqlite_time
-from bot.db.models import ApiSession
+from bot.db.batching import GroupCommit
 from bot.hub import Hub
 from bot.privacy import token_hash
 from bot.web.keys import HUB_KEY
 from bot.web.middlewares import json_error
+from bot.web.session_repository import session_repository
 
 CHANNEL = "web"  #: the channel of every conversation started through these sessions
 
@@ -28,44 +26,37 @@ async def create_session(hub: Hub) -> tuple[str, str]:
     digest = token_hash(token)
     now = hub.clock.now()
     expires_at = now + timedelta(days=hub.settings.session_days)
-    lite = hub.db.inline_sqlite()
-    if lite is not None:  # SQLite: one inline statement, no thread hop
-        stamp = (sqlite_time(now), sqlite_time(expires_at))
-        await hub.db.write_inline(lambda c: c.execute(
-            "INSERT INTO api_sessions (token_hash, user_id, created_at, expires_at) "
-            "VALUES (?, ?, ?, ?)", (digest, user_id, *stamp)))
-    elif hub.db.dialect == "postgresql":  # group-committed on the hot-path pool
-        batch = hub.extras.get(BATCH_KEY)
-        if batch is None:
-            batch = hub.extras[BATCH_KEY] = GroupCommit(partial(_insert_sessions, hub))
+    rows = session_repository(hub.db)
+    if rows.batched:  # group-committed (PostgreSQL: on the hot-path pool)
+        mine = _sessions(hub)
+        if mine.inserts is None:
+            mine.inserts = GroupCommit(rows.insert_many)
+        batch = mine.inserts
         # The conversation row is made meanwhile (batched too), off the first message's path.
         ready = (hub.engine.store.prefetch(f"{CHANNEL}:{user_id}") if hub.engine is not None
                  else asyncio.sleep(0))
         await asyncio.gather(batch.submit((digest, user_id, now, expires_at)), ready)
-    else:
-        async with hub.db.write() as session:
-            session.add(ApiSession(token_hash=digest, user_id=user_id, created_at=now,
-                                   expires_at=expires_at))
+    else:  # SQLite: one inline statement, no thread hop
+        await rows.insert((digest, user_id, now, expires_at))
     # The client's next request usually comes back to this process: remember it now.
     _remember(hub, digest, user_id, expires_at)
     return token, user_id
 
 
-PG_INSERT_SESSIONS = (
-    "INSERT INTO api_sessions (token_hash, user_id, created_at, expires_at) "
-    "SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::timestamptz[])")
-BATCH_KEY = "api_session_inserts"
-
-
-async def _insert_sessions(hub: Hub, rows: list[tuple[str, str, datetime, datetime]]
-                           ) -> list[None]:
-    pool = await hub.db.asyncpg_pool()
-    await pool.execute(PG_INSERT_SESSIONS, *columns(rows))
-    return [None] * len(rows)
-
-
-CACHE_KEY = "api_session_cache"
 CACHE_MAX = 50_000  #: tokens remembered per process (cleared whole when full)
+
+
+@dataclass
+class WebSessions:
+    """This process's share of the sessions (a part of the hub): the tokens it has seen
+    (hash → user, expiry) and, on PostgreSQL, the group commit of new sessions."""
+
+    cache: dict[str, tuple[str, datetime]] = field(default_factory=dict)
+    inserts: GroupCommit | None = None
+
+
+def _sessions(hub: Hub) -> WebSessions:
+    return hub.parts.setdefault(WebSessions, WebSessions)
 
 
 async def session_user(hub: Hub, token: str) -> str | None:
@@ -75,23 +66,20 @@ async def session_user(hub: Hub, token: str) -> str | None:
     (hash → user, expiry) and asks the database only for a token new to it.
     """
     digest = token_hash(token)
-    cache: dict[str, tuple[str, object]] = hub.extras.setdefault(CACHE_KEY, {})
+    cache = _sessions(hub).cache
     hit = cache.get(digest)
     if hit is not None:
         user_id, expires_at = hit
-        return user_id if expires_at > hub.clock.now() else None  # type: ignore[operator]
-    async with hub.db.sessions() as session:
-        row = (await session.execute(
-            sa.select(ApiSession.user_id, ApiSession.expires_at)
-            .where(ApiSession.token_hash == digest))).first()
+        return user_id if expires_at > hub.clock.now() else None
+    row = await session_repository(hub.db).find(digest)
     if row is None:
         return None
     _remember(hub, digest, row.user_id, row.expires_at)
     return row.user_id if row.expires_at > hub.clock.now() else None
 
 
-def _remember(hub: Hub, digest: str, user_id: str, expires_at: object) -> None:
-    cache: dict[str, tuple[str, object]] = hub.extras.setdefault(CACHE_KEY, {})
+def _remember(hub: Hub, digest: str, user_id: str, expires_at: datetime) -> None:
+    cache = _sessions(hub).cache
     if len(cache) >= CACHE_MAX:
         cache.clear()
     cache[digest] = (user_id, expires_at)

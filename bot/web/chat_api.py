@@ -87,27 +87,33 @@ def inbound_from_body(user_id: str, body: dict[str, Any]) -> Inbound:
         return Inbound(channel=CHANNEL, user_id=user_id, kind="start", trigger="flow", value=value)
     if not isinstance(value, dict):
         raise _invalid("'location' must be an object with lat and lng")
-    lat, lng, label = value.get("lat"), value.get("lng"), value.get("label", "")
-    for name, number, limit in (("lat", lat, 90), ("lng", lng, 180)):
-        if isinstance(number, bool) or not isinstance(number, (int, float)) \
-                or not math.isfinite(number) or abs(number) > limit:
-            raise _invalid(f"'location.{name}' must be a number within ±{limit}")
+    label = value.get("label", "")
+    lat = _coordinate(value.get("lat"), "lat", 90)
+    lng = _coordinate(value.get("lng"), "lng", 180)
     if not isinstance(label, str) or len(label) > 200:
         raise _invalid("'location.label' must be a string of at most 200 characters")
     return Inbound(channel=CHANNEL, user_id=user_id, kind="location",
-                   location=Location(float(lat), float(lng), label))
+                   location=Location(lat, lng, label))
+
+
+def _coordinate(number: object, name: str, limit: int) -> float:
+    if isinstance(number, bool) or not isinstance(number, (int, float)) \
+            or not math.isfinite(number) or abs(number) > limit:
+        raise _invalid(f"'location.{name}' must be a number within ±{limit}")
+    return float(number)
 
 
 async def new_session(request: web.Request) -> web.Response:
-    token, _user = await create_session(request.app[HUB_KEY])
-    return json_reply({"token": token}, status=201)
+    token, user_id = await create_session(request.app[HUB_KEY])
+    # user_key: the chat identity staff name when they grant it a role (tongguan roles grant)
+    return json_reply({"token": token, "user_key": f"{CHANNEL}:{user_id}"}, status=201)
 
 
 async def chat(request: web.Request) -> web.Response:
     user_id = await require_session(request)
     inbound = inbound_from_body(user_id, await read_json_object(request))
     hub = request.app[HUB_KEY]
-    replies = await hub.engine.handle(inbound)
+    replies = await hub.require_engine().handle(inbound)
     return json_reply({"replies": [r.to_json() for r in replies]})
 
 
@@ -141,9 +147,9 @@ def sent_body(inbound: dict[str, Any]) -> dict[str, Any] | None:
 async def history(request: web.Request) -> web.Response:
     user_id = await require_session(request)
     limit = _int_query(request, "limit", HISTORY_TURNS, 1, MAX_HISTORY_TURNS)
-    engine = request.app[HUB_KEY].engine
-    assert engine is not None and limit is not None
-    turns = await engine.store.recent_turns(f"{CHANNEL}:{user_id}", limit)
+    assert limit is not None  # the default is a number
+    store = request.app[HUB_KEY].require_engine().store
+    turns = await store.recent_turns(f"{CHANNEL}:{user_id}", limit)
     return json_reply({"turns": [{"sent": sent_body(t.inbound), "replies": t.replies}
                                  for t in turns]})
 
@@ -218,7 +224,9 @@ OPENAPI_PATHS = {
         "summary": "Start a chat session", "security": [],
         "responses": {"201": {"description": "a bearer token", "content": {
             "application/json": {"schema": {"type": "object", "properties": {
-                "token": {"type": "string"}}}}}}}}},
+                "token": {"type": "string"},
+                "user_key": {"type": "string", "description":
+                             "this chat identity (web:<id>), for a staff role grant"}}}}}}}}},
     "/api/v1/chat": {"post": {
         "summary": "Send one message; get the replies",
         "requestBody": {"required": True, "content": {"application/json": {"schema": {

@@ -1,7 +1,9 @@
 """Health-code JSON APIs: signed lists, verify, admin status, venue check-ins.
 
 ``/api/v1/trust-list``, ``/api/v1/revocations``, ``/api/v1/list-signer``,
-``POST /api/v1/verify`` (scans are never recorded), ``POST /api/v1/status`` (admin:
+``/api/v1/dcc-trust-list`` (EU DCC signer certificates of the ``codes.dcc_trust_file``
+setting, signed like the trust list), ``POST /api/v1/verify`` (``TG1:`` and ``HC1:``;
+scans are never recorded), ``POST /api/v1/status`` (admin:
 ``Authorization: Bearer <settings.admin_token>``; with no admin token configured it
 answers 403 ``admin_disabled``), ``POST /api/v1/checkins`` (opted-in venues).
 The pages (``/code/<token>``, ``/checkpoint``) are in :mod:`bot.web.codes_pages`.
@@ -10,20 +12,60 @@ The pages (``/code/<token>``, ``/checkpoint``) are in :mod:`bot.web.codes_pages`
 from __future__ import annotations
 
 import hmac
+import logging
+import os
+from pathlib import Path
 
 from aiohttp import web
 
 import codes
+from bot.hub import Hub
 from bot.services.declarations import declarations, set_status
 from bot.services.declarations.checkins import record_checkin, venue_for
 from bot.services.declarations.service import Declarations
-from bot.services.declarations.store import revoked_code_ids
+from bot.services.health_codes import all_revoked_code_ids
 from bot.web.chat_api import read_json_object
 from bot.web.keys import HUB_KEY, SETTINGS_KEY
 from bot.web.middlewares import json_error
 
 NO_STORE = {"Cache-Control": "no-store"}
 _MOUNTED: web.AppKey[bool] = web.AppKey("codes_api_mounted", bool)
+log = logging.getLogger("tongguan.codes")
+
+
+class DccCertificates:
+    """The DSCs of the ``codes.dcc_trust_file`` setting, read again when the file changes
+    (a broken edit is logged and the last good certificates stay; at start it is fatal)."""
+
+    def __init__(self) -> None:
+        self.stamp: tuple[int, int] | None = None
+        self.certs: tuple[bytes, ...] = ()
+
+
+def dcc_certificates(hub: Hub) -> tuple[bytes, ...]:
+    """The configured DCC signer certificates (DER); empty when none are configured.
+
+    Raises:
+        OSError, codes.SigningKeyError: the file cannot be read on its first load.
+    """
+    name = hub.settings.codes.dcc_trust_file
+    if not name:
+        return ()
+    state = hub.parts.setdefault(DccCertificates, DccCertificates)
+    path = Path(name)
+    try:
+        info = os.stat(path)
+        stamp = (info.st_mtime_ns, info.st_size)
+        if stamp != state.stamp:
+            certs = tuple(codes.load_dcc_certificates(path.read_bytes()))
+            state.stamp, state.certs = stamp, certs
+            log.info("codes.dcc.loaded file=%s certificates=%d", path, len(certs))
+    except (OSError, codes.SigningKeyError) as err:
+        if state.stamp is None:
+            raise
+        log.error("codes.dcc.reload_failed file=%s error=%s (keeping %d certificates)",
+                  path, err, len(state.certs))
+    return state.certs
 
 
 def svc_of(request: web.Request) -> Declarations:
@@ -45,7 +87,15 @@ async def trust_list(request: web.Request) -> web.Response:
 
 async def revocations(request: web.Request) -> web.Response:
     svc = svc_of(request)
-    text = svc.signing.revocation_list(await revoked_code_ids(svc), svc.hub.clock.now())
+    text = svc.signing.revocation_list(await all_revoked_code_ids(svc), svc.hub.clock.now())
+    return web.Response(text=text, content_type="application/json", headers=NO_STORE)
+
+
+async def dcc_trust_list(request: web.Request) -> web.Response:
+    """The configured DSCs as a signed list (empty ``signers`` when none are configured)."""
+    svc = svc_of(request)
+    text = codes.sign_dcc_trust_list(dcc_certificates(svc.hub), svc.signing.store.list_signer(),
+                                     issued_at=svc.hub.clock.now())
     return web.Response(text=text, content_type="application/json", headers=NO_STORE)
 
 
@@ -54,9 +104,17 @@ async def list_signer(request: web.Request) -> web.Response:
                         content_type="application/x-pem-file")
 
 
+def verifier_now(svc: Declarations, revoked: list[bytes]) -> codes.Verifier:
+    """A verifier of this server's keys, these revocations and the configured DSCs."""
+    now = svc.hub.clock.now()
+    return codes.Verifier(trust_list=svc.signing.store.trust_list(at=now),
+                          revocations=codes.build_revocation_list(revoked, issued_at=now),
+                          trusted_certs=dcc_certificates(svc.hub))
+
+
 async def _verdict(svc: Declarations, request: web.Request) -> codes.Verdict:
     now = svc.hub.clock.now()
-    verifier = svc.signing.verifier(await revoked_code_ids(svc), now)
+    verifier = verifier_now(svc, await all_revoked_code_ids(svc))
     if request.content_type.startswith("image/"):
         data = await request.read()
         try:
@@ -70,7 +128,7 @@ async def _verdict(svc: Declarations, request: web.Request) -> codes.Verdict:
     text = body.get("code")
     if not isinstance(text, str):
         raise _json_exc(web.HTTPUnprocessableEntity, 422, "invalid",
-                        "send {\"code\": \"TG1:...\"}")
+                        "send {\"code\": \"TG1:...\"} (or an HC1: code)")
     return verifier.verify(text, at=now)
 
 
@@ -136,7 +194,7 @@ async def post_checkin(request: web.Request) -> web.Response:
     if venue is None:
         raise _json_exc(web.HTTPUnauthorized, 401, "unauthorized", "venue token required")
     verdict = await _verdict(svc, request)
-    if verdict.valid:
+    if verdict.valid and verdict.format == "TG1":  # an HC1 certificate has no subject
         await record_checkin(svc, venue, str(verdict.claims.get("sub", "")),
                              svc.hub.clock.now())
     return web.json_response({"recorded": verdict.valid, "valid": verdict.valid,
@@ -153,6 +211,7 @@ def setup(app: web.Application) -> None:
     r.add_get("/api/v1/trust-list", trust_list)
     r.add_get("/api/v1/revocations", revocations)
     r.add_get("/api/v1/list-signer", list_signer)
+    r.add_get("/api/v1/dcc-trust-list", dcc_trust_list)
     r.add_post("/api/v1/verify", verify)
     r.add_post("/api/v1/status", post_status)
     r.add_post("/api/v1/checkins", post_checkin)
@@ -167,10 +226,15 @@ OPENAPI_PATHS = {
                                    "security": [], "responses": _SIGNED}},
     "/api/v1/revocations": {"get": {"summary": "Signed revocation list (re-signed per request)",
                                     "security": [], "responses": _SIGNED}},
-    "/api/v1/list-signer": {"get": {"summary": "Public key (PEM) that signs both lists",
+    "/api/v1/list-signer": {"get": {"summary": "Public key (PEM) that signs the lists",
                                     "security": [], "responses": {"200": {"description": "PEM"}}}},
+    "/api/v1/dcc-trust-list": {"get": {
+        "summary": "Signed list of the EU DCC signer certificates (HC1 codes) of the "
+                   "codes.dcc_trust_file setting (TONGGUAN_CODES_DCC_TRUST_FILE)",
+        "security": [], "responses": _SIGNED}},
     "/api/v1/verify": {"post": {
-        "summary": "Verify a code ({\"code\"}) or a QR image (image/*); scans are not recorded",
+        "summary": "Verify a TG1: or HC1: code ({\"code\"}) or a QR image (image/*); scans "
+                   "are not recorded",
         "security": [], "requestBody": {"content": {
             "application/json": {"schema": {"type": "object", "required": ["code"], "properties": {
                 "code": {"type": "string"}}}}, "image/png": {}, "image/jpeg": {}}},

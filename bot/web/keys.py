@@ -3,6 +3,7 @@
 from aiohttp import web
 
 from bot.config import Settings
+from bot.features import WebModule
 from bot.hub import Hub
 
 HUB_KEY = web.AppKey("hub", Hub)
@@ -10,3 +11,6 @@ SETTINGS_KEY = web.AppKey("settings", Settings)
 
 #: False when the app was built with ``background=False``: features start no workers.
 BACKGROUND_KEY = web.AppKey("background", bool)
+
+#: The web modules mounted, in order (the OpenAPI document gathers their paths).
+WEB_MODULES_KEY: web.AppKey[tuple[WebModule, ...]] = web.AppKey("web_modules", tuple)

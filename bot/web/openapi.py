@@ -1,28 +1,24 @@
-"""``/api/v1/openapi.json``: assembled from every mounted feature's ``OPENAPI_PATHS``."""
+"""``/api/v1/openapi.json``: assembled from every mounted web module's ``OPENAPI_PATHS``."""
 
 from __future__ import annotations
 
-import importlib
+from collections.abc import Iterable
 from typing import Any
 
 from aiohttp import web
 
 import bot
+from bot.features import WebModule
+from bot.web.keys import WEB_MODULES_KEY
 
 
-def build_openapi() -> dict[str, Any]:
-    """The OpenAPI 3.1 document of every feature module present."""
-    from bot.web.app import FEATURE_MODULES
-
+def build_openapi(modules: Iterable[WebModule]) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of the web modules ``modules`` (the app's mounted ones)."""
     paths: dict[str, Any] = {}
     schemas: dict[str, Any] = {"Error": {"type": "object", "required": ["error", "message"],
                                          "properties": {"error": {"type": "string"},
                                                         "message": {"type": "string"}}}}
-    for name in FEATURE_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError:
-            continue
+    for module in modules:
         paths.update(getattr(module, "OPENAPI_PATHS", {}))
         schemas.update(getattr(module, "OPENAPI_SCHEMAS", {}))
     return {
@@ -36,7 +32,8 @@ def build_openapi() -> dict[str, Any]:
 
 
 async def openapi(request: web.Request) -> web.Response:
-    return web.json_response(build_openapi())
+    modules = request.app[WEB_MODULES_KEY]  # read first: no Iterable context on the key
+    return web.json_response(build_openapi(modules))
 
 
 def setup(app: web.Application) -> None:

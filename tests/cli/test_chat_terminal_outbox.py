@@ -12,9 +12,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bot.assembly import open_hub
 from bot.config import Settings
 from bot.db.models import OutboxMessage
-from bot.hub import open_hub
 from bot.messages import Reply
 from tests.conftest import TEST_SECRET
 
@@ -54,6 +54,11 @@ async def test_queued_messages_are_printed_and_marked_delivered(settings: Settin
         await hub.outbox.enqueue(channel="web", user_id="resident-7", dedupe_key="web",
                                  replies=[Reply.say("网页用户的消息")])
 
+    # The screening flow is for community workers: an administrator grants the role.
+    granted = subprocess.run([sys.executable, "-m", "bot.cli", "roles", "grant",
+                              "terminal:resident-7", "community_worker"], cwd=ROOT,
+                             env=env(settings), capture_output=True, text=True, timeout=300)
+    assert granted.returncode == 0, granted.stderr
     result = chat(settings, "resident-7", "楼栋排查\n")
     assert result.returncode == 0, result.stderr
     out = result.stdout

@@ -22,6 +22,12 @@ def run(args: list[str], db: str, stdin: str = "") -> subprocess.CompletedProces
 
 def test_scripted_terminal_chat_export_and_handoffs(tmp_path: Path) -> None:
     db = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    # The screening flow is for community workers: an administrator grants the role.
+    assert run(["db", "upgrade"], db).returncode == 0
+    for user in ("terminal:worker-1", "terminal:worker-2"):
+        granted = run(["roles", "grant", user, "community_worker"], db)
+        assert granted.returncode == 0, granted.stderr
+        assert granted.stdout == f"{user} now holds community_worker\n"
     script = "楼栋排查\n9号楼\n跳过\n12\n30\n0\n0\n跳过\n确认\n"
     result = run(["chat", "--user", "worker-1"], db, script)
     assert result.returncode == 0, result.stderr
@@ -33,11 +39,11 @@ def test_scripted_terminal_chat_export_and_handoffs(tmp_path: Path) -> None:
     assert len(rows) == 1 and rows[0]["building"] == "9号楼"
     assert rows[0]["households_visited"] == "12"
 
-    result = run(["chat", "--user", "resident-2"], db, "楼栋排查\n转人工\n")
+    result = run(["chat", "--user", "worker-2"], db, "楼栋排查\n转人工\n")
     assert "人工" in result.stdout
     listed = run(["handoffs", "list"], db)
     lines = [json.loads(line) for line in listed.stdout.splitlines()]
-    assert len(lines) == 1 and lines[0]["user"] == "terminal:resident-2"
+    assert len(lines) == 1 and lines[0]["user"] == "terminal:worker-2"
     assert lines[0]["flow"] == "community_screening" and lines[0]["turns"] >= 2
 
 

@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 import codes
 from codes import api, quick_verify, verify
 from codes.algs import der_signature
+from codes.api import LIVE_TTL
 from codes.verdict import Verdict, valid_verdict
 
 TG_CHECKS = tuple(codes.CHECKS["TG1"])
@@ -103,7 +104,8 @@ def test_warnings_and_lists_agree(es256_key, lists, monkeypatch):
 def test_edges_that_still_verify(es256_key, eddsa_key, lists, monkeypatch):
     verifier = codes.Verifier(trust_list=lists["fresh"])
     text = issue(es256_key)
-    for at in (NOW + timedelta(seconds=660), NOW - timedelta(seconds=60)):  # within leeway
+    edge = LIVE_TTL + codes.CLOCK_SKEW_LEEWAY
+    for at in (NOW + edge, NOW - timedelta(seconds=60)):  # within leeway
         assert_agree(verifier, text, at, monkeypatch, fast_taken=True)
     assert_agree(verifier, text + " \n", NOW, monkeypatch, fast_taken=True)
     untagged = cbor2.dumps(cbor2.loads(sign_raw(es256_key, cbor2.dumps(claims_map()))).value)

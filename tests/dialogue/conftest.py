@@ -42,6 +42,18 @@ class MemoryProfiles:
 
 
 @dataclass
+class MemoryRoles:
+    """Staff roles by user key, same lookup as bot.services.chat_roles.ChatRoles.of; the
+    harness's users are community workers unless a test says otherwise."""
+
+    default: frozenset[str] = frozenset({"community_worker"})
+    grants: dict[str, frozenset[str]] = field(default_factory=dict)
+
+    async def of(self, user_key: str) -> frozenset[str]:
+        return self.grants.get(user_key, self.default)
+
+
+@dataclass
 class Chat:
     """Talks to the engine as one user; keeps every reply."""
 
@@ -119,13 +131,19 @@ def actions(saved_records: list[dict]) -> ActionRegistry:
 
 
 @pytest.fixture
+def roles() -> MemoryRoles:
+    return MemoryRoles()
+
+
+@pytest.fixture
 def engine(flows_dir: Path, actions: ActionRegistry, interpreter: BuiltinInterpreter,
-           clock: FixedClock) -> Engine:
+           clock: FixedClock, roles: MemoryRoles) -> Engine:
     registry = make_flow_registry(flows_dir, actions)
     problems = registry.load()
     assert not problems, [p.describe() for p in problems]
     return Engine(flows=registry, interpreter=interpreter, actions=actions,
-                  store=MemoryStore(), clock=clock, profiles=MemoryProfiles())  # type: ignore[arg-type]
+                  store=MemoryStore(), clock=clock, profiles=MemoryProfiles(),  # type: ignore[arg-type]
+                  roles=roles.of)
 
 
 @pytest.fixture

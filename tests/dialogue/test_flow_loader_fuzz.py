@@ -18,16 +18,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from bot.actions import ActionRegistry
-from bot.clock import Clock
+from bot.assembly import action_hub
 from bot.config import load_settings
-from bot.db.database import make_database
 from bot.dialogue.build import make_flow_registry, slot_param_problems
 from bot.dialogue.flows.loader import COMMON_KEYS, FLOW_KEYS, KIND_KEYS, MENU_KEYS, parse_flow
 from bot.dialogue.flows.model import Flow, Menu
 from bot.dialogue.flows.validate import validate_flow, validate_menu
-from bot.hub import Hub, register_all_actions
-from bot.privacy import Sealer
-from bot.services.outbox import Outbox
 from tests.conftest import TEST_SECRET
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,12 +92,7 @@ def _actions() -> ActionRegistry:
     config = dataclasses.replace(load_settings(ROOT / "config.yml", env={}),
                                  database_url="sqlite+aiosqlite:///:memory:",
                                  secret_key=TEST_SECRET)
-    db = make_database(config.database_url, pool_size=1)
-    sealer = Sealer(config.secret_key)
-    hub = Hub(settings=config, db=db, sealer=sealer, clock=Clock(), actions=ActionRegistry(),
-              outbox=Outbox(db, sealer, Clock()))
-    register_all_actions(hub)
-    return hub.actions
+    return action_hub(config).actions
 
 
 ACTIONS = _actions()

@@ -63,7 +63,7 @@ async def test_answers_are_kept_when_the_old_version_is_unknown(chat, engine, fl
     assert flows.load() == []
     restarted = Chat(Engine(flows=flows, interpreter=engine.parts.interpreter,
                             actions=engine.parts.actions, store=engine.store,
-                            clock=engine.parts.clock))
+                            clock=engine.parts.clock, roles=engine.parts.roles))
     assert "刚刚更新过" in await restarted.text("确认")  # shows the new summary first
     await restarted.say("确认")
     assert saved_records[0]["unit"] == "2单元"

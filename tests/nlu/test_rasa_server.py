@@ -2,14 +2,22 @@
 
 The server runs from its own Python 3.10 venv (``make rasa`` builds ``var/rasa-venv``).
 Without it these tests are skipped with a plain message; in CI (``CI=true``) a missing
-Rasa venv is a failure. The trained model is cached under ``var/rasa-models`` by the
-hash of the training files, so only a change of ``intents/`` trains again.
+Rasa venv is a failure.
+
+The model is trained with the real pipeline of ``intents/config.yml`` but only
+``TEST_EPOCHS`` DIET epochs (about 1.5 minutes instead of many): these tests check that a
+real Rasa server parses in Rasa's shape and drives the engine, not the model's quality
+(``bench/nlu.py`` measures that). It is cached under ``var/rasa-models`` by a hash of
+the training data, the derived config and the Rasa version, so a second run (or a
+concurrent one: training holds a lock) reuses it. All tests here share one server, so
+they run on one xdist worker (``xdist_group``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import fcntl
 import hashlib
 import os
 import socket
@@ -20,6 +28,7 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+import yaml
 
 from bot.config import load_settings
 from bot.nlu.builtin import BuiltinInterpreter
@@ -34,6 +43,11 @@ RASA_ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TF_CPP_MIN_LOG_LEV
             "LOG_LEVEL": "WARNING",
             # Rasa's training cache would otherwise land in ./.rasa of the checkout.
             "RASA_CACHE_DIRECTORY": str(ROOT / "var" / "rasa-cache")}
+#: DIET epochs for the test model (intents/config.yml trains 100). Ten already classify
+#: the sentences below with confidence > 0.9, well above the fallback threshold.
+TEST_EPOCHS = 10
+
+pytestmark = pytest.mark.xdist_group("rasa")
 
 
 def _need_rasa() -> None:
@@ -44,17 +58,48 @@ def _need_rasa() -> None:
     pytest.skip(f"Rasa server tests not run: {RASA} missing (make rasa)")
 
 
+def _test_config() -> bytes:
+    """intents/config.yml with the DIET classifier cut to ``TEST_EPOCHS`` epochs."""
+    config = yaml.safe_load((ROOT / "intents" / "config.yml").read_text(encoding="utf-8"))
+    diet = [c for c in config["pipeline"] if c["name"] == "DIETClassifier"]
+    assert diet, "intents/config.yml has no DIETClassifier: update TEST_EPOCHS's use"
+    for component in diet:
+        component["epochs"] = TEST_EPOCHS
+    return yaml.safe_dump(config, allow_unicode=True, sort_keys=False).encode()
+
+
+def _rasa_version() -> str:
+    infos = sorted(RASA_VENV.glob("lib/python*/site-packages/rasa-*.dist-info"))
+    return infos[0].name if infos else "unknown"
+
+
 def _model() -> Path:
+    config = _test_config()
     digest = hashlib.sha256()
-    for name in ("nlu.yml", "config.yml"):
-        digest.update((ROOT / "intents" / name).read_bytes())
-    model = MODELS / f"tongguan-{digest.hexdigest()[:16]}.tar.gz"
-    if not model.exists():
-        MODELS.mkdir(parents=True, exist_ok=True)
-        subprocess.run([str(RASA), "train", "nlu", "--nlu", "intents/nlu.yml", "--config",
-                        "intents/config.yml", "--out", str(MODELS), "--fixed-model-name",
-                        model.name.removesuffix(".tar.gz")], cwd=ROOT, env=RASA_ENV,
-                       check=True, capture_output=True, timeout=1200)
+    for part in ((ROOT / "intents" / "nlu.yml").read_bytes(), config,
+                 _rasa_version().encode()):
+        digest.update(hashlib.sha256(part).digest())
+    name = f"tongguan-test-{digest.hexdigest()[:16]}"
+    model = MODELS / f"{name}.tar.gz"
+    MODELS.mkdir(parents=True, exist_ok=True)
+    # One trainer at a time (xdist workers, concurrent runs); the others wait, then reuse.
+    with (MODELS / ".train.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if model.exists():
+            return model
+        work = MODELS / f".{name}.{os.getpid()}"
+        work.mkdir()
+        try:
+            (work / "config.yml").write_bytes(config)
+            subprocess.run([str(RASA), "train", "nlu", "--nlu", "intents/nlu.yml", "--config",
+                            str(work / "config.yml"), "--out", str(work),
+                            "--fixed-model-name", name], cwd=ROOT, env=RASA_ENV,
+                           check=True, capture_output=True, timeout=1200)
+            os.replace(work / model.name, model)  # whole or not at all
+        finally:
+            for leftover in work.iterdir():
+                leftover.unlink()
+            work.rmdir()
     return model
 
 
@@ -64,7 +109,9 @@ def _port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
+# Session scope: under xdist a module fixture can be torn down and started again between
+# this module's tests (a worker sees one test ahead), and the server takes a minute to start.
+@pytest.fixture(scope="session")
 def rasa_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _need_rasa()
     model = _model()
@@ -120,8 +167,8 @@ async def test_rasa_parses_in_rasas_shape(rasa_url: str) -> None:
 
 
 async def test_engine_runs_on_the_rasa_backend(rasa_url: str, tmp_path: Path) -> None:
+    from bot.assembly import open_hub
     from bot.db.migrate import upgrade
-    from bot.hub import open_hub
     from bot.messages import Inbound
 
     url = f"sqlite+aiosqlite:///{tmp_path / 'rasa.db'}"

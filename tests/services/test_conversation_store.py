@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from bot.assembly import open_hub
 from bot.db.models import Conversation, Turn
 from bot.dialogue.store import StaleConversation, TurnRecord
-from bot.hub import open_hub
 from tests.conftest import make_settings
 
 

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bot.assembly import open_hub
 from bot.clock import FixedClock
 from bot.db.models import Profile, Turn
-from bot.hub import open_hub
 from bot.messages import Inbound
 from bot.web.app import init_app
 from tests.conftest import ROOT, make_settings
+from tests.roles_support import grant
 
 
 def flows_with_profile(tmp_path: Path) -> Path:
@@ -33,6 +34,7 @@ async def say(hub, text: str, user: str = "u1") -> str:  # type: ignore[no-untyp
 async def test_every_turn_is_logged_with_text_parse_and_replies(database_url: str,
                                                                 tmp_path: Path):
     async with open_hub(make_settings(database_url, tmp_path)) as hub:
+        await grant(hub, "web:u1")  # a community worker: the screening flow is theirs
         await say(hub, "你好")
         await say(hub, "楼栋排查")
         await say(hub, "12号楼")
@@ -48,6 +50,7 @@ async def test_every_turn_is_logged_with_text_parse_and_replies(database_url: st
 
 async def test_handoff_records_the_transcript(database_url: str, tmp_path: Path):
     async with open_hub(make_settings(database_url, tmp_path)) as hub:
+        await grant(hub, "web:u1")  # a community worker: the screening flow is theirs
         await say(hub, "楼栋排查")
         await say(hub, "12号楼")
         out = await say(hub, "转人工")

@@ -8,9 +8,10 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from bot.hub import open_hub
+from bot.assembly import open_hub
 from bot.messages import Inbound
 from tests.conftest import make_settings
+from tests.roles_support import grant
 
 UP_TO_CONFIRM = ["楼栋排查", "12号楼", "跳过", "十二", "30", "0", "1", "跳过"]
 
@@ -29,6 +30,7 @@ async def test_a_record_is_written_once_when_its_turn_runs_again(database_url: s
     async with contextlib.AsyncExitStack() as stack:
         hubs = [await stack.enter_async_context(open_hub(settings)) for _ in range(2)]
         user = dict(channel="web", user_id="stale-confirm")
+        await grant(hubs[0], "web:stale-confirm")  # a community worker: the flow is theirs
         for text in UP_TO_CONFIRM:
             await hubs[0].engine.handle(Inbound(**user, text=text))
         await hubs[1].engine.handle(Inbound(**user, text="帮助"))  # hub 0 is now stale

@@ -7,7 +7,9 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from bot.web.app import init_app
+from tests.roles_support import grant, worker_session
 
+# The screening flow is for community workers: its tests chat as one (worker_session).
 SCREENING = ["楼栋排查", "12号楼", "跳过", "十二", "30", "0", "3", "跳过"]
 
 
@@ -24,7 +26,7 @@ async def say(client, headers, body):  # type: ignore[no-untyped-def]
 
 
 async def test_screening_over_the_api_and_export(client, settings):
-    headers = await session(client)
+    headers = await worker_session(client)
     for text in SCREENING:
         replies = await say(client, headers, {"text": text})
     assert replies[-1]["type"] == "options" and "1. 楼栋：12号楼" in replies[-1]["text"]
@@ -32,7 +34,7 @@ async def test_screening_over_the_api_and_export(client, settings):
     done = await say(client, headers, {"choice": "确认"})
     assert any("已登记 12号楼" in r["text"] for r in done)
     assert any("3 位外地返回" in r["text"] for r in done)
-    from bot.hub import open_hub
+    from bot.assembly import open_hub
     from bot.services.records import export_records
 
     async with open_hub(settings, with_dialogue=False) as hub:
@@ -45,7 +47,7 @@ async def test_screening_over_the_api_and_export(client, settings):
 
 async def test_restart_mid_flow_loses_nothing(settings, aiohttp_client):
     first = await aiohttp_client(init_app(settings, background=False))
-    headers = await session(first)
+    headers = await worker_session(first)
     for text in SCREENING[:4]:
         await say(first, headers, {"text": text})
     await first.close()
@@ -55,8 +57,8 @@ async def test_restart_mid_flow_loses_nothing(settings, aiohttp_client):
 
 
 async def test_user_comes_from_token_not_body(client):
-    a = await session(client)
-    b = await session(client)
+    a = await worker_session(client)
+    b = await worker_session(client)
     await say(client, a, {"text": "楼栋排查"})
     with_body_user = await client.post("/api/v1/chat", headers=b,
                                        json={"text": "12号楼", "user_id": "whoever"})
@@ -175,8 +177,8 @@ async def test_a_new_session_has_its_conversation_ready_on_postgres(postgres_url
     a row another process changes meanwhile is read afresh, nothing lost."""
     import sqlalchemy as sa
 
+    from bot.assembly import open_hub
     from bot.db.models import Conversation
-    from bot.hub import open_hub
     from bot.web.app import init_app
     from tests.conftest import make_settings
 
@@ -188,6 +190,7 @@ async def test_a_new_session_has_its_conversation_ready_on_postgres(postgres_url
         [(user_key, version)] = (await s.execute(
             sa.select(Conversation.user_key, Conversation.version))).all()
     assert version == 0 and user_key.startswith("web:")
+    await grant(hub, user_key)  # a community worker: the screening flow is theirs
     async with open_hub(settings) as other:  # another process moves it on first
         from bot.messages import Inbound
         await other.engine.handle(Inbound(channel="web", user_id=user_key[4:], text="楼栋排查"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tests.roles_support import worker_session
 from tests.web.test_chat_api import say, session
 
 
@@ -12,7 +13,7 @@ async def history(client, headers, query: str = ""):  # type: ignore[no-untyped-
 
 
 async def test_history_replays_what_was_sent_and_answered(client):
-    headers = await session(client)
+    headers = await worker_session(client)  # the screening flow is for community workers
     assert await history(client, headers) == []  # a new session: the page greets
     sent = [{"text": "你好"}, {"start": "community_screening"}, {"text": "5号楼"},
             {"choice": "跳过"}, {"location": {"lat": 31.2, "lng": 121.5, "label": "家"}}]
@@ -30,7 +31,7 @@ async def test_history_replays_what_was_sent_and_answered(client):
 
 
 async def test_history_is_the_tokens_own_and_checked(client):
-    a = await session(client)
+    a = await worker_session(client)
     b = await session(client)
     await say(client, a, {"text": "楼栋排查"})
     assert await history(client, b) == []

@@ -15,7 +15,21 @@ from bot.messages import Reply
 from bot.privacy import token_hash
 from bot.web.app import init_app
 from bot.web.keys import HUB_KEY
+from tests.roles_support import grant
 from tests.web.browser import ARGS, chromium_path
+
+
+async def as_worker(page, hub) -> None:  # type: ignore[no-untyped-def]
+    """The page's own sessions belong to a community worker (the screening flow is
+    theirs): each ``POST /api/v1/sessions`` the page makes is answered as usual, and its
+    ``user_key`` is granted the role before the page sees the token, so before the
+    greeting that draws the menu."""
+    async def granted(route):  # type: ignore[no-untyped-def]
+        response = await route.fetch()
+        await grant(hub, (await response.json())["user_key"])
+        await route.fulfill(response=response)
+
+    await page.route("**/api/v1/sessions", granted)
 
 
 async def test_whole_screening_in_the_browser(sqlite_url, tmp_path, aiohttp_server):
@@ -28,6 +42,7 @@ async def test_whole_screening_in_the_browser(sqlite_url, tmp_path, aiohttp_serv
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=path, args=ARGS)
         page = await browser.new_page(viewport={"width": 390, "height": 800}, locale="zh-CN")
+        await as_worker(page, app[HUB_KEY])
         await page.goto(base + "/chat")
         bot = page.locator(".row.bot .bubble")
         await bot.first.wait_for()
@@ -83,6 +98,7 @@ async def test_reload_mid_flow_redraws_and_keeps_the_question_open(sqlite_url, t
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=chromium_path(), args=ARGS)
         page = await browser.new_page(viewport={"width": 390, "height": 800}, locale="zh-CN")
+        await as_worker(page, app[HUB_KEY])
         await page.goto(f"http://127.0.0.1:{server.port}/chat")
         await page.locator(".options button", has_text="楼栋排查登记").first.click()
         await page.wait_for_function("document.body.innerText.includes('楼栋号')")

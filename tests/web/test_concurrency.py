@@ -10,10 +10,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from bot.assembly import open_hub
 from bot.db.models import Conversation, Turn
-from bot.hub import open_hub
 from bot.messages import Inbound
 from tests.conftest import make_settings
+from tests.roles_support import grant
 
 
 async def test_same_user_messages_serialize_across_hubs(postgres_url: str, tmp_path: Path):
@@ -21,6 +22,7 @@ async def test_same_user_messages_serialize_across_hubs(postgres_url: str, tmp_p
     async with contextlib.AsyncExitStack() as stack:
         hubs = [await stack.enter_async_context(open_hub(settings)) for _ in range(2)]
         user = dict(channel="web", user_id="same-user")
+        await grant(hubs[0], "web:same-user")  # a community worker: the flow is theirs
         await hubs[0].engine.handle(Inbound(**user, text="楼栋排查"))
         await hubs[1].engine.handle(Inbound(**user, text="9号楼"))
         await hubs[0].engine.handle(Inbound(**user, text="跳过"))
@@ -43,6 +45,7 @@ async def test_same_user_messages_serialize_across_hubs(postgres_url: str, tmp_p
 async def test_turn_log_and_state_are_sealed(database_url: str, tmp_path: Path):
     settings = make_settings(database_url, tmp_path)
     async with open_hub(settings) as hub:
+        await grant(hub, "web:p")  # a community worker: "张三的楼" is a slot's value
         await hub.engine.handle(Inbound(channel="web", user_id="p", text="楼栋排查"))
         await hub.engine.handle(Inbound(channel="web", user_id="p", text="张三的楼"))
         async with hub.db.sessions() as session:
@@ -96,6 +99,7 @@ async def test_more_users_than_pooled_connections_reach_an_action_at_once(
     settings = make_settings(postgres_url, tmp_path)
     users = 3 * settings.database_pool_size
     async with open_hub(settings) as hub:
+        await grant(hub, *(f"web:u{i}" for i in range(users)))  # community workers
         async def one(i: int) -> str:
             for text in SCREENING:
                 replies = await hub.engine.handle(Inbound(channel="web", user_id=f"u{i}",

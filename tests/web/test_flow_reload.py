@@ -9,12 +9,13 @@ from pathlib import Path
 
 from bot.web.app import init_app
 from tests.conftest import ROOT, make_settings
+from tests.roles_support import worker_session
 
 
 async def ask_building(client) -> str:  # type: ignore[no-untyped-def]
-    token = (await (await client.post("/api/v1/sessions")).json())["token"]
+    """A new community worker's first question of the screening flow (theirs only)."""
     resp = await client.post("/api/v1/chat", json={"text": "楼栋排查"},
-                             headers={"Authorization": f"Bearer {token}"})
+                             headers=await worker_session(client))
     return (await resp.json())["replies"][0]["text"]
 
 

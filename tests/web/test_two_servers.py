@@ -15,9 +15,10 @@ import aiohttp
 import pytest
 import sqlalchemy as sa
 
+from bot.assembly import open_hub
 from bot.db.models import Conversation, Turn
-from bot.hub import open_hub
 from tests.conftest import ROOT, TEST_SECRET, make_settings
+from tests.roles_support import grant_in
 
 
 def _free_port() -> int:
@@ -64,8 +65,10 @@ async def test_one_users_messages_to_two_servers_all_land(two_servers: list[str]
                                                           postgres_url: str, tmp_path: Path):
     async with aiohttp.ClientSession() as http:
         async with http.post(two_servers[0] + "/api/v1/sessions") as resp:
-            token = (await resp.json())["token"]
-        headers = {"Authorization": f"Bearer {token}"}
+            created = await resp.json()
+        # A community worker (the screening flow is theirs), granted before any turn.
+        await grant_in(make_settings(postgres_url, tmp_path), created["user_key"])
+        headers = {"Authorization": f"Bearer {created['token']}"}
 
         async def say(server: str, text: str) -> list[dict]:
             async with http.post(server + "/api/v1/chat", json={"text": text},

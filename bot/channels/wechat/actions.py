@@ -2,8 +2,8 @@
 
 WeChat reports a follower's location (``LOCATION`` events) when the account asks for it
 and the follower agrees in WeChat; Tongguan keeps the last report only once the
-follower also said yes here (see ``docs/wechat.md``). Add this module to
-``ACTION_MODULES`` in ``bot/hub.py``.
+follower also said yes here (see ``docs/wechat.md``). Registered by the ``wechat``
+feature (``bot/features.py``).
 """
 
 from __future__ import annotations

@@ -239,7 +239,7 @@ class WechatChannel:
         return Passive("image", media_id, create_time), images[1:]
 
     async def _upload(self, image: Reply) -> str | None:
-        data = await fetch_media(self.hub.extras, image.url)
+        data = await fetch_media(self.hub.media, image.url)
         if data is None or self.media is None:
             return None
         try:

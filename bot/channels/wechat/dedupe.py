@@ -5,31 +5,25 @@ RETURNING``); a retry finds the row and returns the stored passive reply, waits 
 while the turn is in flight, or answers ``success`` when the reply went to the outbox.
 Settling is one ``UPDATE``. The database is the authority; this process also remembers
 its own in-flight turns (retries wait on them without polling) and settled replies
-(retries are answered without a query) until the row would expire.
-
-On PostgreSQL, claims and settles of concurrent callbacks go to the database together
-(group commit, :mod:`bot.db.batching`): one statement for many messages' claims and
-settles. On SQLite they run on the process's inline connection (no thread hop), queued
-on its write lock.
+(retries are answered without a query) until the row would expire. The statements, and
+how each database runs them (group-committed, inline), are the repository's
+(:mod:`bot.channels.wechat.repository`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import re
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, nullcontext
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.channels.wechat.repository import dedupe_repository
 from bot.clock import Clock
-from bot.db.batching import GroupCommit, columns
-from bot.db.database import Database, sqlite_time
+from bot.db.database import Database
 from bot.privacy import Sealer
 
 #: How long a claim is remembered (WeChat retries within ~15 s; restarts are covered).
@@ -37,33 +31,6 @@ CLAIM_TTL = timedelta(hours=1)
 POLL_SECONDS = 0.05
 PURGE_EVERY = 500
 CACHE_SIZE = 20_000  #: settled replies kept in memory for fast retries
-
-# Fixed statements go straight to the driver ($n for asyncpg, ? for sqlite), like the
-# conversation store: through SQLAlchemy each cost more CPU than the rest of a callback.
-SQL = {
-    "claim": "INSERT INTO wechat_dedupe (key, status, reply, created_at, expires_at) "
-             "VALUES ($1, 'running', NULL, $2, $3) ON CONFLICT (key) DO NOTHING RETURNING key",
-    "take_over": "UPDATE wechat_dedupe SET status = 'running', reply = NULL, created_at = $2, "
-                 "expires_at = $3 WHERE key = $1 AND expires_at <= $2 RETURNING key",
-    "get": "SELECT status, reply FROM wechat_dedupe WHERE key = $1",
-    "settle": "UPDATE wechat_dedupe SET status = $2, reply = $3 WHERE key = $1",
-    "purge": "DELETE FROM wechat_dedupe WHERE expires_at < $1",
-}
-#: Many claims and settles (of other messages) in one statement: the keys it returns
-#: are claimed. A message's settle always follows its own claim's commit.
-PG_BATCH = """
-WITH claimed AS (
-    INSERT INTO wechat_dedupe (key, status, reply, created_at, expires_at)
-    SELECT k, 'running', NULL, c, e
-    FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) AS v(k, c, e)
-    ON CONFLICT (key) DO NOTHING RETURNING key),
-settled AS (
-    UPDATE wechat_dedupe d SET status = v.status, reply = v.reply
-    FROM unnest($4::text[], $5::text[], $6::bytea[]) AS v(key, status, reply)
-    WHERE d.key = v.key)
-SELECT key FROM claimed
-"""
-LITE = {name: re.sub(r"\$(\d)", r"?\1", sql) for name, sql in SQL.items()}
 
 
 @dataclass(frozen=True)
@@ -92,95 +59,20 @@ class Claim:
 
 
 class DedupeStore:
-    """Claims, settles and looks up callback messages by key.
-
-    On SQLite its writes queue on ``db.write_lock`` with the conversation store's: one
-    writer at a time in this process keeps writes off SQLite's sleeping busy handler.
-    """
+    """Claims, settles and looks up callback messages by key."""
 
     def __init__(self, db: Database, sealer: Sealer, clock: Clock) -> None:
         self.db = db
         self.sealer = sealer
         self.clock = clock
-        self._pg = db.dialect == "postgresql"
-        self._sql = SQL if self._pg else LITE
-        self._lock = db.write_lock
+        self.repo = dedupe_repository(db)  #: the dedupe table's SQL for this database
         self._claims = 0
         self._running: dict[str, asyncio.Future[Passive | None]] = {}
         self._settled: OrderedDict[str, tuple[datetime, str, Passive | None]] = OrderedDict()
-        #: PostgreSQL: claims ("claim", key, now, expires) and settles ("settle", key,
-        #: status, reply) of concurrent callbacks, one statement per batch
-        self._batch: GroupCommit[tuple[str, str, Any, Any], bool] = GroupCommit(
-            self._write_many, key=lambda item: item[1])
 
     def key_for(self, raw: str) -> str:
         """Blind index of the raw key, so message ids and openids are not stored."""
         return self.sealer.blind_index("wechat-msg", raw)
-
-    # -- driver access ------------------------------------------------------------------
-    @asynccontextmanager
-    async def _driver(self, write: bool) -> AsyncIterator[Any]:
-        """A raw driver connection, held only for this block (never across a turn):
-        the driver-level pool on PostgreSQL, a pooled aiosqlite connection for an
-        in-memory SQLite database."""
-        if self._pg:
-            async with (await self.db.asyncpg_pool()).acquire() as raw:
-                yield raw
-            return
-        async with (self._lock if write else nullcontext()), \
-                self.db.engine.connect() as conn:
-            yield (await conn.get_raw_connection()).driver_connection
-
-    def _inline(self) -> Any:
-        """The inline SQLite connection, or None (PostgreSQL, in-memory SQLite)."""
-        return None if self._pg else self.db.inline_sqlite()
-
-    def _time(self, value: datetime) -> Any:
-        return value if self._pg else sqlite_time(value)
-
-    async def _rows(self, raw: Any, name: str, *args: Any) -> list[Any]:
-        if self._pg:
-            return list(await raw.fetch(self._sql[name], *args))
-        return list(await raw.execute_fetchall(self._sql[name], args))
-
-    async def _read(self, name: str, *args: Any) -> list[Any]:
-        lite = self._inline()
-        if lite is not None:  # WAL: a read never waits for a writer
-            return lite.execute(LITE[name], args).fetchall()
-        async with self._driver(write=False) as raw:
-            return await self._rows(raw, name, *args)
-
-    async def _write_many(self, items: list[tuple[str, str, Any, Any]]) -> list[bool]:
-        claims = [item[1:] for item in items if item[0] == "claim"]
-        settles = [item[1:] for item in items if item[0] == "settle"]
-        async with self._driver(write=True) as raw:
-            rows = await raw.fetch(PG_BATCH, *(columns(claims) or [[], [], []]),
-                                   *(columns(settles) or [[], [], []]))
-        claimed = {row[0] for row in rows}
-        return [kind == "claim" and key in claimed for kind, key, _, _ in items]
-
-    async def _try_claim(self, key: str, now: datetime) -> tuple[bool, Any]:
-        """(claimed, the stored row when not) in as few statements as the engine allows."""
-        stamps = self._time(now), self._time(now + CLAIM_TTL)
-        lite = self._inline()
-        if lite is not None:
-            def claim(c: Any) -> tuple[bool, Any]:
-                if (c.execute(LITE["claim"], (key, *stamps)).fetchall()
-                        or c.execute(LITE["take_over"], (key, *stamps)).fetchall()):
-                    return True, None
-                return False, c.execute(LITE["get"], (key,)).fetchone()
-
-            return await self.db.write_inline(claim)
-        if self._pg and await self._batch.submit(("claim", key, now, now + CLAIM_TTL)):
-            return True, None
-        async with self._driver(write=True) as raw:
-            for _ in range(3):  # a row purged between the statements is free again
-                if (await self._rows(raw, "claim", key, *stamps)
-                        or await self._rows(raw, "take_over", key, *stamps)):  # expired
-                    return True, None
-                if rows := await self._rows(raw, "get", key):
-                    return False, rows[0]
-        raise RuntimeError("wechat dedupe claim did not settle")
 
     # -- the protocol -------------------------------------------------------------------
     async def claim(self, key: str) -> Claim:
@@ -194,7 +86,7 @@ class DedupeStore:
         self._claims += 1
         if self._claims % PURGE_EVERY == 0:
             await self.purge()
-        mine, row = await self._try_claim(key, now)
+        mine, row = await self.repo.claim(key, now, now + CLAIM_TTL)
         if mine:
             self._running[key] = asyncio.get_running_loop().create_future()
             return Claim(mine=True)
@@ -211,23 +103,11 @@ class DedupeStore:
         future = self._running.get(key)
         if future is not None and not future.done():  # retries here need not wait for it
             future.set_result(passive)
-        lite = self._inline()
         try:
             if also is not None:
-                async with (nullcontext() if self._pg else self._lock), \
-                        self.db.sessions.begin() as session:
-                    await session.execute(sa.text(
-                        "UPDATE wechat_dedupe SET status = :status, reply = :reply "
-                        "WHERE key = :key"), {"status": status, "reply": blob, "key": key})
-                    await also(session)
-            elif self._pg:
-                await self._batch.submit(("settle", key, status, blob))
-            elif lite is not None:
-                await self.db.write_inline(lambda c: c.execute(LITE["settle"],
-                                                               (key, status, blob)))
+                await self.repo.settle_with(key, status, blob, also)
             else:
-                async with self._driver(write=True) as raw:
-                    await raw.execute(LITE["settle"], (key, status, blob))
+                await self.repo.settle(key, status, blob)
             self._remember(key, status, passive)
         finally:
             self._running.pop(key, None)
@@ -243,7 +123,7 @@ class DedupeStore:
             except TimeoutError:
                 return None
         while True:  # another process's turn
-            rows = await self._read("get", key)
+            rows = await self.repo.get(key)
             if not rows or rows[0][0] == "pushed":
                 return None
             if rows[0][0] == "done":
@@ -260,17 +140,7 @@ class DedupeStore:
             if expires > now:
                 break
             del self._settled[key]
-        if self._pg:
-            async with self._driver(write=True) as raw:
-                status = await raw.execute(SQL["purge"], now)
-            return int(status.rsplit(" ", 1)[-1])
-        lite = self._inline()
-        if lite is not None:
-            return await self.db.write_inline(lambda c: c.execute(
-                LITE["purge"], (sqlite_time(now),)).rowcount or 0)
-        async with self._driver(write=True) as raw:
-            cursor = await raw.execute(LITE["purge"], (sqlite_time(now),))
-            return int(cursor.rowcount or 0)
+        return await self.repo.purge(now)
 
     def _remember(self, key: str, status: str, passive: Passive | None) -> None:
         self._settled[key] = (self.clock.now() + CLAIM_TTL, status, passive)

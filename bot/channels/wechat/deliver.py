@@ -59,7 +59,7 @@ class WechatDeliverer:
                 raise DeliveryError(str(err), retry=retryable(err)) from err
 
     async def _image(self, user_id: str, reply: Reply) -> None:
-        data = await fetch_media(self.hub.extras, reply.url)
+        data = await fetch_media(self.hub.media, reply.url)
         if data is None:
             if reply.text:
                 await self.api.send_text(user_id, reply.text)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import timedelta
-from typing import Any
 
 import sqlalchemy as sa
 
@@ -14,6 +13,7 @@ from bot.channels.wechat.store import insert_for
 from bot.clock import Clock
 from bot.db.database import Database
 from bot.db.models.wechat import WechatMedia
+from bot.hub import MediaSources
 
 log = logging.getLogger("tongguan.wechat")
 
@@ -21,9 +21,10 @@ log = logging.getLogger("tongguan.wechat")
 MEDIA_LIFETIME = timedelta(days=3) - timedelta(hours=1)
 
 
-async def fetch_media(extras: dict[str, Any], url: str) -> bytes | None:
-    """The bytes behind an image URL of this server, via ``hub.extras["media"]``."""
-    getter = extras.get("media")
+async def fetch_media(media: MediaSources, url: str) -> bytes | None:
+    """The bytes behind an image URL of this server, from the feature serving it
+    (``hub.media``); None when no feature serves it or its getter failed."""
+    getter = media.getter(url)
     if getter is None:
         return None
     try:

@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TypeGuard
 
 import sqlalchemy as sa
 
@@ -57,7 +58,7 @@ class TokenStore:
         self._cached: Token | None = None
         self.refreshes = 0  #: refreshes done by this process (tests, logs)
 
-    def _fresh(self, token: Token | None) -> bool:
+    def _fresh(self, token: Token | None) -> TypeGuard[Token]:
         return token is not None and token.expires_at - REFRESH_MARGIN > self.clock.now()
 
     async def get(self) -> Token:
@@ -67,23 +68,22 @@ class TokenStore:
             ApiError: WeChat refused to issue a token, or a refresh never finished.
         """
         if self._fresh(self._cached):
-            return self._cached  # type: ignore[return-value]
+            return self._cached
         loop = asyncio.get_running_loop()
         give_up = loop.time() + MAX_WAIT_SECONDS
         while loop.time() < give_up:
             token = await self._load()
             if self._fresh(token):
                 self._cached = token
-                return token  # type: ignore[return-value]
+                return token
             if await self._take_lease():
                 try:
-                    token = await self._load()  # someone may have finished just before
-                    if not self._fresh(token):
-                        token = await self._refresh()
+                    loaded = await self._load()  # someone may have finished just before
+                    token = loaded if self._fresh(loaded) else await self._refresh()
                 finally:
                     await self._release()
                 self._cached = token
-                return token  # type: ignore[return-value]
+                return token
             await asyncio.sleep(WAIT_POLL)
         raise ApiError(-1, "access token refresh did not finish in time")
 

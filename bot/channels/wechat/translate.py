@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 from wechatpy.messages import BaseMessage
 
@@ -47,14 +47,14 @@ def dedupe_key(msg: BaseMessage) -> str:
     return f"e:{msg.source}:{msg.time}:{getattr(msg, 'event', msg.type)}:{key}"
 
 
-def _inbound(msg: BaseMessage, **fields: object) -> Inbound:
+def _inbound(msg: BaseMessage, **fields: Any) -> Inbound:
     return Inbound(channel="wechat", user_id=msg.source, message_id=dedupe_key(msg),
-                   **fields)  # type: ignore[arg-type]
+                   **fields)
 
 
 def _float(value: object) -> float | None:
     try:
-        return float(value)  # type: ignore[arg-type]
+        return float(value)  # type: ignore[arg-type]  # any XML value: TypeError means None
     except (TypeError, ValueError):
         return None
 

@@ -24,7 +24,10 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
-    db = make_database(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:  # bot.db.migrate.alembic_config always sets it
+        raise RuntimeError("alembic: sqlalchemy.url is not set")
+    db = make_database(url)
     try:
         async with db.engine.connect() as conn:
             await conn.run_sync(_run)

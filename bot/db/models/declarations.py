@@ -24,6 +24,10 @@ class HealthSubject(Base):
     subject: Mapped[str] = mapped_column(sa.String(16), unique=True)
     id_index: Mapped[str] = mapped_column(sa.String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: the channel identity (``channel:user_id``) that declared "for myself" first; only
+    #: a community worker can move it (``tongguan declarations rebind``)
+    bound_key: Mapped[str | None] = mapped_column(sa.String(160), index=True)
+    bound_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class HealthDeclaration(Base):
@@ -62,12 +66,15 @@ class HealthStatus(Base):
     color: Mapped[str] = mapped_column(sa.String(8))
     reasons: Mapped[list] = mapped_column(sa.JSON)  #: [{"zh", "en"}]
     masked_name: Mapped[str] = mapped_column(sa.String(32))
-    source: Mapped[str] = mapped_column(sa.String(16))  #: declaration, admin, reapply
+    #: declaration (rules decided), official (an officer or a list decided), reapply
+    source: Mapped[str] = mapped_column(sa.String(16))
     rules_version: Mapped[str] = mapped_column(sa.String(16))
     active: Mapped[bool] = mapped_column(default=True, index=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: declared by proxy (a family member): its codes say so
+    proxy: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 class HealthCode(Base):

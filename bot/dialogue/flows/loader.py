@@ -30,6 +30,7 @@ from bot.dialogue.flows.yamlines import (
     load_with_lines,
     strip_lines,
 )
+from bot.roles import STAFF_ROLES
 
 STEP_KINDS = ("collect", "say", "confirm", "branch", "set", "action", "call", "link")
 COMMON_KEYS = {"id", "when"}
@@ -44,7 +45,7 @@ KIND_KEYS = {
     "call": {"call"},
     "link": {"link"},
 }
-FLOW_KEYS = {"kind", "id", "title", "description", "start", "steps", "menu"}
+FLOW_KEYS = {"kind", "id", "title", "description", "start", "steps", "menu", "audience"}
 MENU_KEYS = {"kind", "greeting", "help", "fallback", "items"}
 #: ``kind`` of files kept beside the flows for other tools (skipped here)
 OTHER_KINDS = frozenset({"wechat_menu"})
@@ -163,10 +164,11 @@ def _collect(ctx: Ctx, node: Node, base: dict[str, Any], line: int, step_id: str
              for key in ("prompt", "label", "reprompt") if key in node or key == "prompt"}
     optional = ctx.flag(node, "optional", line, step_id)
     profile = ctx.flag(node, "profile", line, step_id)
-    if len(ctx.problems) > before:
-        return None
-    return M.CollectStep(**base, slot=slot, type=slot_type, prompt=texts["prompt"],
-                       label=texts.get("label") or texts["prompt"],
+    prompt = texts["prompt"]
+    if len(ctx.problems) > before or not is_text(slot_type) or prompt is None:
+        return None  # each of these was reported above
+    return M.CollectStep(**base, slot=slot, type=slot_type, prompt=prompt,
+                       label=texts.get("label") or prompt,
                        reprompt=texts.get("reprompt"), optional=optional, profile=profile,
                        params=params)
 
@@ -337,6 +339,7 @@ def _document(ctx: Ctx, data: Any, text: str) -> Flow | Menu | None:
                         key_line(data, "description", line)) if "description" in data else None
     triggers = _triggers(ctx, data.get("start"), key_line(data, "start", line))
     menu = ctx.flag(data, "menu", line, default=True)
+    audience = _audience(ctx, data.get("audience"), key_line(data, "audience", line))
     raw_steps = data.get("steps")
     if not isinstance(raw_steps, list) or not raw_steps:
         ctx.add(E.MissingFieldError, "'steps' must be a non-empty list",
@@ -349,7 +352,19 @@ def _document(ctx: Ctx, data: Any, text: str) -> Flow | Menu | None:
         return None
     return Flow(id=ctx.flow, title=title or Text("", ""), triggers=triggers, steps=tuple(steps),
                 file=ctx.file, line=line, menu=menu, description=description,
-                version=hashlib.sha256(text.encode()).hexdigest()[:16])
+                audience=audience, version=hashlib.sha256(text.encode()).hexdigest()[:16])
+
+
+def _audience(ctx: Ctx, value: object, line: int) -> tuple[str, ...]:
+    """``audience: [community_worker, …]``: staff roles only; absent means everyone."""
+    if value is None:
+        return ()
+    names = [value] if isinstance(value, str) else value
+    if not isinstance(names, list) or not names or any(n not in STAFF_ROLES for n in names):
+        ctx.add(E.BadValueError, "'audience' is a list of staff roles: "
+                f"{', '.join(STAFF_ROLES)} (leave it out for a flow open to everyone)", line)
+        return ()
+    return tuple(dict.fromkeys(names))
 
 
 def _menu(ctx: Ctx, data: Node) -> Menu | None:
@@ -372,12 +387,6 @@ def _menu(ctx: Ctx, data: Node) -> Menu | None:
     if ctx.problems or not (greeting and help_text and fallback):
         return None
     return Menu(greeting, help_text, fallback, tuple(items), ctx.file)
-
-
-def parse_flow_text(text: str, file: str) -> tuple[Flow | Menu | None, list[E.FlowError]]:
-    """Parse one file; the object only when it has no problems, and the problems."""
-    parsed = parse_flow(text, file)
-    return (None if parsed.problems else parsed.obj), parsed.problems
 
 
 def load_flow_file(path: Path) -> ParsedFile:

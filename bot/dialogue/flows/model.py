@@ -122,6 +122,8 @@ class Flow:
     #: fingerprint of the file's text: a conversation started on another version of the
     #: flow is brought onto this one (see :mod:`bot.dialogue.flow_update`)
     version: str = ""
+    #: staff roles the flow is for (any one of them admits); empty: everyone, residents too
+    audience: tuple[str, ...] = ()
 
     def index_of(self, step_id: str) -> int:
         for i, step in enumerate(self.steps):

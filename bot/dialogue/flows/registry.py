@@ -37,7 +37,7 @@ MAX_EARLIER = 256  #: replaced flow versions kept in memory
 class FlowRegistry:
     """Flows by id, with lookups by trigger."""
 
-    def __init__(self, directory: Path, *, action_names: Callable[[], Iterable[str]],
+    def __init__(self, directory: str | Path, *, action_names: Callable[[], Iterable[str]],
                  action_sets: Callable[[str], Iterable[str]],
                  slot_param_problems: Callable[[str, dict], list[str] | None]) -> None:
         self.directory = Path(directory)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeGuard
 
 import yaml
 
@@ -142,11 +142,11 @@ def key_names(keys: Any) -> list[str]:
     return sorted(str(k) for k in keys)
 
 
-def is_name(value: Any) -> bool:
+def is_name(value: Any) -> TypeGuard[str]:
     """Text usable as an id or slot name: letters, digits and _."""
     return isinstance(value, str) and value.isidentifier()
 
 
-def is_text(value: Any) -> bool:
+def is_text(value: Any) -> TypeGuard[str]:
     """Non-blank text."""
     return isinstance(value, str) and bool(value.strip())

@@ -119,18 +119,6 @@ def fmt_number(value: float | int | Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def mask_name(name: str) -> str:
-    """张三 → 张*, 张小明 → 张*明, 欧阳小明 → 欧**明, John Smith → J*** S****."""
-    name = name.strip()
-    if " " in name:
-        return " ".join(w[:1] + "*" * (len(w) - 1) for w in name.split())
-    if len(name) <= 1:
-        return "*" * len(name)
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
 def check_number_params(
     params: Mapping[str, Any], low: str, high: str, *, integral: bool, at_least: int | None = None
 ) -> list[str]:

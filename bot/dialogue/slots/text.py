@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
-from ._text import check_number_params, mask_name, norm
+from codes import mask_name
+
+from ._text import check_number_params, norm
 from .base import Answer, ParseContext, SlotParseError, SlotType
 
 DEFAULT_MAX_LENGTH = 200

@@ -29,6 +29,8 @@ from bot.services.declarations.store import (
     status_by_token,
     status_state,
 )
+from bot.services.declarations.texts import official_note
+from bot.services.declarations.trust import DeclarationRefused, official_for_subject
 
 if TYPE_CHECKING:
     from bot.hub import Hub
@@ -73,8 +75,12 @@ def colour_replies(status: HealthStatus, token: str, public_url: str, lang: str,
     return [Reply.say(head), image, link]
 
 
+def _contact(hub: Hub) -> tuple[str, str]:
+    return hub.settings.declarations.contact_zh, hub.settings.declarations.contact_en
+
+
 def register_actions(registry: ActionRegistry, hub: Hub) -> None:
-    """Register the ``declarations.*`` actions and ``hub.extras["media"]``."""
+    """Register the ``declarations.*`` actions."""
     load_rules(hub.settings.risk_rules_file)  # a bad rules file stops start-up, not a chat
 
     async def prepare(ctx: ActionContext) -> ActionResult:
@@ -95,8 +101,11 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
                               "You did not agree to the use of the data; nothing was stored.",
                               code="no_consent")
         person = Person(str(name), str(id_number), s.get(prefix + "phone") or None)
-        outcome = await declare(svc, person=person, answers=s, user_key=ctx.user_key,
-                                proxy=proxy)
+        try:
+            outcome = await declare(svc, person=person, answers=s, user_key=ctx.user_key,
+                                    proxy=proxy)
+        except DeclarationRefused as err:
+            raise ActionError(err.zh, err.en, code=err.code) from None
         status = await status_by_token(svc, outcome.token)
         assert status is not None
         if proxy:
@@ -109,7 +118,12 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
             replies.append(Reply.say(_t(
                 ctx.lang, "这是可打印的纸质码，请打印或转交给本人随身携带。",
                 "This is a printable paper code: print it or hand it to the person.")))
-        return ActionResult(slots={"code_color": outcome.assessment.color}, replies=replies)
+        official = outcome.decision.official
+        if outcome.decision.held and official is not None:
+            replies.insert(1, Reply.say(official_note(
+                official.color, official.reasons, official.valid_until, _contact(hub),
+                ctx.lang)))
+        return ActionResult(slots={"code_color": outcome.decision.color}, replies=replies)
 
     async def show(ctx: ActionContext) -> ActionResult:
         svc = declarations(hub)
@@ -121,6 +135,12 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
                 token = await new_token(svc, status.id)
                 replies += colour_replies(status, token, hub.settings.public_url, ctx.lang,
                                           paper=False)
+                official = (await official_for_subject(svc, status.subject)
+                            if status.source == "official" else None)
+                if official is not None:
+                    replies.append(Reply.say(official_note(
+                        official.color, official.reasons, official.valid_until,
+                        _contact(hub), ctx.lang)))
             elif state == "expired":
                 replies.append(Reply.say(_t(
                     ctx.lang, f"{status.masked_name} 的健康码已于 "
@@ -133,22 +153,24 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
                 "You have no current health code. Reply \"health declaration\" to get one.")))
         return ActionResult(replies=replies)
 
-    async def media(path: str) -> bytes | None:
-        match = MEDIA_PATH.match(path.split("?", 1)[0])
-        if not match:
-            return None
-        svc = declarations(hub)
-        status = await status_by_token(svc, match.group(1))
-        if status is None or status_state(status, hub.clock.now()) != "active":
-            return None
-        kind = "paper" if match.group(2) == "paper" else "live"
-        code = await current_code(svc, status, kind=kind)
-        return codes.render_png(code.text).data
-
     registry.register("declarations.prepare", prepare, sets={"travel_options"},
                       description="Offer the travel areas listed in risk_rules.yml.",
                       needs_lock=False)
     registry.register("declarations.submit", submit, sets={"code_color"},
                       description="Assess, store (sealed) and issue a health code.")
     registry.register("declarations.show", show, description="Show the current health code.")
-    hub.extras["media"] = media
+
+
+async def code_image(hub: Hub, path: str) -> bytes | None:
+    """PNG bytes of ``/code/<token>/{qr,paper}.png`` while the code is active, else None
+    (a media source, registered by ``bot/features.py``: WeChat uploads code images)."""
+    match = MEDIA_PATH.match(path.split("?", 1)[0])
+    if not match:
+        return None
+    svc = declarations(hub)
+    status = await status_by_token(svc, match.group(1))
+    if status is None or status_state(status, hub.clock.now()) != "active":
+        return None
+    kind = "paper" if match.group(2) == "paper" else "live"
+    code = await current_code(svc, status, kind=kind)
+    return codes.render_png(code.text).data

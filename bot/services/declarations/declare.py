@@ -8,15 +8,29 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 
-from bot.db.models.declarations import HealthDeclaration, HealthStatus
+from bot.db.models.declarations import HealthDeclaration, HealthStatus, HealthSubject
 from bot.services.declarations.rules import Assessment
 from bot.services.declarations.service import Declarations
-from bot.services.declarations.store import new_status, subject_for
+from bot.services.declarations.store import (
+    AuditEntry,
+    lock_subject,
+    locked_subject_row,
+    new_status,
+)
+from bot.services.declarations.trust import (
+    Decision,
+    Found,
+    check_and_bind,
+    check_register,
+    decide,
+    lookups,
+    official_in_force,
+    official_of,
+)
 from codes import mask_name
 
 log = logging.getLogger("tongguan.declarations")
@@ -40,91 +54,109 @@ class Outcome:
     """A stored declaration's result."""
 
     subject: str
-    assessment: Assessment
+    assessment: Assessment  #: what the rules alone said
     token: str
     masked_name: str
     revoked: int
     status_id: int
+    decision: Decision  #: the colour given, and whether an official status decided it
 
 
 async def declare(svc: Declarations, *, person: Person, answers: Mapping[str, Any],
                   user_key: str, proxy: bool) -> Outcome:
-    """Assess, store (sealed), revoke the subject's earlier codes and open a new status."""
+    """Check who may declare for whom, assess, store (sealed), revoke the subject's
+    earlier codes and open a new status, in one transaction.
+
+    Raises:
+        DeclarationRefused: the trust rules refuse it (nothing is stored).
+    """
     hub = svc.hub
     now = hub.clock.now()
     kept = {k: answers.get(k) for k in ANSWER_SLOTS}
-    assessment = svc.rules.assess(kept)
-    subject = await subject_for(svc, person.id_number)
+    rules = svc.rules
+    assessment = rules.assess(kept)
+    index = hub.sealer.blind_index("id_number", person.id_number)
     masked = mask_name(person.name)[:32] or "*"
     async with hub.db.write() as session:
-        row = HealthDeclaration(
+        row, extra, created = await locked_subject_row(
+            session, svc, index, now, lookups(index, user_key),
+            bind_new_to=None if proxy else user_key)
+        subject, found = row.subject, Found.of(extra)
+        check_register(svc, found, person.name)
+        await check_and_bind(session, svc, row, found, user_key=user_key, proxy=proxy,
+                             now=now, created=created)
+        decision = decide(assessment, await official_of(session, found, now), now,
+                          rules.status_hours)
+        declared = HealthDeclaration(
             subject=subject, user_key=user_key, proxy=proxy,
             name=hub.sealer.seal(person.name), id_number=hub.sealer.seal(person.id_number),
             phone=hub.sealer.seal(person.phone) if person.phone else None,
             answers=hub.sealer.seal(kept), color=assessment.color,
             rules_version=assessment.version, created_at=now)
-        session.add(row)
+        session.add(declared)
         await session.flush()
+        official = decision.official if decision.held else None
+        audit = AuditEntry(
+            source=("import" if official.batch else "official") if official
+            else ("proxy" if proxy else "self"),
+            actor=user_key, batch=official.batch if official else None)
         status, token, revoked = await new_status(
-            svc, subject=subject, owner_key=user_key, color=assessment.color,
-            reasons=list(assessment.reasons), masked_name=masked, source="declaration",
-            rules_version=assessment.version, declaration_id=row.id, session=session,
-            valid_until=now + timedelta(hours=svc.rules.status_hours))
+            svc, subject=subject, owner_key=user_key, color=decision.color,
+            reasons=decision.reasons, masked_name=masked,
+            source="official" if official else "declaration",
+            rules_version=assessment.version, declaration_id=declared.id, session=session,
+            valid_until=decision.valid_until, audit=audit, proxy=proxy, locked=True)
         status_id = status.id
-    log.info("declarations.submitted color=%s proxy=%s revoked=%d rules=%s",
-             assessment.color, proxy, revoked, assessment.version)
-    return Outcome(subject, assessment, token, masked, revoked, status_id)
+    log.info("declarations.submitted color=%s rules=%s official=%s proxy=%s revoked=%d "
+             "rules_version=%s", decision.color, assessment.color,
+             decision.official.color if decision.official else "-", proxy, revoked,
+             assessment.version)
+    return Outcome(subject, assessment, token, masked, revoked, status_id, decision)
 
 
-async def reapply_rules(svc: Declarations) -> dict[str, int]:
-    """Re-assess every active declaration status with the current rules.
+async def reapply_rules(svc: Declarations, *, actor: str = "rules") -> dict[str, int]:
+    """Re-assess every active status a declaration's rules decided, with the current rules.
 
-    A status whose colour or reasons change is replaced (the old one and its codes are
-    revoked; the owner's page link changes); others stay. Returns counts.
+    Statuses an official status decided are left alone; an official status in force
+    still comes first (:func:`~bot.services.declarations.trust.decide`). A status whose
+    colour or reasons change is replaced (the old one and its codes are revoked; the
+    owner's page link changes); others stay. Returns counts.
     """
     hub = svc.hub
     now = hub.clock.now()
+    rules = svc.rules
     counts = {"checked": 0, "changed": 0}
     async with hub.db.sessions() as session:
         rows = (await session.execute(
-            sa.select(HealthStatus, HealthDeclaration.answers)
+            sa.select(HealthStatus, HealthDeclaration.answers, HealthSubject.id_index)
             .join(HealthDeclaration, HealthDeclaration.id == HealthStatus.declaration_id)
-            .where(HealthStatus.active.is_(True), HealthStatus.valid_until > now))).all()
-    for status, sealed in rows:
+            .join(HealthSubject, HealthSubject.subject == HealthStatus.subject)
+            .where(HealthStatus.active.is_(True), HealthStatus.valid_until > now,
+                   HealthStatus.source.in_(("declaration", "reapply"))))).all()
+    for status, sealed, index in rows:
         counts["checked"] += 1
-        assessment = svc.rules.assess(hub.sealer.open(sealed))
-        if assessment.color == status.color and list(assessment.reasons) == status.reasons:
-            continue
-        await new_status(svc, subject=status.subject, owner_key=status.owner_key,
-                         color=assessment.color, reasons=list(assessment.reasons),
-                         masked_name=status.masked_name, source="reapply",
-                         rules_version=assessment.version, valid_until=status.valid_until,
-                         declaration_id=status.declaration_id)
+        assessment = rules.assess(hub.sealer.open(sealed))
+        async with hub.db.write() as session:
+            await lock_subject(session, status.subject)
+            current = await session.get(HealthStatus, status.id, populate_existing=True)
+            if current is None or not current.active:
+                continue  # replaced meanwhile
+            decision = decide(assessment, await official_in_force(session, index, now), now,
+                              rules.status_hours)
+            if decision.color == status.color and decision.reasons == status.reasons:
+                continue
+            await new_status(svc, subject=status.subject, owner_key=status.owner_key,
+                             color=decision.color, reasons=decision.reasons,
+                             masked_name=status.masked_name,
+                             source="official" if decision.held else "reapply",
+                             rules_version=assessment.version,
+                             valid_until=min(status.valid_until, decision.valid_until),
+                             declaration_id=status.declaration_id, proxy=status.proxy,
+                             audit=AuditEntry("rules", actor), session=session, locked=True)
         counts["changed"] += 1
     log.info("declarations.reapplied checked=%d changed=%d rules=%s", counts["checked"],
-             counts["changed"], svc.rules.version)
+             counts["changed"], rules.version)
     return counts
-
-
-async def set_status(svc: Declarations, *, subject: str, color: str, reason_zh: str,
-                     reason_en: str, hours: int | None = None) -> tuple[HealthStatus, int]:
-    """An admin sets a subject's colour; earlier codes are revoked. Returns (status, revoked).
-
-    Raises:
-        LookupError: no such subject.
-    """
-    now = svc.hub.clock.now()
-    previous = await _any_status(svc, subject)
-    if previous is None:
-        raise LookupError(subject)
-    valid = now + timedelta(hours=hours or svc.rules.status_hours)
-    status, _token, revoked = await new_status(
-        svc, subject=subject, owner_key=previous.owner_key, color=color,
-        reasons=[{"zh": reason_zh, "en": reason_en}], masked_name=previous.masked_name,
-        source="admin", rules_version=svc.rules.version, valid_until=valid,
-        declaration_id=previous.declaration_id)
-    log.info("declarations.status_set color=%s revoked=%d", color, revoked)
-    return status, revoked
 
 
 async def _any_status(svc: Declarations, subject: str) -> HealthStatus | None:

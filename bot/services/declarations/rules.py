@@ -1,4 +1,7 @@
-"""Risk rules: ``risk_rules.yml`` (versioned data) → a colour with reasons in zh and en.
+"""Risk rules: ``risk_rules.yml`` (data) → a colour with reasons in zh and en.
+
+The rules' version is derived from their content (:func:`content_version`), never
+written by hand; a running server reloads an edited file (:mod:`.watch`).
 
 Conditions are the flow condition language (:mod:`bot.conditions`), so
 an admin who writes flows can write rules; nothing is evaluated as Python.
@@ -6,6 +9,9 @@ an admin who writes flows can write rules; nothing is evaluated as Python.
 
 from __future__ import annotations
 
+import hashlib
+import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +21,8 @@ import yaml
 
 from bot.conditions import Condition, ConditionError, evaluate, parse_condition
 from bot.errors import TongguanError
+
+log = logging.getLogger("tongguan.declarations")
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_RULES_FILE = Path("risk_rules.yml")
@@ -89,14 +97,24 @@ def _text(node: Any, where: str) -> tuple[str, str]:
     return str(node["zh"]), str(node["en"])
 
 
+def content_version(data: Mapping[str, Any]) -> str:
+    """The rules' version: a hash of what they say (comments and layout do not count)."""
+    body = {k: v for k, v in data.items() if k != "version"}
+    text = json.dumps(body, ensure_ascii=False, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
 def parse_rules(data: Any, source: str = "risk_rules.yml") -> RiskRules:
-    """Build :class:`RiskRules` from parsed YAML.
+    """Build :class:`RiskRules` from parsed YAML; the version is :func:`content_version`.
 
     Raises:
         RulesError: naming the first bad entry.
     """
-    if not isinstance(data, Mapping) or not data.get("version"):
-        raise RulesError(f"{source}: needs 'version' and 'rules'")
+    if not isinstance(data, Mapping) or not isinstance(data.get("rules"), list):
+        raise RulesError(f"{source}: needs a list of 'rules'")
+    if "version" in data:
+        log.warning("declarations.rules.version_ignored file=%s: the rules' version is the "
+                    "hash of their content; remove the hand-written 'version'", source)
     rules, areas = [], []
     for i, node in enumerate(data.get("rules") or []):
         where = f"{source}: rules[{i}]"
@@ -118,7 +136,7 @@ def parse_rules(data: Any, source: str = "risk_rules.yml") -> RiskRules:
     hours = data.get("status_hours", 24)
     if not isinstance(hours, int) or not 1 <= hours <= 24 * 7:
         raise RulesError(f"{source}: status_hours must be 1-168")
-    return RiskRules(str(data["version"])[:16], hours, tuple(areas), tuple(rules))
+    return RiskRules(content_version(data), hours, tuple(areas), tuple(rules))
 
 
 def rules_path(configured: Path = DEFAULT_RULES_FILE) -> Path:

@@ -1,4 +1,4 @@
-"""The declarations service object of one process (kept in ``hub.extras``)."""
+"""The declarations service object of one process (kept in ``hub.parts``)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,6 @@ from bot.services.declarations.signing import LIVE_TTL, Signing
 
 if TYPE_CHECKING:
     from bot.hub import Hub
-
-EXTRAS_KEY = "declarations"
 
 
 @dataclass
@@ -28,9 +26,6 @@ class Declarations:
 
 def declarations(hub: Hub) -> Declarations:
     """The hub's declarations service, built on first use (keys generated if none)."""
-    svc = hub.extras.get(EXTRAS_KEY)
-    if svc is None:
-        svc = Declarations(hub=hub, rules=load_rules(hub.settings.risk_rules_file),
-                           signing=Signing(hub.settings.keys_dir, at=hub.clock.now()))
-        hub.extras[EXTRAS_KEY] = svc
-    return svc
+    return hub.parts.setdefault(Declarations, lambda: Declarations(
+        hub=hub, rules=load_rules(hub.settings.risk_rules_file),
+        signing=Signing(hub.settings.keys_dir, at=hub.clock.now())))

@@ -33,12 +33,14 @@ class Signing:
             log.warning("declarations.keys.generated kid=%s dir=%s", record.kid.hex(), keys_dir)
 
     def issue(self, *, subject: str, color: str, masked_name: str, kind: str,
-              ttl: timedelta, at: datetime, rules_version: str) -> tuple[str, bytes]:
-        """A signed code text and its code id."""
+              ttl: timedelta, at: datetime, rules_version: str,
+              proxy: bool = False) -> tuple[str, bytes]:
+        """A signed code text and its code id; ``proxy``: declared by proxy (代报), which
+        the code states."""
         code_id = codes.new_code_id()
         text = codes.issue_code(key=self.store.active_signer(), subject=subject, color=color,
                                 masked_name=masked_name or "*", kind=kind, ttl=ttl, at=at,
-                                rules_version=rules_version, code_id=code_id)
+                                rules_version=rules_version, code_id=code_id, proxy=proxy)
         return text, code_id
 
     def trust_list(self, at: datetime) -> str:

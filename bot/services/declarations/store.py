@@ -8,14 +8,18 @@ at once cannot leave two active statuses.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models.declarations import HealthCode, HealthStatus, HealthSubject
+from bot.db.models.trust import StatusAudit
 from bot.privacy import token_hash
 from bot.services.declarations.service import Declarations
 from bot.services.declarations.signing import PAPER_TTL
@@ -25,24 +29,30 @@ SUBJECT_BYTES = 9  #: 12 URL-safe characters: keeps a live code at QR version 11
 TOKEN_BYTES = 32
 
 
-async def subject_for(svc: Declarations, id_number: str) -> str:
-    """The pseudonymous subject of an ID number, created on first use."""
-    index = svc.hub.sealer.blind_index("id_number", id_number)
-    for _ in range(3):
-        async with svc.hub.db.sessions() as session:
-            found = await session.scalar(sa.select(HealthSubject.subject)
-                                         .where(HealthSubject.id_index == index))
-            if found:
-                return found
-            subject = secrets.token_urlsafe(SUBJECT_BYTES)
-            session.add(HealthSubject(subject=subject, id_index=index,
-                                      created_at=svc.hub.clock.now()))
-            try:
-                await session.commit()
-                return subject
-            except IntegrityError:
-                await session.rollback()  # someone created it meanwhile: read it again
-    raise RuntimeError("could not create a subject")
+async def locked_subject_row(session: AsyncSession, svc: Declarations, id_index: str,
+                             now: datetime, extra: Sequence[Any] = (), *,
+                             bind_new_to: str | None = None
+                             ) -> tuple[HealthSubject, tuple[Any, ...], bool]:
+    """The subject row of an ID number's blind index, created if new, locked until the
+    transaction ends (see :func:`lock_subject`), with the values of the ``extra`` scalar
+    subqueries read in the same statement, and whether this call created it. Created
+    inside the caller's transaction (a declaration that is refused leaves no subject
+    behind), bound to ``bind_new_to`` when given."""
+    query = (sa.select(HealthSubject, *extra).where(HealthSubject.id_index == id_index)
+             .with_for_update(of=HealthSubject))
+    found = (await session.execute(query)).first()
+    created = False
+    if found is None:
+        insert = pg_insert if svc.hub.db.dialect == "postgresql" else sqlite_insert
+        subject = secrets.token_urlsafe(SUBJECT_BYTES)
+        done = await session.execute(insert(HealthSubject).values(
+            subject=subject, id_index=id_index, created_at=now, bound_key=bind_new_to,
+            bound_at=now if bind_new_to else None)
+            .on_conflict_do_nothing(index_elements=["id_index"]))
+        created = bool(done.rowcount)
+        found = (await session.execute(query)).first()  # ours, or one made meanwhile
+    assert found is not None
+    return found[0], tuple(found[1:]), created
 
 
 async def subject_by_id_number(svc: Declarations, id_number: str) -> str | None:
@@ -54,41 +64,75 @@ async def subject_by_id_number(svc: Declarations, id_number: str) -> str | None:
 
 async def revoke_subject(session: AsyncSession, subject: str, now: datetime) -> int:
     """Revoke every active status of ``subject`` and its codes; returns how many."""
-    ids = list((await session.scalars(sa.select(HealthStatus.id).where(
-        HealthStatus.subject == subject, HealthStatus.active.is_(True)))).all())
-    if ids:
-        await session.execute(sa.update(HealthStatus).where(HealthStatus.id.in_(ids))
-                              .values(active=False, revoked_at=now))
-        await session.execute(sa.update(HealthCode).where(HealthCode.status_id.in_(ids))
-                              .values(revoked=True))
-    return len(ids)
+    return (await _revoke(session, subject, now))[0]
+
+
+async def _revoke(session: AsyncSession, subject: str, now: datetime) -> tuple[int, str | None]:
+    """Revoke as :func:`revoke_subject`; also the colour in force until now (or None)."""
+    rows = (await session.execute(sa.select(
+        HealthStatus.id, HealthStatus.color, HealthStatus.valid_until).where(
+        HealthStatus.subject == subject, HealthStatus.active.is_(True))
+        .order_by(HealthStatus.id.desc()))).all()
+    if not rows:
+        return 0, None
+    ids = [r.id for r in rows]
+    await session.execute(sa.update(HealthStatus).where(HealthStatus.id.in_(ids))
+                          .values(active=False, revoked_at=now))
+    await session.execute(sa.update(HealthCode).where(HealthCode.status_id.in_(ids))
+                          .values(revoked=True))
+    return len(ids), rows[0].color if rows[0].valid_until > now else None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """Who and what changed a status, for ``status_audit``."""
+
+    source: str  #: official, import, rules, self or proxy
+    actor: str  #: staff account, ``cli:<os user>`` or the declaring channel identity
+    batch: str | None = None  #: the import batch, for list statuses
+
+
+async def lock_subject(session: AsyncSession, subject: str) -> HealthSubject | None:
+    """The subject's row, locked until the transaction ends (PostgreSQL; SQLite's
+    ``BEGIN IMMEDIATE`` already serialises writers). Every writer of a subject's status
+    or binding takes this lock first, so they never deadlock one another."""
+    return await session.scalar(sa.select(HealthSubject).where(HealthSubject.subject == subject)
+                                .with_for_update())
 
 
 async def new_status(svc: Declarations, *, subject: str, owner_key: str, color: str,
                      reasons: list[dict[str, str]], masked_name: str, source: str,
-                     rules_version: str, valid_until: datetime,
-                     declaration_id: int | None = None,
-                     session: AsyncSession | None = None) -> tuple[HealthStatus, str, int]:
-    """Make ``subject``'s new active status; returns (status, page token, revoked count)."""
+                     rules_version: str, valid_until: datetime, audit: AuditEntry,
+                     declaration_id: int | None = None, proxy: bool = False,
+                     session: AsyncSession | None = None,
+                     locked: bool = False) -> tuple[HealthStatus, str, int]:
+    """Make ``subject``'s new active status; returns (status, page token, revoked count).
+
+    The change (old → new colour) is written to the append-only ``status_audit`` in the
+    same transaction. ``locked``: the caller already holds :func:`lock_subject`.
+    """
     now = svc.hub.clock.now()
     token = secrets.token_urlsafe(TOKEN_BYTES)
 
     async def work(s: AsyncSession) -> tuple[HealthStatus, str, int]:
-        await s.execute(sa.select(HealthSubject.id).where(HealthSubject.subject == subject)
-                        .with_for_update())
-        revoked = await revoke_subject(s, subject, now)
+        if not locked:
+            await lock_subject(s, subject)
+        revoked, old = await _revoke(s, subject, now)
         status = HealthStatus(subject=subject, owner_key=owner_key, token_hash=token_hash(token),
                               color=color, reasons=list(reasons), masked_name=masked_name,
                               source=source, rules_version=rules_version, active=True,
                               issued_at=now, valid_until=valid_until,
-                              declaration_id=declaration_id)
+                              declaration_id=declaration_id, proxy=proxy)
         s.add(status)
+        s.add(StatusAudit(at=now, subject=subject, old_color=old, new_color=color,
+                          source=audit.source, batch=audit.batch, actor=audit.actor[:160],
+                          reasons=list(reasons)))
         await s.flush()
         return status, token, revoked
 
     if session is not None:
         return await work(session)
-    async with svc.hub.db.sessions.begin() as s:
+    async with svc.hub.db.write() as s:
         return await work(s)
 
 
@@ -153,7 +197,8 @@ async def current_code(svc: Declarations, status: HealthStatus, *, kind: str = "
         ttl = min(ttl, max(status.valid_until - now, timedelta(seconds=60)))
         text, code_id = svc.signing.issue(
             subject=status.subject, color=status.color, masked_name=status.masked_name,
-            kind=kind, ttl=ttl, at=now, rules_version=status.rules_version)
+            kind=kind, ttl=ttl, at=now, rules_version=status.rules_version,
+            proxy=bool(status.proxy))
         row = HealthCode(status_id=status.id, code_id=code_id, kind=kind, text=text,
                          issued_at=now, expires_at=now + ttl, revoked=False)
         session.add(row)
@@ -171,5 +216,6 @@ async def revoked_code_ids(svc: Declarations) -> list[bytes]:
 def status_json(status: HealthStatus, now: datetime) -> dict[str, Any]:
     return {"subject": status.subject, "color": status.color, "reasons": status.reasons,
             "masked_name": status.masked_name, "state": status_state(status, now),
-            "source": status.source, "issued_at": status.issued_at.isoformat(),
+            "source": status.source, "proxy": bool(status.proxy),
+            "issued_at": status.issued_at.isoformat(),
             "valid_until": status.valid_until.isoformat()}

@@ -7,7 +7,7 @@ from typing import Any
 _ERR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 _CODE_BODY = {"required": True, "content": {"application/json": {"schema": {
     "type": "object", "required": ["code"], "properties": {"code": {"type": "string"}}}}}}
-_STAFF = {"security": [{"storeCookie": []}]}
+_STAFF: dict[str, Any] = {"security": [{"storeCookie": []}]}
 
 
 def _op(summary: str, ok: dict[str, Any], **extra: Any) -> dict[str, Any]:

@@ -3,30 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.clock import Clock
 from bot.db.database import Database
-from bot.db.models.reservations import SupplyProduct, SupplyRelease, SupplyStore
+from bot.db.dialects import choose
+from bot.db.models.reservations import SupplyProduct, SupplyStore
 from bot.privacy import Sealer
 from bot.services.outbox import Outbox
-from bot.services.reservations import lite
 from bot.services.reservations.errors import NotFound, ReservationError
+from bot.services.reservations.repository import Conn, SupplyRepository
+from bot.services.reservations.repository_postgres import PostgresSupplyRepository
+from bot.services.reservations.repository_sqlite import SqliteSupplyRepository
 from bot.services.reservations.rules import ProductRule, Rules
-
-_SLOT = (sa.select(SupplyRelease.id, SupplyStore.code, SupplyStore.name)
-         .join(SupplyStore, SupplyStore.id == SupplyRelease.store_id)
-         .where(SupplyStore.code == sa.bindparam("code"), SupplyStore.active.is_(True),
-                SupplyRelease.product_id == sa.bindparam("pid"),
-                SupplyRelease.day == sa.bindparam("day")))
 
 
 @dataclass
@@ -38,6 +31,8 @@ class SupplyContext:
     clock: Clock
     outbox: Outbox
     rules: Rules
+    #: the engine's SQL for this database (chosen from its dialect once, here)
+    repo: SupplyRepository = field(init=False, repr=False)
     _products: dict[str, int] | None = field(default=None, repr=False)
     #: (store code, product id, day) → (release id, store code, store name); ids never
     #: change, and whether the store is open is checked by the hold statement itself.
@@ -45,9 +40,9 @@ class SupplyContext:
                                                                        repr=False)
     _lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
 
-    def insert(self, table: Any) -> Any:
-        """A dialect ``INSERT`` supporting ``on_conflict_do_nothing``."""
-        return (pg_insert if self.db.dialect == "postgresql" else sqlite_insert)(table)
+    def __post_init__(self) -> None:
+        self.repo = choose(self.db, postgresql=PostgresSupplyRepository,
+                           sqlite=SqliteSupplyRepository)(self.db)
 
     async def product_ids(self) -> dict[str, int]:
         """Product code → row id; the rules' products are written to the table once."""
@@ -61,7 +56,7 @@ class SupplyContext:
         for rule in self.rules.products.values():
             values = dict(code=rule.code, name_zh=rule.name["zh"], name_en=rule.name["en"],
                           unit=rule.unit["en"], pack_size=rule.pack_size)
-            stmt = self.insert(SupplyProduct).values(**values)
+            stmt = self.repo.insert(SupplyProduct).values(**values)
             await session.execute(stmt.on_conflict_do_update(
                 index_elements=["code"], set_={k: v for k, v in values.items() if k != "code"}))
         rows = await session.execute(sa.select(SupplyProduct.code, SupplyProduct.id))
@@ -78,17 +73,14 @@ class SupplyContext:
             raise NotFound("unknown_product", "没有这种物资。", "There is no such product.")
         return rule, (await self.product_ids())[rule.code]
 
-    async def slot(self, conn: Any, store: str, product_id: int,
+    async def slot(self, conn: Conn, store: str, product_id: int,
                    day: date) -> tuple[int, str, str] | None:
-        """Today's release of ``product_id`` at an active ``store`` (cached once found)."""
+        """Today's release of ``product_id`` at an active ``store`` (cached once found),
+        read in ``conn``'s transaction, or on a connection of its own for ``None``."""
         key = (store, product_id, day)
         found = self._slots.get(key)
         if found is None:
-            if isinstance(conn, sqlite3.Connection):
-                row = lite.slot(conn, store, product_id, day)
-            else:
-                row = (await conn.execute(_SLOT, {"code": store, "pid": product_id,
-                                                  "day": day})).first()
+            row = await self.repo.find_slot(conn, store, product_id, day)
             if row is None:
                 return None
             if len(self._slots) > 50_000 or any(k[2] != day for k in list(self._slots)[:1]):

@@ -4,10 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from bot.db.models.reservations import SupplyPriority
 from bot.services.reservations.errors import InvalidInput, ReservationError
 from bot.services.reservations.identity import Person
 from bot.services.reservations.rules import WEEKDAYS, ProductRule, Rules
@@ -21,7 +17,7 @@ def check_quantity(rule: ProductRule, quantity: object) -> int:
     if isinstance(quantity, bool) or not isinstance(quantity, int | str):
         quantity = None
     try:
-        q = int(quantity)  # type: ignore[arg-type]
+        q = int(quantity)  # type: ignore[arg-type]  # None raises TypeError, caught: q = 0
     except (TypeError, ValueError):
         q = 0
     if not 1 <= q <= rule.max_per_reservation:
@@ -52,24 +48,6 @@ def check_rotation(rule: ProductRule, person: Person, day: date) -> None:
         + "预约。",
         f"Today is not your day. For {why_en} the days are "
         + ", ".join(_DAY_EN[d] for d in days) + ".", days=days)
-
-
-async def is_priority(session: AsyncSession, rules: Rules, rule: ProductRule, person: Person,
-                      now: datetime) -> bool:
-    """True when the product keeps a share for a group this person is in, and it is still kept."""
-    prio = rule.priority
-    if prio is None or prio.share <= 0:
-        return False
-    if now >= rules.at(rules.city_day(now), prio.until):
-        return False
-    if "age80" in prio.groups and person.age_on(rules.city_day(now)) >= 80:
-        return True
-    groups = [g for g in prio.groups if g != "age80"]
-    if not groups:
-        return False
-    found = await session.scalar(sa.select(sa.func.count()).select_from(SupplyPriority).where(
-        SupplyPriority.person_key == person.key, SupplyPriority.group.in_(groups)))
-    return bool(found)
 
 
 def priority_kept(rules: Rules, rule: ProductRule, now: datetime) -> bool:

@@ -25,7 +25,7 @@ def check_point(lat: object, lng: object, center: tuple[float, float],
         InvalidInput: not numbers, impossible coordinates, or too far from the city.
     """
     try:
-        la, ln = float(lat), float(lng)  # type: ignore[arg-type]
+        la, ln = float(lat), float(lng)  # type: ignore[arg-type]  # any input: TypeError is caught
     except (TypeError, ValueError):
         raise InvalidInput("location", "位置无法识别。", "That location cannot be read.") from None
     if not (math.isfinite(la) and math.isfinite(ln)) or not (-90 <= la <= 90 and

@@ -2,14 +2,14 @@
 
 Every limit is enforced by the database, not by a read: a conditional upsert on a
 per-person (and per-account) quota row, and ``UPDATE … SET remaining = remaining - q
-WHERE remaining >= q`` on the release (see ``fastpath`` for the statements). The release
-row is touched last, so its lock is held only from that statement to ``COMMIT``.
+WHERE remaining >= q`` on the release (the statements are the repository's,
+``repository_postgres`` and ``repository_sqlite``). The release row is touched last, so
+its lock is held only from that statement to ``COMMIT``.
 """
 
 from __future__ import annotations
 
 import secrets
-import sqlite3
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.db.models.reservations import SupplyQuota
-from bot.services.reservations import fastpath, lite, pickup_codes
+from bot.services.reservations import pickup_codes
 from bot.services.reservations.context import SupplyContext, local
 from bot.services.reservations.errors import ReservationError
 from bot.services.reservations.identity import Person
@@ -92,14 +92,13 @@ def priority_of(ctx: SupplyContext, req: HoldRequest, now: datetime) -> tuple[bo
     return False, [g for g in prio.groups if g != "age80"]
 
 
-async def place_hold(ctx: SupplyContext,
-                     conn: AsyncConnection | AsyncSession | sqlite3.Connection | None,
+async def place_hold(ctx: SupplyContext, conn: AsyncConnection | AsyncSession | None,
                      req: HoldRequest, now: datetime) -> Hold:
     """Quota, household, stock and reservation row in one go (raises on refusal).
 
     Refusals leave partial writes in the transaction: raising rolls it back whole.
-    With a plain ``sqlite3`` connection (``lite.inline_connection``), or ``None`` on
-    PostgreSQL, the hold is its own transaction, committed (or rolled back) here.
+    With ``None`` (where ``ctx.repo.can_hold_alone()``) the hold is its own transaction,
+    committed (or rolled back) by the repository.
     """
     rule, period = req.rule, ctx.rules.period_start(req.rule, req.day)
     if req.quantity > rule.limit_packs:
@@ -116,14 +115,9 @@ async def place_hold(ctx: SupplyContext,
               "name_sealed": req.person.name_sealed, "code_hash": pickup_codes.code_hash(code),
               "code_sealed": ctx.sealer.seal(code), "window_start": hold.window_start,
               "window_end": hold.window_end}
-    if conn is None:
-        taken = await fastpath.hold_alone(ctx.db, params, groups)
-    elif isinstance(conn, sqlite3.Connection):
-        taken = await lite.hold_inline(conn, params, groups)
-    else:
-        if isinstance(conn, AsyncSession):
-            conn = await conn.connection()
-        taken = await fastpath.take(conn, ctx.db.dialect, params, groups)
+    if isinstance(conn, AsyncSession):
+        conn = await conn.connection()
+    taken = await ctx.repo.take(conn, params, groups)
     if not taken.quota:
         raise limit_error(ctx, rule, period)
     if not taken.household_ok:

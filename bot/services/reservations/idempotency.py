@@ -53,5 +53,5 @@ async def remember(ctx: SupplyContext, khash: str, bhash: str, status: int,
         await session.execute(sa.insert(SupplyIdempotency).values(**values))
         return
     async with ctx.db.sessions.begin() as own:
-        await own.execute(ctx.insert(SupplyIdempotency).values(**values)
+        await own.execute(ctx.repo.insert(SupplyIdempotency).values(**values)
                           .on_conflict_do_nothing())

@@ -51,13 +51,6 @@ def normalize_name(raw: str) -> str:
     return name
 
 
-def mask_name(name: str) -> str:
-    """张三丰 → 张**; ``Li Lei`` → ``L*** L***``: enough for staff to match a face."""
-    if all(ord(c) < 128 for c in name):
-        return " ".join(w[0] + "*" * max(len(w) - 1, 1) for w in name.split())
-    return name[0] + "*" * max(len(name) - 1, 1)
-
-
 @dataclass(frozen=True)
 class Person:
     """A verified person: blind-indexed key, sealed name and what the rules look at."""

@@ -71,10 +71,8 @@ async def run_draw(ctx: SupplyContext, release_id: int) -> int | None:
     now = ctx.clock.now()
 
     async def work(session: AsyncSession) -> int | None:
-        query = sa.select(SupplyRelease).where(SupplyRelease.id == release_id,
-                                               SupplyRelease.drawn.is_(False))
-        if ctx.db.dialect == "postgresql":
-            query = query.with_for_update(skip_locked=True)
+        query = ctx.repo.for_update(sa.select(SupplyRelease).where(
+            SupplyRelease.id == release_id, SupplyRelease.drawn.is_(False)), skip_locked=True)
         release = (await session.scalars(query)).first()
         if release is None:
             return None

@@ -19,7 +19,7 @@ async def add_priority(ctx: SupplyContext, group: str, id_numbers: list[str]) ->
 
     async def work(session: AsyncSession) -> int:
         for key in keys:
-            await session.execute(ctx.insert(SupplyPriority).values(
+            await session.execute(ctx.repo.insert(SupplyPriority).values(
                 person_key=key, group=group).on_conflict_do_nothing())
         return len(keys)
 

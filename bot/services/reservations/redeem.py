@@ -8,12 +8,13 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.database import affected_rows
 from bot.db.models.reservations import SupplyProduct, SupplyRelease, SupplyReservation
 from bot.services.reservations import pickup_codes
 from bot.services.reservations.context import SupplyContext, local
 from bot.services.reservations.errors import ReservationError
-from bot.services.reservations.identity import mask_name
 from bot.services.reservations.staff import StaffMember, Ticket, lookup
+from codes import mask_name
 
 RES, REL = SupplyReservation, SupplyRelease
 
@@ -35,7 +36,7 @@ async def redeem(ctx: SupplyContext, staff: StaffMember, typed: str) -> Ticket:
                                  RES.status == "active", RES.window_end > now)
             .values(status="redeemed", closed_at=now, redeemed_by=staff.id)
             .execution_options(synchronize_session=False))
-        return done.rowcount
+        return affected_rows(done)
 
     if await ctx.db.retrying(work) == 1:
         return await lookup(ctx, staff, typed)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import sqlite3
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from bot.db.database import affected_rows
 from bot.db.models.reservations import SupplyRelease, SupplyReservation, SupplyStore
-from bot.services.reservations import fastpath, lite, pickup_codes
+from bot.services.reservations import pickup_codes
 from bot.services.reservations.context import SupplyContext
 from bot.services.reservations.eligibility import (
     check_quantity,
@@ -24,7 +24,6 @@ from bot.services.reservations.identity import make_person
 from bot.services.reservations.lottery import register_entry
 
 RES, REL = SupplyReservation, SupplyRelease
-_ACTIVE = sa.select(SupplyStore.active).where(SupplyStore.code == sa.bindparam("code"))
 
 
 @dataclass(frozen=True)
@@ -72,7 +71,8 @@ def account_key(ctx: SupplyContext, channel: str, user_id: str) -> str:
 
 
 async def reserve(ctx: SupplyContext, req: ReserveRequest, *,
-                  after: object = None) -> Outcome:
+                  after: Callable[[AsyncConnection | AsyncSession, Outcome], Awaitable[None]]
+                  | None = None) -> Outcome:
     """Reserve at one store now (first come), or register for today's draw (lottery).
 
     ``after`` (``async (conn, outcome) -> None``; ``conn`` is an ``AsyncConnection``, or
@@ -89,39 +89,30 @@ async def reserve(ctx: SupplyContext, req: ReserveRequest, *,
 
     code = str(req.store).strip()
 
-    async def refuse(conn: Any) -> ReservationError:
+    async def refuse(conn: AsyncConnection | AsyncSession | None) -> ReservationError:
         """Why there was no stock: an unknown or closed store, else sold out."""
-        if isinstance(conn, sqlite3.Connection):
-            active = lite.store_active(conn, code)
-        else:
-            active = (await conn.execute(_ACTIVE, {"code": code})).scalar()
-        if not active:
+        if not await ctx.repo.store_active(conn, code):
             return NotFound("unknown_store", "没有这家药店，或它暂停营业。",
                             "There is no such store, or it is closed for now.")
         return sold_out_error(ctx, now)
 
-    async def read(conn: Any, fn: Any) -> Any:
-        if conn is not None:
-            return await fn(conn)
-        async with ctx.db.engine.connect() as own:  # released before the hold takes one
-            return await fn(own)
-
-    async def hold(conn: AsyncConnection | sqlite3.Connection | None) -> Outcome:
-        """``conn``: the caller's transaction; else the hold is its own transaction, on a
-        plain ``sqlite3`` connection (SQLite) or ``None`` (PostgreSQL)."""
-        slot = await read(conn, lambda c: ctx.slot(c, code, product_id, day))
+    async def hold(conn: AsyncConnection | None) -> Outcome:
+        """``conn``: the caller's transaction; ``None``: the hold is its own transaction
+        (its reads run on connections of their own, released before the hold)."""
+        slot = await ctx.slot(conn, code, product_id, day)
         if slot is None:
-            raise await read(conn, refuse)
+            raise await refuse(conn)
         try:
             made = await place_hold(ctx, conn, HoldRequest(
                 rule, product_id, slot[0], day, person, acct, req.channel, req.user_id,
                 quantity, keep_priority=priority_kept(ctx.rules, rule, now)), now)
         except ReservationError as err:
-            raise (await read(conn, refuse) if err.code == "sold_out" else err) from None
+            raise (await refuse(conn) if err.code == "sold_out" else err) from None
         out = Outcome("reserved", made.public_id, rule.code, slot[1], slot[2], quantity,
                       made.code, made.window_start, made.window_end)
         if after is not None:
-            await after(conn, out)  # type: ignore[operator]
+            assert conn is not None  # with ``after``, hold runs in ctx.repo.in_transaction
+            await after(conn, out)
         return out
 
     async def register(session: AsyncSession) -> Outcome:
@@ -133,16 +124,14 @@ async def reserve(ctx: SupplyContext, req: ReserveRequest, *,
         out = Outcome("registered", entry_id, rule.code, slot[1], slot[2], quantity,
                       draw_at=ctx.rules.at(day, ctx.rules.closes_at))
         if after is not None:
-            await after(session, out)  # type: ignore[operator]
+            await after(session, out)
         return out
 
     if rule.mode == "lottery":
         return await ctx.db.retrying(register)
-    if after is None:  # the hold is the whole transaction: its leanest form
-        inline = lite.inline_connection(ctx.db) if ctx.db.dialect == "sqlite" else None
-        if inline is not None or ctx.db.dialect == "postgresql":
-            return await hold(inline)
-    return await fastpath.in_transaction(ctx.db, hold)
+    if after is None and ctx.repo.can_hold_alone():  # the whole transaction: leanest form
+        return await hold(None)
+    return await ctx.repo.in_transaction(hold)
 
 
 @dataclass(frozen=True)
@@ -197,7 +186,7 @@ async def cancel(ctx: SupplyContext, channel: str, user_id: str, public_id: str)
                                                           RES.status == "active")
                                      .values(status="cancelled", closed_at=now)
                                      .execution_options(synchronize_session=False))
-        if done.rowcount != 1:
+        if affected_rows(done) != 1:
             raise ReservationError("not_active", "这个预约已领取、过期或取消。",
                                    "That reservation was already redeemed, expired or cancelled.")
         await session.execute(sa.update(REL).where(REL.id == row.release_id)

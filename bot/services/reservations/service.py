@@ -1,4 +1,4 @@
-"""Building the engine from a hub, once per process (kept in ``hub.extras``)."""
+"""Building the engine from a hub, once per process (kept in ``hub.parts``)."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from bot.services.reservations.rules import DEFAULT_RULES_FILE, Rules, load_rule
 if TYPE_CHECKING:
     from bot.hub import Hub
 
-EXTRAS_KEY = "reservations"
 REPO_ROOT = Path(__file__).resolve().parents[3]
 
 
@@ -26,9 +25,6 @@ def rules_path(configured: Path = DEFAULT_RULES_FILE) -> Path:
 
 def supply_context(hub: Hub, rules: Rules | None = None) -> SupplyContext:
     """The hub's reservation engine, built on first use."""
-    ctx = hub.extras.get(EXTRAS_KEY)
-    if ctx is None:
-        ctx = SupplyContext(db=hub.db, sealer=hub.sealer, clock=hub.clock, outbox=hub.outbox,
-                            rules=rules or load_rules(rules_path(hub.settings.supply_rules_file)))
-        hub.extras[EXTRAS_KEY] = ctx
-    return ctx
+    return hub.parts.setdefault(SupplyContext, lambda: SupplyContext(
+        db=hub.db, sealer=hub.sealer, clock=hub.clock, outbox=hub.outbox,
+        rules=rules or load_rules(rules_path(hub.settings.supply_rules_file))))

@@ -24,7 +24,7 @@ from bot.privacy import token_hash
 from bot.services.reservations import pickup_codes
 from bot.services.reservations.context import SupplyContext, local
 from bot.services.reservations.errors import InvalidInput, NotFound, ReservationError
-from bot.services.reservations.identity import mask_name
+from codes import mask_name
 
 RES, REL = SupplyReservation, SupplyRelease
 SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}

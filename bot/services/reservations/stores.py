@@ -78,7 +78,7 @@ async def import_stores(ctx: SupplyContext, text: str) -> int:
 
     async def work(session: AsyncSession) -> int:
         for row in rows:
-            stmt = ctx.insert(SupplyStore).values(**row)
+            stmt = ctx.repo.insert(SupplyStore).values(**row)
             await session.execute(stmt.on_conflict_do_update(
                 index_elements=["code"], set_={k: v for k, v in row.items() if k != "code"}))
         return len(rows)

@@ -88,17 +88,15 @@ async def set_stock(ctx: SupplyContext, product: str, on_hand: int) -> None:
 
 
 async def _intake(ctx: SupplyContext, session: AsyncSession, pid: int, day: date,
-                  lottery: bool) -> tuple[CAP, STOCK]:
+                  lottery: bool) -> tuple[SupplyCapacity, SupplyStock]:
     """Once per (product, day): move capacity and carry-over into stock on hand."""
-    query = sa.select(CAP).where(CAP.product_id == pid, CAP.day == day)
-    if ctx.db.dialect == "postgresql":
-        query = query.with_for_update()
+    query = ctx.repo.for_update(sa.select(CAP).where(CAP.product_id == pid, CAP.day == day))
     cap = (await session.scalars(query)).first()
     if cap is None:
         cap = CAP(product_id=pid, day=day, quantity=0)
         session.add(cap)
         await session.flush()
-    stock = await session.get(STOCK, pid, with_for_update=ctx.db.dialect == "postgresql")
+    stock = await ctx.repo.get_for_update(session, STOCK, pid)
     if stock is None:
         stock = STOCK(product_id=pid, on_hand=0, updated_at=ctx.clock.now())
         session.add(stock)
@@ -176,10 +174,8 @@ async def set_release(ctx: SupplyContext, day: date, product: str, store: str,
     async def work(session: AsyncSession) -> int:
         st = await ctx.store(session, store)
         _, stock = await _intake(ctx, session, pid, day, rule.mode == "lottery")
-        query = sa.select(REL).where(REL.store_id == st.id, REL.product_id == pid,
-                                     REL.day == day)
-        if ctx.db.dialect == "postgresql":
-            query = query.with_for_update()
+        query = ctx.repo.for_update(sa.select(REL).where(
+            REL.store_id == st.id, REL.product_id == pid, REL.day == day))
         rel = (await session.scalars(query)).first()
         old, taken = (rel.released, rel.released - rel.remaining) if rel else (0, 0)
         if quantity < taken:

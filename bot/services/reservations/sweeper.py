@@ -14,6 +14,7 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.database import affected_rows
 from bot.db.models.reservations import SupplyProduct, SupplyRelease, SupplyReservation, SupplyStore
 from bot.messages import Reply
 from bot.services.reservations import notices, pickup_codes
@@ -26,9 +27,7 @@ BATCH = 200
 
 
 def _claim(ctx: SupplyContext, query: sa.Select) -> sa.Select:
-    query = query.limit(BATCH)
-    return query.with_for_update(skip_locked=True, of=RES) if ctx.db.dialect == "postgresql" \
-        else query
+    return ctx.repo.for_update(query.limit(BATCH), skip_locked=True, of=RES)
 
 
 async def expire_due(ctx: SupplyContext) -> int:
@@ -44,7 +43,7 @@ async def expire_due(ctx: SupplyContext) -> int:
                                                           RES.status == "active")
                                      .values(status="expired", closed_at=now)
                                      .execution_options(synchronize_session=False))
-        return done.rowcount
+        return affected_rows(done)
 
     total = 0
     while (n := await ctx.db.retrying(work)) > 0:

@@ -1,5 +1,6 @@
-"""End to end through ``init_app`` and the real dialogue engine: a resident completes a
-flow through encrypted callbacks; a slow action is answered `success` and pushed."""
+"""End to end through ``init_app`` and the real dialogue engine: a community worker
+completes the screening flow through encrypted callbacks; a slow action is answered
+`success` and pushed."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from bot.config import Settings
 from bot.services.outbox import OutboxWorker
 from bot.web.app import init_app
 from bot.web.keys import HUB_KEY
+from tests.roles_support import grant
 
 ROOT = Path(__file__).resolve().parents[3]
 SLOW_FLOW = """\
@@ -42,7 +44,7 @@ def _settings(db_url: str, fake: FakeWechatApi, tmp_path: Path, budget: float) -
                                    s.wechat, reply_budget=budget))
 
 
-async def test_resident_completes_a_flow_and_a_slow_turn_is_pushed(
+async def test_worker_completes_a_flow_and_a_slow_turn_is_pushed(
         db_url: str, fake_api: FakeWechatApi, tmp_path: Path) -> None:
     settings = _settings(db_url, fake_api, tmp_path, budget=0.5)
     server = TestServer(init_app(settings, background=False))
@@ -57,14 +59,15 @@ async def test_resident_completes_a_flow_and_a_slow_turn_is_pushed(
         hub.actions.register("test.slow", slow)
         assert hub.flows is not None
         hub.flows.load()
+        await grant(hub, "wechat:o_worker")  # the screening flow is for community workers
         w = settings.wechat
         async with WechatEmulator(str(server.make_url(w.path)), token=w.token,
                                   app_id=w.app_id, aes_key=w.aes_key, mode="safe") as wx:
-            replies = [await wx.text("o_res", text) for text in SCREENING]
+            replies = [await wx.text("o_worker", text) for text in SCREENING]
             assert not any(d.failed for d in replies)
             assert "请输入楼栋号" in replies[0].text
             assert "已登记 12号楼" in replies[-1].text
-            d = await wx.text("o_res", "慢查询")
+            d = await wx.text("o_worker", "慢查询")
             assert d.body == "success" and d.elapsed < 1.0
         await asyncio.sleep(1.0)
         assert await OutboxWorker(hub.outbox, hub.deliverers).run_once() == 1

@@ -9,6 +9,7 @@ from wechat_support import Running, StubEngine, serve
 
 from bot.channels.wechat.web import WECHAT_KEY
 from bot.config import Settings
+from bot.hub import MediaSources
 from bot.messages import Inbound, Option, Reply
 from bot.services.outbox import OutboxWorker
 
@@ -99,7 +100,8 @@ def _with_media(run: Running) -> list[str]:
         asked.append(url)
         return PNG if url.startswith("/code/") else None
 
-    run.hub.extras["media"] = media
+    run.hub.media = MediaSources()  # in place of the features' sources
+    run.hub.media.register("/", media)
     return asked
 
 

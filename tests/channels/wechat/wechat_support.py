@@ -20,10 +20,11 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from bot.assembly import open_hub
 from bot.channels.wechat.testing import WechatEmulator
 from bot.config import Settings, load_settings
 from bot.db.migrate import upgrade
-from bot.hub import Hub, open_hub
+from bot.hub import Hub
 from bot.messages import Inbound, Reply
 from bot.web.keys import HUB_KEY, SETTINGS_KEY
 

@@ -56,7 +56,7 @@ async def test_green_yellow_red_and_revocation(client):
     first = token_of(replies)
 
     hub = client.app[HUB_KEY]
-    png = await hub.extras["media"](image["url"])
+    png = await hub.media.getter(image["url"])(image["url"])
     text = codes.decode_image(png)[0]
     svc = declarations(hub)
     now = hub.clock.now()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.hub import open_hub
+from bot.assembly import open_hub
 from bot.services.declarations import Person, declarations, declare, load_rules
 from bot.services.declarations.rules import REPO_ROOT, rules_path
 from bot.services.declarations.store import (
@@ -41,7 +41,6 @@ PEOPLE = (
 
 def stricter_rules(path: Path) -> Path:
     data = yaml.safe_load((ROOT / "risk_rules.yml").read_text(encoding="utf-8"))
-    data["version"] = "2024.2-test"
     for area in data["areas"]:
         if area["value"] == "wenzhou":
             area["color"] = "red"
@@ -65,16 +64,20 @@ async def test_reapply_rules_command(database_url, tmp_path):
     before = []
     async with open_hub(settings, with_dialogue=False) as hub:
         svc = declarations(hub)
-        assert svc.rules.version == "2024.1"
-        for person, answers in PEOPLE:
-            out = await declare(svc, person=person, answers=answers, user_key="web:r",
+        first_version = svc.rules.version
+        assert first_version == load_rules(ROOT / "risk_rules.yml").version
+        for i, (person, answers) in enumerate(PEOPLE):
+            out = await declare(svc, person=person, answers=answers, user_key=f"web:r{i}",
                                 proxy=False)
             status = await status_by_token(svc, out.token)
             code = await current_code(svc, status)
             before.append((out, status, code))
     assert [s.color for _, s, _ in before] == ["yellow", "green", "yellow"]
 
-    counts = reapply_cli(settings, stricter_rules(tmp_path / "strict.yml"))
+    strict = stricter_rules(tmp_path / "strict.yml")
+    strict_version = load_rules(strict).version
+    assert strict_version != first_version  # the version follows the content
+    counts = reapply_cli(settings, strict)
     assert counts == {"checked": 3, "changed": 1}
 
     async with open_hub(settings, with_dialogue=False) as hub:
@@ -87,19 +90,19 @@ async def test_reapply_rules_command(database_url, tmp_path):
         assert old_code.code_id in revoked
         [new] = await latest_status(svc, subject=out.subject)
         assert new.id != old.id and status_state(new, now) == "active"
-        assert (new.color, new.rules_version, new.source) == ("red", "2024.2-test", "reapply")
+        assert (new.color, new.rules_version, new.source) == ("red", strict_version, "reapply")
         assert new.valid_until == old.valid_until and new.masked_name == old.masked_name
         assert any("温州" in r["zh"] for r in new.reasons)
         code = await current_code(svc, new)
         verdict = svc.signing.verifier(revoked, now).verify(code.text, at=now)
         assert verdict.valid and verdict.claims["color"] == "red"
-        assert verdict.claims["rules_version"] == "2024.2-test"
+        assert verdict.claims["rules_version"] == strict_version
         assert not svc.signing.verifier(revoked, now).verify(old_code.text, at=now).valid
         # untouched subjects keep their status, page link and code
         for out, old, old_code in before[1:]:
             still = await status_by_token(svc, out.token)
             assert still.id == old.id and status_state(still, now) == "active"
-            assert (still.color, still.rules_version) == (old.color, "2024.1")
+            assert (still.color, still.rules_version) == (old.color, first_version)
             assert old_code.code_id not in revoked
             assert (await current_code(svc, still)).code_id == old_code.code_id
 
@@ -110,17 +113,17 @@ async def test_reapply_rules_command(database_url, tmp_path):
 def test_rules_file_resolves_cwd_then_repo(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert rules_path(Path("risk_rules.yml")) == REPO_ROOT / "risk_rules.yml"
-    stricter_rules(tmp_path / "risk_rules.yml")
+    strict = load_rules(stricter_rules(tmp_path / "risk_rules.yml")).version
     assert rules_path(Path("risk_rules.yml")) == Path("risk_rules.yml")
-    assert load_rules(Path("risk_rules.yml")).version == "2024.2-test"
-    assert load_rules(tmp_path / "risk_rules.yml").version == "2024.2-test"
+    assert load_rules(Path("risk_rules.yml")).version == strict
+    assert strict != load_rules(REPO_ROOT / "risk_rules.yml").version
 
 
 async def test_hub_reads_rules_from_settings(database_url, tmp_path):
-    settings = dataclasses.replace(make_settings(database_url, tmp_path),
-                                   risk_rules_file=stricter_rules(tmp_path / "r.yml"))
+    strict = stricter_rules(tmp_path / "r.yml")
+    settings = dataclasses.replace(make_settings(database_url, tmp_path), risk_rules_file=strict)
     async with open_hub(settings, with_dialogue=False) as hub:
-        assert declarations(hub).rules.version == "2024.2-test"
+        assert declarations(hub).rules.version == load_rules(strict).version
 
 
 async def test_travel_none_cannot_be_combined(client):

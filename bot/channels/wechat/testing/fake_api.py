@@ -158,9 +158,9 @@ class FakeWechatApi:
             return failed
         body = await self._json(request)
         buttons = (body or {}).get("button")
-        if not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
+        if body is None or not isinstance(buttons, list) or not 1 <= len(buttons) <= 3:
             return _error(40016)
-        self.menus.append(body)  # type: ignore[arg-type]
+        self.menus.append(body)
         return web.json_response({"errcode": 0, "errmsg": "ok"})
 
     async def _qrcode(self, request: web.Request) -> web.Response:

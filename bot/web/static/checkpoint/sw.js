@@ -1,7 +1,7 @@
 // Service worker of the checkpoint page: keeps the page and its scripts for offline use.
 // Network first (so updates arrive), cache when the network is cut. The signed lists are
 // kept by the page itself (localStorage) so it can show how old they are.
-const CACHE = "tongguan-checkpoint-v1";
+const CACHE = "tongguan-checkpoint-v2";
 const SHELL = ["/checkpoint", "/checkpoint-assets/checkpoint.css", "/checkpoint-assets/verify.js",
   "/checkpoint-assets/app.js", "/checkpoint-assets/vendor/jsQR.js"];
 self.addEventListener("install", (e) => {

@@ -1,8 +1,10 @@
-// Offline verification of Tongguan (TG1:) health codes in the browser.
-// Written by hand on purpose: Base45, a minimal CBOR decoder/encoder and the COSE_Sign1
-// check are small, and no vendored package for them is available offline. Inflate uses
-// the browser's DecompressionStream('deflate') (zlib); signatures use WebCrypto (ES256).
-// Mirrors codes/verify.py: the same checks, reasons and messages.
+// Offline verification of Tongguan (TG1:) health codes and EU DCC (HC1:) certificates in
+// the browser. Written by hand on purpose: Base45, a minimal CBOR decoder/encoder and the
+// COSE_Sign1 check are small, and no vendored package for them is available offline.
+// Inflate uses the browser's DecompressionStream('deflate') (zlib); signatures use
+// WebCrypto (ES256, EdDSA; PS256 for HC1). Mirrors codes/verify.py: the same checks,
+// reasons and messages. HC1 signers come from the signed DCC trust list (the server reads
+// the X.509 certificates and lists kid, alg, SPKI, validity and allowed types).
 "use strict";
 
 const TG = (() => {
@@ -81,6 +83,16 @@ const TG = (() => {
       need(1); const b = bytes[pos++], major = b >> 5, info = b & 31;
       if (major === 7) {
         if (info === 20) return false; if (info === 21) return true; if (info === 22 || info === 23) return null;
+        const size = { 25: 2, 26: 4, 27: 8 }[info];
+        if (size) {  // half, single, double precision floats
+          need(size); const view = new DataView(bytes.buffer, bytes.byteOffset + pos, size); pos += size;
+          if (size === 4) return view.getFloat32(0);
+          if (size === 8) return view.getFloat64(0);
+          const h = view.getUint16(0), exp = (h >> 10) & 31, frac = h & 1023, sign = h >> 15 ? -1 : 1;
+          if (exp === 0) return sign * frac * 2 ** -24;
+          if (exp === 31) return frac ? NaN : sign * Infinity;
+          return sign * (1024 + frac) * 2 ** (exp - 25);
+        }
         refuse(reason, "unsupported CBOR simple value");
       }
       const n = len(info);
@@ -127,12 +139,23 @@ const TG = (() => {
   function pemToDer(pem) { return unb64(pem.replace(/-----[^-]+-----/g, "").replace(/\s+/g, "")); }
   async function importKey(spki, alg) {
     if (alg === "EdDSA") return crypto.subtle.importKey("spki", spki, { name: "Ed25519" }, false, ["verify"]);
+    if (alg === "PS256") return crypto.subtle.importKey("spki", spki, { name: "RSA-PSS", hash: "SHA-256" }, false, ["verify"]);
     return crypto.subtle.importKey("spki", spki, { name: "ECDSA", namedCurve: "P-256" }, false, ["verify"]);
   }
   async function verifySig(key, alg, sig, data) {
-    const params = alg === "EdDSA" ? { name: "Ed25519" } : { name: "ECDSA", hash: "SHA-256" };
+    // PS256 as in RFC 8230 / the DCC: MGF1-SHA-256, salt length = hash length (32).
+    const params = alg === "EdDSA" ? { name: "Ed25519" } : alg === "PS256" ? { name: "RSA-PSS", saltLength: 32 }
+      : { name: "ECDSA", hash: "SHA-256" };
     return crypto.subtle.verify(params, key, sig, data);
   }
+  const plain = (v) => {  // CBOR Maps → plain objects (hcert content for display)
+    if (v instanceof Map) { const o = {}; for (const [k, x] of v) o[String(k)] = plain(x); return o; }
+    if (Array.isArray(v)) return v.map(plain);
+    if (v instanceof Uint8Array) return Array.from(v, (b) => b.toString(16).padStart(2, "0")).join("");
+    return v;
+  };
+  const TG_ALGS = { "-7": "ES256", "-8": "EdDSA" }, DCC_ALGS = { "-7": "ES256", "-37": "PS256" };
+  const HCERT_TYPES = { v: "vaccination", t: "test", r: "recovery" };
 
   // Check a signed list ({payload, signature}) against the list signer's PEM; returns payload.
   async function openList(text, signerPem, type) {
@@ -145,10 +168,98 @@ const TG = (() => {
     return doc.payload;
   }
 
-  async function verify(text, trust, revocations, now) {
+  async function findSigner(candidates, alg, sig, tbs) {
+    for (const k of candidates) {
+      try { if (await verifySig(await importKey(unb64(k.spki), alg), alg, sig, tbs)) return k; } catch (e) { /* unusable key */ }
+    }
+    return null;
+  }
+
+  // TG1: our codes, against the trust list (and the revocation list when there is one).
+  async function verifyTG(s, trust, revocations, now, checks) {
+    const alg = TG_ALGS[s.prot.get(1)];
+    if (!alg) refuse("bad_algorithm");
+    checks.push("algorithm");
+    if (!trust) refuse("no_lists");
+    if (now > epoch(trust.expires_at) || now - epoch(trust.issued_at) > TL_MAX) refuse("trust_list_stale");
+    const warnings = now - epoch(trust.issued_at) > TL_WARN ? ["trust_list_old"] : [];
+    checks.push("trust_list");
+    if (!(s.kid instanceof Uint8Array)) refuse("unknown_kid");
+    const candidates = trust.keys.filter((k) => k.kid === b64(s.kid) && k.alg === alg);
+    if (!candidates.length) refuse("unknown_kid");
+    checks.push("kid");
+    const key = await findSigner(candidates, alg, s.sig, sigStructure(s.protBytes, s.payload));
+    if (!key) refuse("bad_signature");
+    checks.push("signature");
+    const c = cborDecode(s.payload, "bad_claims");
+    const p = c instanceof Map ? c.get(-70000) : null;
+    const claims = c instanceof Map && p instanceof Map ? {
+      issuer: c.get(1), subject: c.get(2), expires_at: c.get(4), issued_at: c.get(6), code_id: c.get(7),
+      color: { g: "green", y: "yellow", r: "red" }[p.get("c")], kind: { l: "live", p: "paper" }[p.get("k")],
+      masked_name: p.get("n"), rules_version: p.get("r"), proxy: p.get("p") === true } : null;
+    if (!claims || typeof claims.subject !== "string" || !Number.isInteger(claims.expires_at) ||
+        !Number.isInteger(claims.issued_at) || !(claims.code_id instanceof Uint8Array) || !claims.color || !claims.kind ||
+        typeof claims.masked_name !== "string" || (p.has("p") && p.get("p") !== true)) refuse("bad_claims");
+    checks.push("claims");
+    if (now > claims.expires_at + LEEWAY) refuse("expired");
+    if (claims.issued_at > now + LEEWAY) refuse("not_yet_valid");
+    checks.push("time");
+    if (claims.issued_at < epoch(key.valid_from) || (key.valid_until && claims.issued_at > epoch(key.valid_until))) refuse("key_not_valid");
+    checks.push("key_window");
+    if (!key.kinds.includes(claims.kind)) refuse("kind_not_allowed");
+    checks.push("kind");
+    if (revocations) {
+      const h = new Uint8Array(await crypto.subtle.digest("SHA-256", claims.code_id)).slice(0, 16);
+      if (revocations.revoked.includes(b64(h))) refuse("revoked");
+      if (now > epoch(revocations.expires_at)) warnings.push("revocation_list_expired");
+    }
+    checks.push("revocation");
+    delete claims.code_id;
+    return { claims, warnings, alg };
+  }
+
+  // HC1: EU DCC, against the signer certificates of the signed DCC trust list.
+  async function verifyDCC(s, dcc, now, checks) {
+    const alg = DCC_ALGS[s.prot.get(1)];
+    if (!alg) refuse("bad_algorithm");
+    checks.push("algorithm");
+    if (!dcc) refuse("no_lists");
+    if (now > epoch(dcc.expires_at)) refuse("trust_list_stale");
+    if (!(s.kid instanceof Uint8Array)) refuse("unknown_kid");
+    const candidates = dcc.signers.filter((k) => k.kid === b64(s.kid) && k.alg === alg);
+    if (!candidates.length) refuse("unknown_kid");
+    checks.push("kid");
+    const key = await findSigner(candidates, alg, s.sig, sigStructure(s.protBytes, s.payload));
+    if (!key) refuse("bad_signature");
+    checks.push("signature");
+    const c = cborDecode(s.payload, "bad_claims");
+    const container = c instanceof Map ? c.get(-260) : null;
+    const hcert = container instanceof Map ? container.get(1) : null;
+    if (!(c instanceof Map) || !Number.isInteger(c.get(6)) || !Number.isInteger(c.get(4)) || !(hcert instanceof Map)) refuse("bad_claims");
+    const present = Object.keys(HCERT_TYPES).filter((t) => hcert.get(t));
+    if (present.length !== 1 || !Array.isArray(hcert.get(present[0]))) refuse("bad_claims");
+    const iss = c.get(1);
+    const claims = { issuer: typeof iss === "string" ? iss : "", issued_at: c.get(6), expires_at: c.get(4),
+      type: HCERT_TYPES[present[0]], cert_type: present[0], hcert: plain(hcert) };
+    checks.push("claims");
+    if (now > claims.expires_at + LEEWAY) refuse("expired");
+    if (claims.issued_at > now + LEEWAY) refuse("not_yet_valid");
+    checks.push("time");
+    if (claims.issued_at < epoch(key.not_before)) refuse("key_not_valid", "signed before the certificate was valid");
+    if (claims.expires_at > epoch(key.not_after)) refuse("key_not_valid", "code expires after its signer certificate");
+    checks.push("key_window");
+    if (!key.types.includes(claims.cert_type)) refuse("kind_not_allowed");
+    checks.push("kind");
+    return { claims, warnings: [], alg };
+  }
+
+  // trust / revocations: TG1 lists; dcc: the DCC trust list; now: epoch seconds.
+  async function verify(text, trust, revocations, now, dcc) {
     const checks = [];
+    let format = "";
     try {
-      if (typeof text !== "string" || !text.startsWith("TG1:")) refuse("bad_prefix");
+      if (typeof text !== "string" || !(text.startsWith("TG1:") || text.startsWith("HC1:"))) refuse("bad_prefix");
+      format = text.slice(0, 3);
       checks.push("prefix");
       if (text.length > MAX_TEXT) refuse("too_large");
       checks.push("size");
@@ -162,54 +273,15 @@ const TG = (() => {
       const prot = protBytes.length ? cborDecode(protBytes, "bad_cose") : new Map();
       if (!(prot instanceof Map)) refuse("bad_cose", "headers must be maps");
       checks.push("cose");
-      const alg = prot.get(1) === -7 ? "ES256" : prot.get(1) === -8 ? "EdDSA" : null;
-      if (!alg) refuse("bad_algorithm");
-      checks.push("algorithm");
-      if (!trust) refuse("no_lists");
-      if (now > epoch(trust.expires_at) || now - epoch(trust.issued_at) > TL_MAX) refuse("trust_list_stale");
-      const warnings = now - epoch(trust.issued_at) > TL_WARN ? ["trust_list_old"] : [];
-      checks.push("trust_list");
-      const kid = prot.get(4) ?? unprot.get(4);
-      if (!(kid instanceof Uint8Array)) refuse("unknown_kid");
-      const candidates = trust.keys.filter((k) => k.kid === b64(kid) && k.alg === alg);
-      if (!candidates.length) refuse("unknown_kid");
-      checks.push("kid");
-      const tbs = sigStructure(protBytes, payload);
-      let key = null;
-      for (const k of candidates) {
-        try { if (await verifySig(await importKey(unb64(k.spki), alg), alg, sig, tbs)) { key = k; break; } } catch (e) { /* unusable key */ }
-      }
-      if (!key) refuse("bad_signature");
-      checks.push("signature");
-      const c = cborDecode(payload, "bad_claims");
-      const p = c instanceof Map ? c.get(-70000) : null;
-      const claims = c instanceof Map && p instanceof Map ? {
-        issuer: c.get(1), subject: c.get(2), expires_at: c.get(4), issued_at: c.get(6), code_id: c.get(7),
-        color: { g: "green", y: "yellow", r: "red" }[p.get("c")], kind: { l: "live", p: "paper" }[p.get("k")],
-        masked_name: p.get("n"), rules_version: p.get("r") } : null;
-      if (!claims || typeof claims.subject !== "string" || !Number.isInteger(claims.expires_at) ||
-          !Number.isInteger(claims.issued_at) || !(claims.code_id instanceof Uint8Array) || !claims.color || !claims.kind ||
-          typeof claims.masked_name !== "string") refuse("bad_claims");
-      checks.push("claims");
-      if (now > claims.expires_at + LEEWAY) refuse("expired");
-      if (claims.issued_at > now + LEEWAY) refuse("not_yet_valid");
-      checks.push("time");
-      if (claims.issued_at < epoch(key.valid_from) || (key.valid_until && claims.issued_at > epoch(key.valid_until))) refuse("key_not_valid");
-      checks.push("key_window");
-      if (!key.kinds.includes(claims.kind)) refuse("kind_not_allowed");
-      checks.push("kind");
-      if (revocations) {
-        const h = new Uint8Array(await crypto.subtle.digest("SHA-256", claims.code_id)).slice(0, 16);
-        if (revocations.revoked.includes(b64(h))) refuse("revoked");
-        if (now > epoch(revocations.expires_at)) warnings.push("revocation_list_expired");
-      }
-      checks.push("revocation");
-      delete claims.code_id;
-      return { valid: true, reason: "ok", message: MESSAGES.ok[0], message_zh: MESSAGES.ok[1], claims, warnings, checks };
+      const scan = { protBytes, prot, payload, sig, kid: prot.has(4) ? prot.get(4) : unprot.get(4) };
+      const out = format === "TG1" ? await verifyTG(scan, trust, revocations, now, checks)
+        : await verifyDCC(scan, dcc, now, checks);
+      return { valid: true, reason: "ok", message: MESSAGES.ok[0], message_zh: MESSAGES.ok[1], format,
+        alg: out.alg, claims: out.claims, warnings: out.warnings, checks };
     } catch (e) {
       const reason = e instanceof Refusal ? e.reason : "bad_cose";
       const [en, zh] = MESSAGES[reason] || MESSAGES.bad_cose;
-      return { valid: false, reason, message: en, message_zh: zh, claims: {}, warnings: [], checks };
+      return { valid: false, reason, message: en, message_zh: zh, format, claims: {}, warnings: [], checks };
     }
   }
   return { verify, openList, b45decode, cborDecode, canonical };

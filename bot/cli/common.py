@@ -1,0 +1,22 @@
+"""What every command module shares: settings from ``--config``, logging.
+
+Feature command modules (``Feature.cli`` in ``bot/features.py``) import these from here,
+not from ``bot.cli.core_cmds``: the application's own commands sit above the features.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from pathlib import Path
+
+from bot.config import Settings, load_settings
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    return load_settings(Path(args.config) if getattr(args, "config", None) else None)
+
+
+def configure_logging(settings: Settings) -> None:
+    logging.basicConfig(level=settings.log_level.upper(),
+                        format="%(asctime)s %(levelname)s %(name)s %(message)s")

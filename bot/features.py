@@ -1,0 +1,230 @@
+"""Every feature of Tongguan, each declared once with what it contributes.
+
+:data:`FEATURES` is the one list: ``bot.assembly.open_hub`` registers the features'
+actions and media sources on the hub, ``bot.web.app.init_app`` mounts their web modules
+and starts their background jobs, the ``tongguan`` parser adds their command groups and
+``tongguan demo seed`` runs their seeders — in this order. Adding a feature touches this
+list and the feature's own package only.
+
+Each contribution is a function that imports the feature's entry point when called:
+``tongguan --help`` builds the parser on every run, and importing every service, web
+handler and model up front would cost it most of a second.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import argparse
+
+    from aiohttp import web
+
+    from bot.actions import ActionRegistry
+    from bot.hub import Hub, MediaGetter
+
+
+class WebModule(Protocol):
+    """A module of web routes: ``setup(app)`` adds them (and any ``cleanup_ctx``); its
+    ``OPENAPI_PATHS`` / ``OPENAPI_SCHEMAS``, when it has them, go into the OpenAPI
+    document (``bot/web/openapi.py``)."""
+
+    def setup(self, app: web.Application) -> None: ...
+
+
+@dataclass(frozen=True)
+class MediaSource:
+    """Images a feature serves under a URL path ``prefix``: ``make(hub)`` is the getter
+    (``async (url) -> bytes | None``) channels that upload images use (WeChat)."""
+
+    prefix: str
+    make: Callable[[Hub], MediaGetter]
+
+
+@dataclass(frozen=True)
+class Feature:
+    """One feature and what it contributes; every part is optional."""
+
+    name: str
+    #: ``(registry, hub)``: registers the actions flows may name (see docs/architecture.md)
+    actions: Callable[[ActionRegistry, Hub], None] | None = None
+    #: the web modules to mount, in order
+    web: Callable[[], Sequence[WebModule]] | None = None
+    #: adds the feature's ``tongguan`` commands to the subparsers
+    cli: Callable[[argparse._SubParsersAction], None] | None = None
+    #: long-running work of the web process, each ``job(hub)`` started once the hub is open
+    #: and cancelled at shutdown (only when the app is built with ``background=True``)
+    jobs: tuple[Callable[[Hub], Coroutine[Any, Any, None]], ...] = ()
+    media: tuple[MediaSource, ...] = ()
+    #: ``tongguan demo seed``: adds demo data (idempotent), returns what it did
+    demo: Callable[[Hub], Awaitable[str]] | None = None
+    #: Alembic revisions creating the feature's tables; all live in
+    #: ``bot/db/migrations/versions/`` (one history), listed here for the record
+    migrations: tuple[str, ...] = ()
+
+
+# -- core: the chat itself ---------------------------------------------------------------
+
+def _core_web() -> Sequence[WebModule]:
+    from bot.web import chat_api, chat_page, health, openapi
+
+    return (health, chat_api, chat_page, openapi)
+
+
+async def _watch_flows(hub: Hub) -> None:
+    """Reload flow files as they change."""
+    assert hub.flows is not None, "the web app's hub has its dialogue"
+    await hub.flows.watch(hub.settings.flows_reload_seconds)
+
+
+async def _deliver_outbox(hub: Hub) -> None:
+    """Push queued messages to the channels that take pushes."""
+    from bot.services.outbox import OutboxWorker
+
+    worker = OutboxWorker(hub.outbox, hub.deliverers, hub.settings.outbox_poll_seconds)
+    await worker.run_forever()
+
+
+def _roles_cli(sub: argparse._SubParsersAction) -> None:
+    from bot.cli import roles_cmds
+
+    roles_cmds.register(sub)
+
+
+CORE = Feature(
+    "core", web=_core_web, cli=_roles_cli, jobs=(_watch_flows, _deliver_outbox),
+    migrations=("0001_core", "0006_id_blocks", "0009_chat_roles"))
+
+
+# -- records: form submissions -----------------------------------------------------------
+
+def _records_actions(registry: ActionRegistry, hub: Hub) -> None:
+    from bot.services import records
+
+    records.register_actions(registry, hub)
+
+
+RECORDS = Feature("records", actions=_records_actions)
+
+
+# -- health declarations and health codes ------------------------------------------------
+
+def _declarations_actions(registry: ActionRegistry, hub: Hub) -> None:
+    from bot.services import declarations
+
+    declarations.register_actions(registry, hub)
+
+
+def _declarations_web() -> Sequence[WebModule]:
+    from bot.web import codes_api, codes_pages
+
+    return (codes_pages, codes_api)
+
+
+def _declarations_cli(sub: argparse._SubParsersAction) -> None:
+    from bot.cli import codes_cmds, declaration_cmds
+
+    codes_cmds.register(sub)
+    declaration_cmds.register(sub)
+
+
+def _code_images(hub: Hub) -> MediaGetter:
+    from bot.services.declarations import code_image
+
+    async def getter(url: str) -> bytes | None:
+        return await code_image(hub, url)
+
+    return getter
+
+
+async def _declarations_demo(hub: Hub) -> str:
+    from bot.services import declarations_demo
+
+    return await declarations_demo.seed_demo(hub)
+
+
+async def _watch_risk_rules(hub: Hub) -> None:
+    """Reload risk_rules.yml as it changes (the last good version stays on a bad edit)."""
+    from bot.services.declarations.watch import watch_rules
+
+    await watch_rules(hub)
+
+
+DECLARATIONS = Feature(
+    "declarations", actions=_declarations_actions, web=_declarations_web,
+    cli=_declarations_cli, jobs=(_watch_risk_rules,),
+    media=(MediaSource("/code/", _code_images),),
+    demo=_declarations_demo,
+    migrations=("0004_declarations", "0007_trust", "0008_code_issues"))
+
+
+# -- NLU tools ---------------------------------------------------------------------------
+
+def _nlu_cli(sub: argparse._SubParsersAction) -> None:
+    from bot.cli import nlu_cmds
+
+    nlu_cmds.register(sub)
+
+
+NLU = Feature("nlu", cli=_nlu_cli)
+
+
+# -- the WeChat Official Account channel -------------------------------------------------
+
+def _wechat_actions(registry: ActionRegistry, hub: Hub) -> None:
+    from bot.channels.wechat import actions
+
+    actions.register_actions(registry, hub)
+
+
+def _wechat_web() -> Sequence[WebModule]:
+    from bot.channels.wechat import web
+
+    return (web,)
+
+
+def _wechat_cli(sub: argparse._SubParsersAction) -> None:
+    from bot.cli import wechat_cmds
+
+    wechat_cmds.register(sub)
+
+
+WECHAT = Feature("wechat", actions=_wechat_actions, web=_wechat_web, cli=_wechat_cli,
+                 migrations=("0003_wechat",))
+
+
+# -- supply reservations -----------------------------------------------------------------
+
+def _reservations_actions(registry: ActionRegistry, hub: Hub) -> None:
+    from bot.services.reservations import actions
+
+    actions.register_actions(registry, hub)
+
+
+def _reservations_web() -> Sequence[WebModule]:
+    from bot.web import reservations
+
+    return (reservations,)
+
+
+def _reservations_cli(sub: argparse._SubParsersAction) -> None:
+    from bot.cli import supply_cmds
+
+    supply_cmds.register(sub)
+
+
+async def _reservations_demo(hub: Hub) -> str:
+    from bot.services.reservations import demo
+
+    return await demo.seed_demo(hub)
+
+
+RESERVATIONS = Feature(
+    "reservations", actions=_reservations_actions, web=_reservations_web,
+    cli=_reservations_cli, demo=_reservations_demo, migrations=("0005_reservations",))
+
+
+#: Every feature, in the order their parts are registered.
+FEATURES: tuple[Feature, ...] = (CORE, RECORDS, DECLARATIONS, NLU, WECHAT, RESERVATIONS)

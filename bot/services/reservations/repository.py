@@ -1,0 +1,134 @@
+"""The reservation engine's SQL that differs between databases: the interface of its two
+variants (``repository_postgres``, ``repository_sqlite``) and what they share.
+
+The engine builds one variant per process (``SupplyContext.repo``, chosen from the
+database's dialect once); service code calls its methods and never looks at the dialect.
+The variants hold the hot path (one hold in as few statements and round trips as the
+database allows: see :meth:`SupplyRepository.take`), the row locks of the background
+jobs and admin writes (``FOR UPDATE`` on PostgreSQL; SQLite has one writer at a time) and
+the ``INSERT … ON CONFLICT`` construct. Statements are module-level constants:
+SQLAlchemy keeps their compiled form, asyncpg its prepared statement, so a hold costs no
+SQL building.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from abc import ABC, abstractmethod
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
+
+from bot.db.database import MAX_RETRIES, Database, is_retryable
+from bot.db.models.reservations import SupplyRelease, SupplyStore
+
+T = TypeVar("T")
+
+#: Today's release of a product at an active store: (release id, store code, store name).
+SLOT = (sa.select(SupplyRelease.id, SupplyStore.code, SupplyStore.name)
+        .join(SupplyStore, SupplyStore.id == SupplyRelease.store_id)
+        .where(SupplyStore.code == sa.bindparam("code"), SupplyStore.active.is_(True),
+               SupplyRelease.product_id == sa.bindparam("pid"),
+               SupplyRelease.day == sa.bindparam("day")))
+ACTIVE = sa.select(SupplyStore.active).where(SupplyStore.code == sa.bindparam("code"))
+
+
+@dataclass(frozen=True)
+class Taken:
+    """Which steps of a hold applied: ``held`` only when all of them did."""
+
+    quota: bool
+    household_ok: bool
+    held: bool
+
+
+#: What the hot path's reads and hold run on: the caller's transaction, or ``None`` for
+#: a hold that is its own transaction (see :meth:`SupplyRepository.can_hold_alone`).
+Conn = AsyncConnection | AsyncSession | None
+
+
+class SupplyRepository(ABC):
+    """The dialect-specific statements of the reservation engine, for one database.
+
+    A hold sets the person's quota (a conditional upsert), the household member and the
+    account's quota, then takes the stock (``UPDATE … WHERE remaining >= q``, the hot
+    row last, so its lock is held only from that statement to ``COMMIT``) and writes the
+    reservation row; each step applies only if the previous ones did, and the caller
+    raises on any refused step, which rolls the whole transaction back.
+    """
+
+    #: errors that may end a transaction of :meth:`in_transaction` on a conflict
+    conflicts: tuple[type[BaseException], ...] = (DBAPIError,)
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+
+    # -- building blocks of the service's own statements -----------------------------
+    @abstractmethod
+    def insert(self, table: Any) -> Any:
+        """An ``INSERT`` into ``table`` supporting ``on_conflict_do_nothing``/``_update``."""
+
+    @abstractmethod
+    def for_update(self, query: sa.Select, *, skip_locked: bool = False,
+                   of: Any = None) -> sa.Select:
+        """``query`` locking the rows it reads until the transaction ends, where the
+        database has row locks (``skip_locked``: rows another transaction holds are
+        left out, so several workers can claim work at once)."""
+
+    @abstractmethod
+    async def get_for_update(self, session: AsyncSession, model: Any, key: Any) -> Any:
+        """``session.get(model, key)``, locking the row where the database can."""
+
+    # -- the hot path ------------------------------------------------------------------
+    @abstractmethod
+    def can_hold_alone(self) -> bool:
+        """Whether a hold can be its own transaction in its leanest form (``conn=None``
+        below); otherwise run it in :meth:`in_transaction`."""
+
+    async def find_slot(self, conn: Conn, code: str, product_id: int, day: date) -> Any:
+        """Today's release of ``product_id`` at an active store ``code``: a row
+        (release id, store code, store name), or None."""
+        assert conn is not None  # the variants read on their own connection for None
+        return (await conn.execute(SLOT, {"code": code, "pid": product_id, "day": day})).first()
+
+    async def store_active(self, conn: Conn, code: str) -> bool:
+        """Whether the store ``code`` exists and is open."""
+        assert conn is not None
+        return bool((await conn.execute(ACTIVE, {"code": code})).scalar())
+
+    @abstractmethod
+    async def take(self, conn: AsyncConnection | None, p: dict[str, Any],
+                   groups: list[str]) -> Taken:
+        """Apply the hold described by ``p`` (see ``holds.place_hold``) on ``conn``, or
+        as its own transaction (``None``), committed here only if every step applied.
+        ``groups``: the priority groups to look the person up in."""
+
+    def _writer_lock(self) -> asyncio.Lock | None:
+        """A lock this process's writers queue on, where the database has one writer."""
+        return None
+
+    def _retryable(self, err: BaseException) -> bool:
+        return isinstance(err, DBAPIError) and is_retryable(err)
+
+    async def in_transaction(self, work: Callable[[AsyncConnection], Awaitable[T]]) -> T:
+        """Run ``work`` in one Core transaction; conflicts roll it back whole and run it
+        again."""
+        lock = self._writer_lock()
+        for attempt in range(MAX_RETRIES):
+            try:
+                if lock is None:
+                    async with self.db.engine.begin() as conn:
+                        return await work(conn)
+                async with lock, self.db.engine.begin() as conn:
+                    return await work(conn)
+            except self.conflicts as err:
+                if attempt == MAX_RETRIES - 1 or not self._retryable(err):
+                    raise
+                await asyncio.sleep(random.uniform(0.002, 0.01) * (2 ** attempt))
+        raise AssertionError("unreachable")
