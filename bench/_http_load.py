@@ -1,16 +1,20 @@
 """Shared load-driving helpers for the HTTP benchmarks: servers in child processes,
-concurrent clients, latency percentiles."""
+concurrent clients, latency percentiles, throw-away PostgreSQL databases, staff-role
+grants for the chat identities a benchmark drives."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -79,3 +83,46 @@ async def run_users(users: int, concurrency: int,
         start = time.perf_counter()
         await asyncio.gather(*(one() for _ in range(users)))
         return time.perf_counter() - start, latencies
+
+
+async def grant_workers(url: str, user_keys: list[str]) -> None:
+    """Make every chat identity (``web:…``, ``wechat:…``) a community worker, the
+    building screening's audience: one ``INSERT`` of many rows (1,000 a statement)
+    straight into the server's database, before anything is timed."""
+    import sqlalchemy as sa
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from bot.db.models.roles import ChatRole
+
+    now = datetime.now(UTC)
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            for at in range(0, len(user_keys), 1000):
+                await conn.execute(sa.insert(ChatRole).values([
+                    {"user_key": key, "role": "community_worker", "granted_by": "bench",
+                     "granted_at": now} for key in user_keys[at:at + 1000]]))
+    finally:
+        await engine.dispose()
+
+
+@asynccontextmanager
+async def throwaway_postgres(admin_url: str) -> AsyncIterator[str | None]:
+    """A new empty PostgreSQL database (its SQLAlchemy URL), dropped afterwards; None,
+    with a line saying so, when the server cannot be reached."""
+    import asyncpg
+
+    admin = admin_url.replace("postgresql+asyncpg://", "postgresql://")
+    name = f"tongguan_bench_{secrets.token_hex(4)}"
+    try:
+        conn = await asyncpg.connect(admin)
+    except OSError as err:
+        print(f"postgres: not measured ({err})")
+        yield None
+        return
+    await conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield admin_url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        await conn.close()

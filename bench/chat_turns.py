@@ -21,15 +21,21 @@ import argparse
 import asyncio
 import os
 import random
-import secrets
 import statistics
 import tempfile
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 
 import aiohttp
-from _http_load import free_port, percentile, run_users, start_process, wait_ready
+from _http_load import (
+    free_port,
+    grant_workers,
+    percentile,
+    run_users,
+    start_process,
+    throwaway_postgres,
+    wait_ready,
+)
 
 SCRIPT = ["楼栋排查", "12号楼", "跳过", "十二", "30", "0", "1", "跳过", "确认"]
 
@@ -69,26 +75,6 @@ async def open_sessions(base: str, users: int, concurrency: int
 
     _, opened = await run_users(users, concurrency, run)
     return made, opened
-
-
-async def grant_workers(url: str, user_keys: list[str]) -> None:
-    """Make every chat identity a community worker (the flow's audience): one ``INSERT``
-    of many rows (1,000 a statement) straight into the server's database."""
-    import sqlalchemy as sa
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    from bot.db.models.roles import ChatRole
-
-    now = datetime.now(UTC)
-    engine = create_async_engine(url)
-    try:
-        async with engine.begin() as conn:
-            for at in range(0, len(user_keys), 1000):
-                await conn.execute(sa.insert(ChatRole).values([
-                    {"user_key": key, "role": "community_worker", "granted_by": "bench",
-                     "granted_at": now} for key in user_keys[at:at + 1000]]))
-    finally:
-        await engine.dispose()
 
 
 async def workers(base: str, url: str, users: int, concurrency: int
@@ -190,22 +176,10 @@ async def main() -> None:
                               args.concurrency, args.think)
     echo.append(await echo_rate(args.users, args.concurrency))
     print(f"ratio sqlite/echo      {rate / statistics.mean(echo[-2:]):.3f}  (goal ≥ 0.35)")
-    import asyncpg
-
-    admin = args.postgres.replace("postgresql+asyncpg://", "postgresql://")
-    name = f"tongguan_bench_{secrets.token_hex(4)}"
-    try:
-        conn = await asyncpg.connect(admin)
-    except OSError as err:
-        print(f"postgres: not measured ({err})")
-        return
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = args.postgres.rsplit("/", 1)[0] + "/" + name
+    async with throwaway_postgres(args.postgres) as url:
+        if url is None:
+            return
         rate = await bench_db("postgres", url, args.users, args.concurrency, args.think)
-    finally:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
     echo.append(await echo_rate(args.users, args.concurrency))
     print(f"ratio postgres/echo    {rate / statistics.mean(echo[-2:]):.3f}  (goal ≥ 0.35)")
 

@@ -39,7 +39,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import _http_load  # noqa: E402
-from _http_load import free_port, percentile, run_users, start_process, wait_ready  # noqa: E402
+from _http_load import (  # noqa: E402
+    free_port,
+    percentile,
+    run_users,
+    start_process,
+    throwaway_postgres,
+    wait_ready,
+)
 
 SERVE = """
 from bot.cli import main
@@ -54,7 +61,8 @@ module = importlib.import_module("bot.services.declarations.declare")
 async def nothing(*args, **kwargs):
     return None
 
-module.lookups = lambda *args: ()
+module.DECLARATION_LOOKUP = importlib.import_module(
+    "bot.services.declarations.store").SUBJECT_FOR_UPDATE
 module.check_register = lambda *args: None
 module.check_and_bind = module.official_of = nothing
 """ + SERVE
@@ -98,7 +106,7 @@ def declaring_user(base: str, counter: list[int], submits: list[float]):
 
 
 def line(name: str, values: list[float]) -> None:
-    print(f"  {name:<20} {len(values):>6}   p50 {percentile(values, 0.5) * 1000:7.1f} ms   "
+    print(f"  {name:<24} {len(values):>6}   p50 {percentile(values, 0.5) * 1000:7.1f} ms   "
           f"p99 {percentile(values, 0.99) * 1000:7.1f} ms")
 
 
@@ -143,7 +151,9 @@ async def service_ab(label: str, url: str, n: int) -> None:
         return None
 
     #: the trust steps of declare(), and what stands in for each without them
-    without = {"lookups": lambda *args: (), "check_register": lambda *args: None,
+    store = importlib.import_module("bot.services.declarations.store")
+    without = {"DECLARATION_LOOKUP": store.SUBJECT_FOR_UPDATE,
+               "check_register": lambda *args: None,
                "check_and_bind": nothing, "official_of": nothing}
     checks = {name: getattr(module, name) for name in without}
     upgrade(url)
@@ -154,24 +164,28 @@ async def service_ab(label: str, url: str, n: int) -> None:
             svc = declarations(hub)
             answers = {"temperature": 36.5, "symptoms": ["none"], "travel": ["none"],
                        "contact": False, "quarantine": "free"}
-            times: dict[bool, list[float]] = {True: [], False: []}
+            #: (with trust checks?, first declaration of the person?) → seconds
+            times: dict[tuple[bool, bool], list[float]] = {}
             for i in range(2 * n + 20):
                 trust = i % 2 == 0
                 for name, fn in checks.items():
                     setattr(module, name, fn if trust else without[name])
                 person = module.Person("张三明", fake_id(500_000 + i), None)
-                start = time.perf_counter()
-                await module.declare(svc, person=person, answers=answers,
-                                     user_key=f"web:bench{i}", proxy=False)
-                if i >= 20:  # warm-up
-                    times[trust].append(time.perf_counter() - start)
+                for first in (True, False):  # the first declaration binds; then a daily one
+                    start = time.perf_counter()
+                    await module.declare(svc, person=person, answers=answers,
+                                         user_key=f"web:bench{i}", proxy=False)
+                    if i >= 20:  # warm-up
+                        times.setdefault((trust, first), []).append(
+                            time.perf_counter() - start)
             for name, fn in checks.items():
                 setattr(module, name, fn)
-    print(f"{label}: declare() {n} times each, alternating")
-    line("with trust checks", times[True])
-    line("without", times[False])
-    ratio = percentile(times[True], 0.5) / percentile(times[False], 0.5)
-    print(f"  p50 with / without   {ratio:.3f}")
+    print(f"{label}: declare() {n} people each way, alternating; each declares twice")
+    for first, what in ((True, "first (binds)"), (False, "again (daily)")):
+        line(f"{what}, with", times[(True, first)])
+        line(f"{what}, without", times[(False, first)])
+        ratio = percentile(times[(True, first)], 0.5) / percentile(times[(False, first)], 0.5)
+        print(f"  {what}: p50 with / without  {ratio:.3f}")
 
 
 async def main() -> None:
@@ -204,22 +218,9 @@ async def main() -> None:
             await run("sqlite", f"sqlite+aiosqlite:///{tmp}/bench.db")
     if args.only == "sqlite":
         return
-    import asyncpg
-
-    admin = args.postgres.replace("postgresql+asyncpg://", "postgresql://")
-    name = f"tongguan_bench_{secrets.token_hex(4)}"
-    try:
-        conn = await asyncpg.connect(admin)
-    except OSError as err:
-        print(f"postgres: not measured ({err})")
-        return
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        url = args.postgres.rsplit("/", 1)[0] + "/" + name
-        await run("postgres", url)
-    finally:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
+    async with throwaway_postgres(args.postgres) as url:
+        if url is not None:
+            await run("postgres", url)
 
 
 if __name__ == "__main__":

@@ -31,7 +31,6 @@ import sys
 import tempfile
 import time
 from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
 from pathlib import Path
 
 import aiohttp
@@ -40,7 +39,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from _http_load import free_port, start_process, stderr_tail, wait_ready  # noqa: E402
+from _http_load import (  # noqa: E402
+    free_port,
+    grant_workers,
+    start_process,
+    stderr_tail,
+    wait_ready,
+)
 
 from bot.channels.wechat.testing import FakeWechatApi, WechatEmulator  # noqa: E402
 
@@ -83,27 +88,6 @@ web.run_app(app, host="127.0.0.1", port=%d, access_log=None, print=None,
 def openids(users: int) -> list[str]:
     """``users`` new WeChat users (made before a run, so they can be granted a role)."""
     return [f"o_bench_{i:05d}_{secrets.token_hex(4)}" for i in range(users)]
-
-
-async def grant_workers(url: str, users: list[str]) -> None:
-    """Make every openid a community worker (the flow's audience): one ``INSERT`` of many
-    rows (1,000 a statement) straight into the server's database."""
-    import sqlalchemy as sa
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    from bot.db.models.roles import ChatRole
-
-    now = datetime.now(UTC)
-    engine = create_async_engine(url)
-    try:
-        async with engine.begin() as conn:
-            for at in range(0, len(users), 1000):
-                await conn.execute(sa.insert(ChatRole).values([
-                    {"user_key": f"wechat:{openid}", "role": "community_worker",
-                     "granted_by": "bench", "granted_at": now}
-                    for openid in users[at:at + 1000]]))
-    finally:
-        await engine.dispose()
 
 
 async def drive(url: str, aes_key: str, users: list[str], think: float = 0.0,
@@ -255,7 +239,8 @@ async def run_db(db: str, users: int, think: float, total: int, aes_key: str,
             port = free_port()
             # The warm-up's turns are in the table too: count them apart.
             runs = await measure(SERVE % port, env, port, aes_key, users, think, total,
-                                 grant=lambda users: grant_workers(url, users))
+                                 grant=lambda users: grant_workers(
+                                     url, [f"wechat:{u}" for u in users]))
             turns = await count_turns(url) - min(users, 20) * len(SCRIPT)
         finally:
             await fake.stop()
