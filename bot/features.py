@@ -15,23 +15,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Coroutine, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import argparse
 
-    from aiohttp import web
-
     from bot.actions import ActionRegistry
     from bot.hub import Hub, MediaGetter
-
-
-class WebModule(Protocol):
-    """A module of web routes: ``setup(app)`` adds them (and any ``cleanup_ctx``); its
-    ``OPENAPI_PATHS`` / ``OPENAPI_SCHEMAS``, when it has them, go into the OpenAPI
-    document (``bot/web/openapi.py``)."""
-
-    def setup(self, app: web.Application) -> None: ...
+    from bot.web.keys import WebModule
 
 
 @dataclass(frozen=True)
@@ -223,7 +214,8 @@ async def _reservations_demo(hub: Hub) -> str:
 
 RESERVATIONS = Feature(
     "reservations", actions=_reservations_actions, web=_reservations_web,
-    cli=_reservations_cli, demo=_reservations_demo, migrations=("0005_reservations",))
+    cli=_reservations_cli, demo=_reservations_demo,
+    migrations=("0005_reservations", "0010_supply_rolling"))
 
 
 #: Every feature, in the order their parts are registered.

@@ -1,10 +1,20 @@
 """Typed application keys shared by the web modules."""
 
+from typing import Protocol
+
 from aiohttp import web
 
 from bot.config import Settings
-from bot.features import WebModule
 from bot.hub import Hub
+
+
+class WebModule(Protocol):
+    """A module of web routes: ``setup(app)`` adds them (and any ``cleanup_ctx``); its
+    ``OPENAPI_PATHS`` / ``OPENAPI_SCHEMAS``, when it has them, go into the OpenAPI
+    document (``bot/web/openapi.py``)."""
+
+    def setup(self, app: web.Application) -> None: ...
+
 
 HUB_KEY = web.AppKey("hub", Hub)
 SETTINGS_KEY = web.AppKey("settings", Settings)

@@ -8,8 +8,7 @@ from typing import Any
 from aiohttp import web
 
 import bot
-from bot.features import WebModule
-from bot.web.keys import WEB_MODULES_KEY
+from bot.web.keys import WEB_MODULES_KEY, WebModule
 
 
 def build_openapi(modules: Iterable[WebModule]) -> dict[str, Any]:
