@@ -148,7 +148,8 @@ DECLARATIONS = Feature(
     cli=_declarations_cli, jobs=(_watch_risk_rules,),
     media=(MediaSource("/code/", _code_images),),
     demo=_declarations_demo,
-    migrations=("0004_declarations", "0007_trust", "0008_code_issues"))
+    migrations=("0004_declarations", "0007_trust", "0008_code_issues",
+                "0011_status_revoked_index"))
 
 
 # -- NLU tools ---------------------------------------------------------------------------

@@ -7,7 +7,9 @@ the next slot's code before the current one ends. A GET of the page therefore wr
 nothing. The code id (``cti``) of a slot is derived, not random — an HMAC (the service's
 blind-index key) of the status id and the slot number — so when a status is revoked the
 revocation list can still name every live code it may have shown
-(:func:`revoked_live_code_ids`) without a row per code.
+(:func:`revoked_live_code_ids`) without a row per code. A code is signed only after the
+status is read again as active while the subject is held as a reader (see
+:func:`live_code`), so none escapes a revocation that happens meanwhile.
 
 **Paper codes** (printable, ``codes.paper_hours``, default 24 h) are stored (their ids are
 revoked with their status) and issued only by a POST: :func:`issue_paper_code` checks the
@@ -122,35 +124,59 @@ async def is_proxy(svc: Declarations, status: HealthStatus) -> bool:
     return found
 
 
+#: the subject held as a reader while a live code is signed: waits for a revocation in
+#: flight (its writers lock the subject row, a list import the whole table) and holds the
+#: next one off until the code is signed (PostgreSQL; on SQLite every transaction begins
+#: with ``BEGIN IMMEDIATE``, which does the same)
+SUBJECT_READER = (sa.select(HealthSubject.id)
+                  .where(HealthSubject.subject == sa.bindparam("subject"))
+                  .with_for_update(read=True, key_share=True))
+#: read after the hold, in a statement of its own (a fresh snapshot on PostgreSQL)
+STATUS_NOW = sa.select(HealthStatus.active, HealthStatus.valid_until).where(
+    HealthStatus.id == sa.bindparam("id"))
+
+
 async def live_code(svc: Declarations, status: HealthStatus) -> LiveCode:
     """The live code of an active status for the current slot; writes nothing.
 
     The first request in a slot signs the code (issue time = that moment); later requests
-    to this process in the same slot get the same text.
+    to this process in the same slot get the same text. Before signing, the status is
+    read again while its subject is held as a reader: a revocation either finished before
+    (no code) or begins after the code is signed, so its ``revoked_at`` (read after the
+    subject's lock, see :func:`~bot.services.declarations.store.revoke_subject`) lies in
+    the code's slot or later, and :func:`revoked_live_code_ids` names the code.
+
+    Raises:
+        StatusNotActive: the status was revoked (or has expired) meanwhile.
     """
-    now = svc.hub.clock.now()
     ttl = live_ttl(svc.hub.settings)
     step, seconds = _step(ttl), int(ttl.total_seconds())
-    epoch = int(now.timestamp())
-    slot = epoch // step
     cache = _caches(svc).live
-    key = (status.id, slot, seconds)
-    hit = cache.get(key)
+    hit = cache.get((status.id, int(svc.hub.clock.now().timestamp()) // step, seconds))
     if hit is not None:
-        return hit
+        return hit  # signed under the hold earlier in this slot
     proxy = await is_proxy(svc, status)
-    expires = max(min(slot * step + seconds, int(status.valid_until.timestamp())), epoch + 1)
-    code_id = live_code_id(svc, status.id, slot)
-    text = codes.issue_code(
-        key=svc.signing.store.active_signer(), subject=status.subject, color=status.color,
-        masked_name=status.masked_name or "*", kind="live",
-        ttl=timedelta(seconds=expires - epoch), at=from_epoch(epoch),
-        rules_version=status.rules_version, code_id=code_id, proxy=proxy)
+    async with svc.hub.db.sessions() as session:
+        await session.execute(SUBJECT_READER, {"subject": status.subject})
+        current = (await session.execute(STATUS_NOW, {"id": status.id})).first()
+        now = svc.hub.clock.now()  # after the hold, which may have waited
+        if current is None or not current.active or current.valid_until <= now:
+            raise StatusNotActive(status.subject)
+        epoch = int(now.timestamp())
+        slot = epoch // step
+        expires = max(min(slot * step + seconds, int(status.valid_until.timestamp())),
+                      epoch + 1)
+        code_id = live_code_id(svc, status.id, slot)
+        text = codes.issue_code(
+            key=svc.signing.store.active_signer(), subject=status.subject, color=status.color,
+            masked_name=status.masked_name or "*", kind="live",
+            ttl=timedelta(seconds=expires - epoch), at=from_epoch(epoch),
+            rules_version=status.rules_version, code_id=code_id, proxy=proxy)
     code = LiveCode(text=text, code_id=code_id, issued_at=from_epoch(epoch),
                     expires_at=from_epoch(expires), refresh_at=from_epoch((slot + 1) * step))
     if len(cache) >= _CACHE_MAX:
         cache.clear()
-    cache[key] = code
+    cache[(status.id, slot, seconds)] = code
     return code
 
 

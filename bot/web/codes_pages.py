@@ -26,8 +26,10 @@ from aiohttp import web
 import codes
 from bot.db.models.declarations import HealthStatus
 from bot.services.declarations import declarations
+from bot.services.declarations.service import Declarations
 from bot.services.declarations.store import status_by_token, status_json, status_state
 from bot.services.health_codes import (
+    LiveCode,
     PaperLimitReached,
     StatusNotActive,
     is_proxy,
@@ -98,12 +100,21 @@ async def paper_page(request: web.Request) -> web.StreamResponse:
     return _page(STATIC / "code" / "paper.html")
 
 
+async def _live(svc: Declarations, status: HealthStatus) -> LiveCode:
+    """The live code, or 410 ``revoked`` when a revocation committed meanwhile."""
+    try:
+        return await live_code(svc, status)
+    except StatusNotActive:
+        zh, en = GONE["revoked"]
+        raise _error(web.HTTPGone, 410, "revoked", zh, en) from None
+
+
 async def current(request: web.Request) -> web.Response:
     """The live code of the current slot (signed now or earlier this slot; never stored)."""
     svc, status = await _active(request)
     if request.query.get("kind", "live") != "live":
         raise _error(web.HTTPBadRequest, 400, "paper_by_post", *PAPER_BY_POST)
-    code = await live_code(svc, status)
+    code = await _live(svc, status)
     body = await _code_json(svc, status, kind="live", text=code.text, issued_at=code.issued_at,
                             expires_at=code.expires_at, refresh_at=code.refresh_at.isoformat())
     return web.json_response(body, headers=NO_STORE)
@@ -154,7 +165,7 @@ async def qr_png(request: web.Request) -> web.Response:
             raise _error(web.HTTPNotFound, 404, "no_paper_code", *NO_PAPER)
         text = row.text
     else:
-        text = (await live_code(svc, status)).text
+        text = (await _live(svc, status)).text
     return web.Response(body=codes.render_png(text).data, content_type="image/png",
                         headers=NO_STORE)
 

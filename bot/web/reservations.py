@@ -37,6 +37,8 @@ FEED_TTL = 2.0  #: server-side cache; with max-age 3 a client is never > 5 s beh
 FEED_MAX_AGE = 3
 SWEEP_SECONDS = 5.0
 FIELDS = ("product", "store", "quantity", "name", "id_number")
+OPTIONAL = ("for",)  #: ``"self"`` (the default: bound to this session) or ``"other"``
+FOR = {"self": False, "other": True}  #: ``for`` → a proxy reservation
 CACHE_KEY = web.AppKey("reservations_feed_cache", dict)
 COOKIE = "tg_store"
 STATIC = Path(__file__).parent / "static" / "store"
@@ -86,7 +88,11 @@ def _status_of(out: Outcome) -> int:
 
 
 async def create_reservation(request: web.Request) -> web.Response:
-    """Reserve for a mini-program client; ``Idempotency-Key`` replays the first answer."""
+    """Reserve for a mini-program client; ``Idempotency-Key`` replays the first answer.
+
+    ``"for": "self"`` (the default) reserves with the session's own ID number (bound to
+    the session on first use, as a health declaration binds it); ``"other"`` for a family
+    member, a dependant of the session within ``declarations.max_dependants``."""
     user_id = await require_session(request)
     try:
         body = await request.json()
@@ -94,9 +100,12 @@ async def create_reservation(request: web.Request) -> web.Response:
         return json_error(400, "bad_request", "body must be JSON")
     if not isinstance(body, dict) or [f for f in FIELDS if f not in body]:
         return json_error(422, "invalid", "fields required: " + ", ".join(FIELDS))
-    if [k for k in body if k not in FIELDS]:
+    if [k for k in body if k not in FIELDS + OPTIONAL]:
         return json_error(422, "invalid", "unknown field(s): " + ", ".join(
-            sorted(k for k in body if k not in FIELDS)))
+            sorted(k for k in body if k not in FIELDS + OPTIONAL)))
+    whom = body.get("for", "self")
+    if not isinstance(whom, str) or whom not in FOR:
+        return json_error(422, "invalid", '"for" must be "self" or "other"', field="for")
     ctx = ctx_of(request)
     key = request.headers.get("Idempotency-Key", "").strip()
     if len(key) > idempotency.MAX_KEY:
@@ -107,7 +116,8 @@ async def create_reservation(request: web.Request) -> web.Response:
         return _replay(prior, bhash)
     req = ReserveRequest(product=str(body["product"]), store=str(body["store"]),
                          quantity=body["quantity"], name=str(body["name"]),
-                         id_number=str(body["id_number"]), channel="web", user_id=user_id)
+                         id_number=str(body["id_number"]), channel="web", user_id=user_id,
+                         proxy=FOR[whom])
 
     async def keep(session: Any, out: Outcome) -> None:
         if key:

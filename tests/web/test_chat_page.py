@@ -161,7 +161,7 @@ async def test_location_share_and_pickup_image(sqlite_url, tmp_path, aiohttp_ser
         assert stores.splitlines()[1].startswith("1. 雷允上药城（徐家汇店）"), stores
         assert "0.0 km" in stores.splitlines()[1]
 
-        for answer, expect in (("1", "领取人的姓名"), ("张三明", "18位身份证号"),
+        for answer, expect in (("1", "您为谁预约"), ("1", "您的姓名"), ("张三明", "18位身份证号"),
                                ("11010519491231002X", "请核对预约信息")):
             await page.fill("#text", answer)
             await page.press("#text", "Enter")

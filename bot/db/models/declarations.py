@@ -72,7 +72,8 @@ class HealthStatus(Base):
     active: Mapped[bool] = mapped_column(default=True, index=True)
     issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
     valid_until: Mapped[datetime] = mapped_column(UTCDateTime)
-    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: indexed: the revocation list and the verifier read the recently revoked statuses
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, index=True)
     #: declared by proxy (a family member): its codes say so
     proxy: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 

@@ -98,24 +98,39 @@ class SupplyRelease(Base):
 
 
 class SupplyQuota(Base):
-    """Units (or, for ``acct:`` subjects, persons) used in one period: the DB-enforced limit."""
+    """A rolling allowance: units one person (or, for ``hh:`` subjects, persons one
+    household) took of a product in the window counted from ``since``.
+
+    One row per subject and product: the hold's conditional upsert starts a new window
+    (``period`` = ``since`` = the day, ``used`` = what it takes) once ``since`` is
+    ``limit_days`` behind, and otherwise adds within the limit. A pickup moves ``since``
+    to the pickup day (the next window counts from it); ``period`` changes only when a
+    new window starts, so a cancelled hold gives its units back only to the window it
+    counted in (``period`` on or before the hold's day).
+    """
 
     __tablename__ = "supply_quotas"
-    __table_args__ = (sa.UniqueConstraint("subject", "product_id", "period",
-                                          name="uq_supply_quotas_key"),)
+    __table_args__ = (sa.UniqueConstraint("subject", "product_id", name="uq_supply_quotas_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     subject: Mapped[str] = mapped_column(sa.String(80))
     product_id: Mapped[int] = mapped_column(sa.ForeignKey("supply_products.id"))
-    period: Mapped[date]
+    period: Mapped[date]  #: the day the current window started
+    since: Mapped[date]  #: the window counts from here: its start, or the last pickup
     used: Mapped[int] = mapped_column(default=0)
 
 
 class SupplyHousehold(Base):
-    """Which persons one chat account reserved for in one period (proxy limit)."""
+    """A person counted in a household's current window (the household limit).
+
+    ``account_key`` is the household: the resident register's household of the person
+    when the register lists them, else the reserving chat identity's account key (the
+    one ID bound to it plus its dependants). ``period``: the day the person was counted;
+    they count again once the household's window started after it.
+    """
 
     __tablename__ = "supply_households"
-    __table_args__ = (sa.UniqueConstraint("account_key", "product_id", "period", "person_key",
+    __table_args__ = (sa.UniqueConstraint("account_key", "product_id", "person_key",
                                           name="uq_supply_households_member"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -139,7 +154,7 @@ class SupplyReservation(Base):
     channel: Mapped[str] = mapped_column(sa.String(20))
     user_id: Mapped[str] = mapped_column(sa.String(140))
     quantity: Mapped[int]
-    period: Mapped[date]
+    period: Mapped[date]  #: the city day of the hold (its quota window began by then)
     name_sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)
     code_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
     code_sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)

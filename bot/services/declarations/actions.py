@@ -18,12 +18,12 @@ from bot.clock import CITY_TZ
 from bot.db.models.declarations import HealthStatus
 from bot.errors import ActionError
 from bot.messages import Reply
+from bot.services import health_codes  # a module: it imports this package in turn
 from bot.services.declarations.declare import Person, declare
 from bot.services.declarations.rules import load_rules
 from bot.services.declarations.service import declarations
-from bot.services.declarations.signing import MAX_PAPER_TTL, PAPER_TTL
+from bot.services.declarations.signing import MAX_PAPER_TTL
 from bot.services.declarations.store import (
-    current_code,
     latest_status,
     new_token,
     status_by_token,
@@ -107,11 +107,18 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
         except DeclarationRefused as err:
             raise ActionError(err.zh, err.en, code=err.code) from None
         status = await status_by_token(svc, outcome.token)
-        assert status is not None
-        if proxy:
-            hours = float(ctx.params.get("paper_hours", 24))
-            ttl = min(timedelta(hours=hours), MAX_PAPER_TTL) if hours > 0 else PAPER_TTL
-            await current_code(svc, status, kind="paper", ttl=ttl)
+        assert status is not None  # made by declare() just now
+        if proxy:  # a printable code for someone without a phone: issued and logged
+            hours = float(ctx.params.get("paper_hours") or 0)
+            ttl = min(timedelta(hours=hours), MAX_PAPER_TTL) if hours > 0 else None
+            try:
+                await health_codes.issue_paper_code(svc, status, channel="chat",
+                                                    actor="chat-proxy", limit=None, ttl=ttl)
+            except health_codes.StatusNotActive:
+                raise ActionError(
+                    "这份申报的健康码刚刚被更新，请回复「我的健康码」查看。",
+                    "The code of this declaration was replaced just now; reply \"my health "
+                    "code\" to see the current one.", code="status_replaced") from None
         replies = colour_replies(status, outcome.token, hub.settings.public_url, ctx.lang,
                                  paper=proxy)
         if proxy:
@@ -163,7 +170,11 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
 
 async def code_image(hub: Hub, path: str) -> bytes | None:
     """PNG bytes of ``/code/<token>/{qr,paper}.png`` while the code is active, else None
-    (a media source, registered by ``bot/features.py``: WeChat uploads code images)."""
+    (a media source, registered by ``bot/features.py``: WeChat uploads code images).
+
+    A read, like the GETs of the same paths: ``qr`` is the live code of the current slot
+    (signed, never stored), ``paper`` the paper code already issued (None if there is
+    none); nothing is written."""
     match = MEDIA_PATH.match(path.split("?", 1)[0])
     if not match:
         return None
@@ -171,6 +182,14 @@ async def code_image(hub: Hub, path: str) -> bytes | None:
     status = await status_by_token(svc, match.group(1))
     if status is None or status_state(status, hub.clock.now()) != "active":
         return None
-    kind = "paper" if match.group(2) == "paper" else "live"
-    code = await current_code(svc, status, kind=kind)
-    return codes.render_png(code.text).data
+    if match.group(2) == "paper":
+        paper = await health_codes.latest_paper_code(svc, status)
+        if paper is None:
+            return None
+        text = paper.text
+    else:
+        try:
+            text = (await health_codes.live_code(svc, status)).text
+        except health_codes.StatusNotActive:  # revoked meanwhile
+            return None
+    return codes.render_png(text).data

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from bot.db.database import affected_rows
 from bot.db.models.declarations import Checkin, CheckinVenue
 from bot.privacy import token_hash
 from bot.services.declarations.service import Declarations
@@ -66,6 +67,6 @@ async def sweep_checkins(svc: Declarations, *, now: datetime | None = None) -> i
     cutoff = (now or svc.hub.clock.now()) - RETENTION
     async with svc.hub.db.sessions.begin() as session:
         result = await session.execute(sa.delete(Checkin).where(Checkin.scanned_at < cutoff))
-    count = int(result.rowcount or 0)
+    count = affected_rows(result)
     log.info("declarations.checkins.swept deleted=%d", count)
     return count

@@ -22,12 +22,12 @@ from bot.services.declarations.store import (
     new_status,
 )
 from bot.services.declarations.trust import (
+    DECLARATION_LOOKUP,
     Decision,
     Found,
     check_and_bind,
     check_register,
     decide,
-    lookups,
     official_in_force,
     official_of,
 )
@@ -79,8 +79,8 @@ async def declare(svc: Declarations, *, person: Person, answers: Mapping[str, An
     masked = mask_name(person.name)[:32] or "*"
     async with hub.db.write() as session:
         row, extra, created = await locked_subject_row(
-            session, svc, index, now, lookups(index, user_key),
-            bind_new_to=None if proxy else user_key)
+            session, svc, index, now, query=DECLARATION_LOOKUP,
+            params={"user_key": user_key}, bind_new_to=None if proxy else user_key)
         subject, found = row.subject, Found.of(extra)
         check_register(svc, found, person.name)
         await check_and_bind(session, svc, row, found, user_key=user_key, proxy=proxy,

@@ -8,7 +8,8 @@ declared: their status is *pending* and applies when they first declare.
 :func:`import_statuses` is set-based: the rows go into a temporary staging table in one
 bulk statement (``COPY`` on PostgreSQL), and every step after that — matching, the
 idempotence check, revoking codes, new statuses, the audit log, chat notices through the
-outbox — is one SQL statement over the whole list, in one transaction.
+outbox — is one SQL statement over the whole list, in one transaction. What differs between
+databases is in the service's repository (:mod:`.repository`).
 """
 
 from __future__ import annotations
@@ -26,12 +27,14 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.base import UTCDateTime
+from bot.db.base import Base, UTCDateTime
+from bot.db.database import affected_rows
 from bot.db.models import OutboxMessage
 from bot.db.models.declarations import HealthCode, HealthStatus, HealthSubject
 from bot.db.models.trust import OfficialStatus, StatusAudit
 from bot.messages import Reply
 from bot.services.declarations.identity import id_problem
+from bot.services.declarations.repository import DeclarationsRepository
 from bot.services.declarations.service import Declarations
 from bot.services.declarations.store import AuditEntry, lock_subject, new_status
 from bot.services.declarations.texts import list_notice
@@ -41,9 +44,11 @@ log = logging.getLogger("tongguan.declarations")
 DEFAULT_LIST_HOURS = 14 * 24  #: a case / close-contact list lasts 14 days unless told
 MAX_HOURS = 60 * 24
 MAX_ERRORS = 20  #: errors kept (with line numbers) for the report
-CHUNK = 5000  #: rows per executemany on SQLite
-RAW = "tmp_official_list"
-STAGE = "tmp_official_import"
+#: the tables a list import reads and writes, typed as the tables they are
+SUBJECTS: sa.Table = Base.metadata.tables[HealthSubject.__tablename__]
+STATUSES: sa.Table = Base.metadata.tables[HealthStatus.__tablename__]
+CODES: sa.Table = Base.metadata.tables[HealthCode.__tablename__]
+OFFICIALS: sa.Table = Base.metadata.tables[OfficialStatus.__tablename__]
 
 
 class StatusListError(ValueError):
@@ -236,13 +241,9 @@ async def import_statuses(svc: Declarations, text: str, *, color: str, reason_zh
     report.batch = batch
     try:
         async with hub.db.write() as session:
-            postgres = hub.db.dialect == "postgresql"
-            if postgres and not dry_run:
-                # Declarations, re-binds and single sets lock a subject row first: this
-                # waits for those in flight and holds new ones (and new subjects) until
-                # the commit, so nobody declares past a list being applied.
-                await session.execute(sa.text("LOCK TABLE health_subjects IN EXCLUSIVE MODE"))
-            stage = await _stage(session, rows, postgres, params)
+            if not dry_run:
+                await svc.repo.hold_subjects(session)  # nobody declares past a list
+            stage = await _stage(session, svc.repo, rows, params)
             report.matched, report.unknown, report.unchanged = await _counts(session, stage)
             if dry_run:
                 raise _RollBack
@@ -273,52 +274,15 @@ class _Params:
     rules_version: str
 
 
-def _temp_tables(postgres: bool) -> tuple[sa.Table, sa.Table]:
-    """``tmp_official_list`` (the file's rows) and ``tmp_official_import`` (each row
-    matched: subject, binding, latest status, whether already done)."""
-    kw = {"postgresql_on_commit": "DROP"} if postgres else {}
-    metadata = sa.MetaData()
-    raw = sa.Table(RAW, metadata,
-                   sa.Column("line", sa.Integer, nullable=False),
-                   sa.Column("id_index", sa.String(64), primary_key=True),
-                   prefixes=["TEMPORARY"], **kw)
-    stage = sa.Table(
-        STAGE, metadata,
-        sa.Column("line", sa.Integer, nullable=False),
-        sa.Column("id_index", sa.String(64), primary_key=True),
-        sa.Column("subject", sa.String(16)),
-        sa.Column("bound_key", sa.String(160)),
-        sa.Column("status_id", sa.Integer),
-        sa.Column("old_color", sa.String(8)),
-        sa.Column("owner_key", sa.String(160)),
-        sa.Column("masked_name", sa.String(32)),
-        sa.Column("declaration_id", sa.Integer),
-        sa.Column("proxy", sa.Boolean),
-        sa.Column("skip", sa.Boolean),
-        prefixes=["TEMPORARY"], **kw)
-    return raw, stage
-
-
-async def _stage(session: AsyncSession, rows: list[ListRow], postgres: bool,
+async def _stage(session: AsyncSession, repo: DeclarationsRepository, rows: list[ListRow],
                  p: _Params) -> sa.Table:
     """The list in a temporary table (one bulk statement), then matched in one
     ``INSERT … SELECT`` (gone at the end of the transaction / connection)."""
-    raw, stage = _temp_tables(postgres)
+    raw, stage = repo.raw, repo.stage
     conn = await session.connection()
-    for table in (STAGE, RAW):
-        await conn.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))
-    await conn.run_sync(lambda sync: raw.metadata.create_all(sync))
-    if postgres:
-        driver = (await conn.get_raw_connection()).driver_connection
-        await driver.copy_records_to_table(RAW, records=[(r.line, r.id_index) for r in rows],
-                                           columns=["line", "id_index"])
-        await conn.execute(sa.text(f"ANALYZE {RAW}"))  # temp tables are never auto-analysed
-    else:
-        insert = sa.insert(raw)
-        for start in range(0, len(rows), CHUNK):
-            await conn.execute(insert, [{"line": r.line, "id_index": r.id_index}
-                                        for r in rows[start:start + CHUNK]])
-    hs, st, o = HealthSubject.__table__, HealthStatus.__table__, OfficialStatus.__table__
+    await repo.create_list_tables(conn)
+    await repo.load_list(conn, [(r.line, r.id_index) for r in rows])
+    hs, st, o = SUBJECTS, STATUSES, OFFICIALS
     now = sa.literal(p.now, UTCDateTime())
     latest = (sa.select(st.c.subject, sa.func.max(st.c.id).label("id"))
               .where(st.c.subject.in_(sa.select(hs.c.subject).where(
@@ -345,11 +309,7 @@ async def _stage(session: AsyncSession, rows: list[ListRow], postgres: bool,
                      .outerjoin(status, status.c.id == latest.c.id)
                      .outerjoin(newest, newest.c.id_index == raw.c.id_index)
                      .outerjoin(official, official.c.id == newest.c.id))))
-    if postgres:
-        await conn.execute(sa.text(f"ANALYZE {STAGE}"))
-    else:
-        await conn.execute(sa.text(
-            f"CREATE INDEX IF NOT EXISTS temp.ix_{STAGE}_subject ON {STAGE} (subject)"))
+    await repo.list_staged(conn)
     return stage
 
 
@@ -363,8 +323,12 @@ async def _counts(session: AsyncSession, stage: sa.Table) -> tuple[int, int, int
 
 async def _apply(session: AsyncSession, svc: Declarations, stage: sa.Table, p: _Params,
                  report: ImportReport, notices: tuple[str, str]) -> None:
-    st, hc = HealthStatus.__table__, HealthCode.__table__
+    st, hc = STATUSES, CODES
     now = sa.literal(p.now, UTCDateTime())
+    # Revoked now, not when the import began: the list holds every writer of a subject
+    # (and live-code reader, :func:`bot.services.health_codes.live_code`) off by now, so a
+    # live code signed before the hold falls in a time slot the revocation list names.
+    revoked_at = svc.hub.clock.now()
     todo = stage.c.skip.is_(False)
     known = sa.and_(todo, stage.c.subject.is_not(None))
     # 1. the official statuses (pending ones too)
@@ -380,10 +344,10 @@ async def _apply(session: AsyncSession, svc: Declarations, stage: sa.Table, p: _
     result = await session.execute(sa.update(hc).where(hc.c.revoked.is_(False),
                                                        hc.c.status_id.in_(active))
                                    .values(revoked=True))
-    report.revoked_codes = int(result.rowcount or 0)
+    report.revoked_codes = affected_rows(result)
     result = await session.execute(sa.update(st).where(st.c.id.in_(active))
-                                   .values(active=False, revoked_at=p.now))
-    report.revoked_statuses = int(result.rowcount or 0)
+                                   .values(active=False, revoked_at=revoked_at))
+    report.revoked_statuses = affected_rows(result)
     # 3. their new official status, seen by the bound resident (else by whoever declared
     #    last); the page token is a value no token hashes to: 我的健康码 gives a fresh link
     token = sa.literal(f"list:{p.batch}:") + stage.c.subject
@@ -406,10 +370,9 @@ async def _apply(session: AsyncSession, svc: Declarations, stage: sa.Table, p: _
                   sa.literal("import"), sa.literal(p.batch), sa.literal(p.actor),
                   sa.literal(p.reasons, sa.JSON())).where(known)))
     # 5. a chat notice: to the bound resident, else to whoever declared last (a proxy)
-    postgres = svc.hub.db.dialect == "postgresql"
     for proxy, key, text in ((False, stage.c.bound_key, notices[0]),
                              (True, stage.c.owner_key, notices[1])):
-        position = sa.func.strpos(key, ":") if postgres else sa.func.instr(key, ":")
+        position = svc.repo.position(key, ":")
         payload = svc.hub.sealer.seal([Reply.say(text).to_json()])
         where = [known, position > 1]
         if proxy:
@@ -421,6 +384,5 @@ async def _apply(session: AsyncSession, svc: Declarations, stage: sa.Table, p: _
                       sa.literal(f"status:{p.batch}:") + stage.c.subject,
                       sa.literal(payload, sa.LargeBinary()), sa.literal("pending"),
                       sa.literal(0), now, now).where(*where)))
-        report.notices += int(result.rowcount or 0)
-    for table in (STAGE, RAW):
-        await session.execute(sa.text(f"DROP TABLE IF EXISTS {table}"))
+        report.notices += affected_rows(result)
+    await svc.repo.drop_list_tables(session)

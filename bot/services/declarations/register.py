@@ -15,9 +15,8 @@ import logging
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from bot.db.database import affected_rows
 from bot.db.models.trust import Resident
 from bot.services.declarations.identity import id_problem, normalize_name
 from bot.services.declarations.officials import MAX_ERRORS
@@ -92,8 +91,7 @@ async def import_register(svc: Declarations, text: str, *,
     report.valid = len(values)
     if report.invalid or dry_run or not values:
         return report
-    insert = pg_insert if hub.db.dialect == "postgresql" else sqlite_insert
-    stmt = insert(Resident)
+    stmt = svc.repo.insert(Resident)
     stmt = stmt.on_conflict_do_update(index_elements=["id_index"], set_={
         c: getattr(stmt.excluded, c) for c in ("name", "district", "street", "building",
                                                "household", "imported_at")})
@@ -115,6 +113,6 @@ async def clear_register(svc: Declarations) -> int:
     """Unload the register (declarations fall back to the checksum check alone)."""
     async with svc.hub.db.write() as session:
         result = await session.execute(sa.delete(Resident))
-    count = int(result.rowcount or 0)
+    count = affected_rows(result)
     log.info("declarations.register_cleared rows=%d", count)
     return count

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from bot.db.dialects import choose
+from bot.services.declarations.repository import DeclarationsRepository
+from bot.services.declarations.repository_postgres import PostgresDeclarationsRepository
+from bot.services.declarations.repository_sqlite import SqliteDeclarationsRepository
 from bot.services.declarations.rules import RiskRules, load_rules
-from bot.services.declarations.signing import LIVE_TTL, Signing
+from bot.services.declarations.signing import Signing
 
 if TYPE_CHECKING:
     from bot.hub import Hub
@@ -15,13 +18,17 @@ if TYPE_CHECKING:
 
 @dataclass
 class Declarations:
-    """Rules, signing keys and the hub's database, clock and sealer."""
+    """Rules, signing keys, the hub's database, clock and sealer, and the SQL that
+    differs between databases (``repo``, chosen from the database's dialect once)."""
 
     hub: Hub
     rules: RiskRules
     signing: Signing
-    #: lifetime of live-page codes; tests shorten it to watch the page refresh
-    live_ttl: timedelta = LIVE_TTL
+    repo: DeclarationsRepository = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.repo = choose(self.hub.db, postgresql=PostgresDeclarationsRepository,
+                           sqlite=SqliteDeclarationsRepository)(self.hub.db)
 
 
 def declarations(hub: Hub) -> Declarations:

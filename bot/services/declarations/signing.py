@@ -16,8 +16,8 @@ from codes.revocation import build_revocation_list, sign_revocation_list
 
 log = logging.getLogger("tongguan.declarations")
 
-LIVE_TTL = timedelta(minutes=10)
-PAPER_TTL = timedelta(hours=24)
+#: the longest paper code a flow may ask for (``paper_hours``; live and paper lifetimes
+#: are the ``codes.*`` settings, see :mod:`bot.services.health_codes`)
 MAX_PAPER_TTL = timedelta(days=7)
 REVOCATION_LIFETIME = timedelta(hours=24)
 

@@ -8,62 +8,61 @@ at once cannot leave two active statuses.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.database import affected_rows
 from bot.db.models.declarations import HealthCode, HealthStatus, HealthSubject
 from bot.db.models.trust import StatusAudit
 from bot.privacy import token_hash
 from bot.services.declarations.service import Declarations
-from bot.services.declarations.signing import PAPER_TTL
 from codes import CLOCK_SKEW_LEEWAY
 
 SUBJECT_BYTES = 9  #: 12 URL-safe characters: keeps a live code at QR version 11
 TOKEN_BYTES = 32
 
 
+#: the subject row of an ID's blind index (``:id_index``), locked (see :func:`lock_subject`)
+SUBJECT_FOR_UPDATE = (sa.select(HealthSubject)
+                      .where(HealthSubject.id_index == sa.bindparam("id_index"))
+                      .with_for_update(of=HealthSubject))
+
+
 async def locked_subject_row(session: AsyncSession, svc: Declarations, id_index: str,
-                             now: datetime, extra: Sequence[Any] = (), *,
+                             now: datetime, *, query: sa.Select = SUBJECT_FOR_UPDATE,
+                             params: dict[str, Any] | None = None,
                              bind_new_to: str | None = None
                              ) -> tuple[HealthSubject, tuple[Any, ...], bool]:
     """The subject row of an ID number's blind index, created if new, locked until the
-    transaction ends (see :func:`lock_subject`), with the values of the ``extra`` scalar
-    subqueries read in the same statement, and whether this call created it. Created
-    inside the caller's transaction (a declaration that is refused leaves no subject
-    behind), bound to ``bind_new_to`` when given."""
-    query = (sa.select(HealthSubject, *extra).where(HealthSubject.id_index == id_index)
-             .with_for_update(of=HealthSubject))
-    found = (await session.execute(query)).first()
+    transaction ends, with whatever else ``query`` reads in the same statement (a
+    :data:`SUBJECT_FOR_UPDATE` with more columns; ``params`` besides ``id_index``), and
+    whether this call created it. Created inside the caller's transaction (a declaration
+    that is refused leaves no subject behind), bound to ``bind_new_to`` when given."""
+    values = {"id_index": id_index, **(params or {})}
+    found = (await session.execute(query, values)).first()
     created = False
     if found is None:
-        insert = pg_insert if svc.hub.db.dialect == "postgresql" else sqlite_insert
-        subject = secrets.token_urlsafe(SUBJECT_BYTES)
-        done = await session.execute(insert(HealthSubject).values(
-            subject=subject, id_index=id_index, created_at=now, bound_key=bind_new_to,
-            bound_at=now if bind_new_to else None)
+        done = await session.execute(svc.repo.insert(HealthSubject).values(
+            subject=secrets.token_urlsafe(SUBJECT_BYTES), id_index=id_index, created_at=now,
+            bound_key=bind_new_to, bound_at=now if bind_new_to else None)
             .on_conflict_do_nothing(index_elements=["id_index"]))
-        created = bool(done.rowcount)
-        found = (await session.execute(query)).first()  # ours, or one made meanwhile
+        created = bool(affected_rows(done))
+        found = (await session.execute(query, values)).first()  # ours, or one made meanwhile
     assert found is not None
     return found[0], tuple(found[1:]), created
 
 
-async def subject_by_id_number(svc: Declarations, id_number: str) -> str | None:
-    index = svc.hub.sealer.blind_index("id_number", id_number)
-    async with svc.hub.db.sessions() as session:
-        return await session.scalar(sa.select(HealthSubject.subject)
-                                    .where(HealthSubject.id_index == index))
-
-
 async def revoke_subject(session: AsyncSession, subject: str, now: datetime) -> int:
-    """Revoke every active status of ``subject`` and its codes; returns how many."""
+    """Revoke every active status of ``subject`` and its codes; returns how many.
+
+    ``now`` (the statuses' ``revoked_at``) must be read after :func:`lock_subject`: a
+    live code signed before the lock was taken then falls in a time slot up to
+    ``revoked_at``, which the revocation list names
+    (:func:`bot.services.health_codes.revoked_live_code_ids`)."""
     return (await _revoke(session, subject, now))[0]
 
 
@@ -111,12 +110,12 @@ async def new_status(svc: Declarations, *, subject: str, owner_key: str, color: 
     The change (old → new colour) is written to the append-only ``status_audit`` in the
     same transaction. ``locked``: the caller already holds :func:`lock_subject`.
     """
-    now = svc.hub.clock.now()
     token = secrets.token_urlsafe(TOKEN_BYTES)
 
     async def work(s: AsyncSession) -> tuple[HealthStatus, str, int]:
         if not locked:
             await lock_subject(s, subject)
+        now = svc.hub.clock.now()  # after the lock (see revoke_subject)
         revoked, old = await _revoke(s, subject, now)
         status = HealthStatus(subject=subject, owner_key=owner_key, token_hash=token_hash(token),
                               color=color, reasons=list(reasons), masked_name=masked_name,
@@ -174,35 +173,6 @@ def status_state(status: HealthStatus, now: datetime) -> str:
     if not status.active:
         return "revoked"
     return "expired" if status.valid_until <= now else "active"
-
-
-async def current_code(svc: Declarations, status: HealthStatus, *, kind: str = "live",
-                       ttl: timedelta | None = None) -> HealthCode:
-    """A code of ``kind`` for an active status: reused while over half its life is left.
-
-    ``ttl`` defaults to ``svc.live_ttl`` (10 min) for live codes, 24 h for paper codes.
-    """
-    now = svc.hub.clock.now()
-    if ttl is None:
-        ttl = svc.live_ttl if kind == "live" else PAPER_TTL
-    async with svc.hub.db.sessions.begin() as session:
-        found = await session.scalar(
-            sa.select(HealthCode).where(HealthCode.status_id == status.id,
-                                        HealthCode.kind == kind,
-                                        HealthCode.revoked.is_(False),
-                                        HealthCode.expires_at > now + ttl / 2)
-            .order_by(HealthCode.id.desc()).limit(1))
-        if found is not None:
-            return found
-        ttl = min(ttl, max(status.valid_until - now, timedelta(seconds=60)))
-        text, code_id = svc.signing.issue(
-            subject=status.subject, color=status.color, masked_name=status.masked_name,
-            kind=kind, ttl=ttl, at=now, rules_version=status.rules_version,
-            proxy=bool(status.proxy))
-        row = HealthCode(status_id=status.id, code_id=code_id, kind=kind, text=text,
-                         issued_at=now, expires_at=now + ttl, revoked=False)
-        session.add(row)
-    return row
 
 
 async def revoked_code_ids(svc: Declarations) -> list[bytes]:

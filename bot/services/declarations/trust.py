@@ -37,7 +37,7 @@ from bot.errors import TongguanError
 from bot.services.declarations.identity import id_problem, normalize_name
 from bot.services.declarations.rules import COLORS, Assessment
 from bot.services.declarations.service import Declarations
-from bot.services.declarations.store import lock_subject, revoke_subject
+from bot.services.declarations.store import SUBJECT_FOR_UPDATE, lock_subject, revoke_subject
 from bot.services.declarations.texts import REFUSALS
 
 log = logging.getLogger("tongguan.declarations")
@@ -63,26 +63,32 @@ class TrustError(TongguanError):
 # -- what a declaration needs to know, read with the subject's row lock -----------------
 @dataclass(frozen=True)
 class Found:
-    """Read in the statement that locks the subject (see :func:`lookups`)."""
+    """Read in the statement that locks the subject (:data:`DECLARATION_LOOKUP`)."""
 
     register_name: bytes | None = None  #: sealed name on the resident register
     official_id: int | None = None  #: the ID's newest official status
-    account_subject_id: int | None = None  #: the subject bound to the declaring account
+    #: another subject (not this ID's) bound to the declaring account as "myself"
+    account_subject_id: int | None = None
 
     @classmethod
     def of(cls, values: Sequence[object]) -> Found:
-        return cls(*values)  # type: ignore[arg-type]
+        return cls(*values)  # type: ignore[arg-type]  # none: a plain subject lock
 
 
-def lookups(id_index: str, user_key: str) -> tuple[sa.ScalarSelect, ...]:
-    """Scalar subqueries for :class:`Found`, to read with the subject's row lock (one
-    round trip instead of three)."""
+def _declaration_lookup() -> sa.Select:
     other = aliased(HealthSubject)
-    return (
-        sa.select(Resident.name).where(Resident.id_index == id_index).scalar_subquery(),
+    index: sa.BindParameter[str] = sa.bindparam("id_index")
+    return (SUBJECT_FOR_UPDATE.add_columns(
+        sa.select(Resident.name).where(Resident.id_index == index).scalar_subquery(),
         sa.select(sa.func.max(OfficialStatus.id))
-        .where(OfficialStatus.id_index == id_index).scalar_subquery(),
-        sa.select(other.id).where(other.bound_key == user_key).limit(1).scalar_subquery())
+        .where(OfficialStatus.id_index == index).scalar_subquery(),
+        sa.select(other.id).where(other.bound_key == sa.bindparam("user_key"),
+                                  other.id_index != index).limit(1).scalar_subquery()))
+
+
+#: :data:`~bot.services.declarations.store.SUBJECT_FOR_UPDATE` reading :class:`Found` too
+#: (``:id_index``, ``:user_key``): one round trip instead of three, built once
+DECLARATION_LOOKUP = _declaration_lookup()
 
 
 def check_register(svc: Declarations, found: Found, name: str) -> None:
@@ -106,7 +112,7 @@ async def check_and_bind(session: AsyncSession, svc: Declarations, row: HealthSu
         DeclarationRefused: the declaration must not go ahead (nothing is written).
     """
     if created and not proxy and row.bound_key == user_key:  # bound as it was made
-        if found.account_subject_id is not None and found.account_subject_id != row.id:
+        if found.account_subject_id is not None:
             raise _refused("other_self")
         session.add(BindingAudit(at=now, subject=row.subject, old_key=None, new_key=user_key,
                                  actor=user_key, reason="first declaration for myself"))
@@ -122,7 +128,7 @@ async def check_and_bind(session: AsyncSession, svc: Declarations, row: HealthSu
         return
     if row.bound_key is not None:
         raise _refused("bound_elsewhere", account=user_key)
-    if found.account_subject_id is not None and found.account_subject_id != row.id:
+    if found.account_subject_id is not None:
         raise _refused("other_self")
     row.bound_key, row.bound_at = user_key, now
     session.add(BindingAudit(at=now, subject=row.subject, old_key=None, new_key=user_key,
@@ -131,7 +137,7 @@ async def check_and_bind(session: AsyncSession, svc: Declarations, row: HealthSu
 
 async def official_of(session: AsyncSession, found: Found,
                       now: datetime) -> OfficialStatus | None:
-    """The official status in force, from what :func:`lookups` found."""
+    """The official status in force, from what :data:`DECLARATION_LOOKUP` found."""
     if found.official_id is None:
         return None
     row = await session.get(OfficialStatus, found.official_id)
@@ -181,7 +187,6 @@ async def rebind(svc: Declarations, *, id_number: str, to_key: str, reason: str,
     if not 4 <= len(reason) <= 300:
         raise TrustError("--reason: say why, 4-300 characters (e.g. which papers were seen)")
     hub = svc.hub
-    now = hub.clock.now()
     index = hub.sealer.blind_index("id_number", value)
     async with hub.db.write() as session:
         subject = await session.scalar(sa.select(HealthSubject.subject)
@@ -189,7 +194,8 @@ async def rebind(svc: Declarations, *, id_number: str, to_key: str, reason: str,
         if subject is None:
             raise TrustError("nobody has declared with this ID number yet: nothing to re-bind")
         row = await lock_subject(session, subject)
-        assert row is not None
+        assert row is not None  # subjects are never deleted
+        now = hub.clock.now()  # after the lock: see store.revoke_subject
         other = await session.scalar(sa.select(HealthSubject.subject).where(
             HealthSubject.bound_key == to_key, HealthSubject.id != row.id).limit(1))
         if other is not None:

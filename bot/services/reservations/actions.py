@@ -1,7 +1,9 @@
 """Chat actions of the reservation flows (the only door from a flow into the engine).
 
 Slots read: ``product``, ``location`` ({lat, lng, label} or {label}), ``store``,
-``name``, ``id_number``, ``quantity`` (optional), ``reservation``.
+``for_whom`` (``self``, the default, or ``family``), ``name`` and ``id_number`` (self) or
+``member_name`` and ``member_id_number`` (family), ``quantity`` (optional),
+``reservation``.
 Slots set: ``product_options``, ``store_options``, ``reservation_kind``,
 ``reservation_id``, ``pickup_code``, ``pickup_store``, ``pickup_until``,
 ``my_reservations`` (options), ``reservation_count``.
@@ -93,11 +95,13 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
         s = sc()
         rule = s.rules.product(str(ctx.slots.get("product", "")))
         qty = ctx.slots.get("quantity") or (rule.max_per_reservation if rule else 1)
+        proxy = ctx.slots.get("for_whom") == "family"
+        prefix = "member_" if proxy else ""
         req = ReserveRequest(product=str(ctx.slots.get("product", "")),
                              store=str(ctx.slots.get("store", "")), quantity=qty,
-                             name=str(ctx.slots.get("name", "")),
-                             id_number=str(ctx.slots.get("id_number", "")),
-                             channel=ctx.channel, user_id=ctx.user_id)
+                             name=str(ctx.slots.get(prefix + "name", "")),
+                             id_number=str(ctx.slots.get(prefix + "id_number", "")),
+                             channel=ctx.channel, user_id=ctx.user_id, proxy=proxy)
         try:
             out = await reserve(s, req)
         except ReservationError as err:
@@ -180,7 +184,8 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
          "Nearest stores with stock for slots product + location."),
         ("reservations.reserve", do_reserve, {"reservation_kind", "reservation_id",
                                               "pickup_code", "pickup_store", "pickup_until"},
-         "Reserve (or register for the draw) for name + id_number at store."),
+         "Reserve (or register for the draw) at store: for_whom self (name + id_number, "
+         "bound to this identity) or family (member_name + member_id_number, a dependant)."),
         ("reservations.list_mine", mine, {"my_reservations", "reservation_count"},
          "The account's active reservations."),
         ("reservations.show_code", show_code, {"pickup_code"}, "Show one pickup code."),

@@ -22,7 +22,19 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
                                           "store": {"type": "string"},
                                           "quantity": {"type": "integer", "minimum": 1},
                                           "name": {"type": "string"},
-                                          "id_number": {"type": "string"}}},
+                                          "id_number": {"type": "string"},
+                                          "for": {
+                                              "type": "string", "enum": ["self", "other"],
+                                              "default": "self",
+                                              "description": (
+                                                  "self: the session's own ID number "
+                                                  "(bound to the session on first use; "
+                                                  "bound elsewhere → 409 bound_elsewhere); "
+                                                  "other: a family member, recorded as a "
+                                                  "dependant (at most "
+                                                  "declarations.max_dependants, shared "
+                                                  "with health declarations; never a "
+                                                  "person bound to their own account)")}}},
     "Reservation": {"type": "object", "properties": {
         "reservation_id": {"type": "string"}, "pickup_code": {"type": "string"},
         "store": {"type": "string"}, "product": {"type": "string"},
@@ -44,7 +56,11 @@ OPENAPI_PATHS: dict[str, Any] = {
                         "schema": {"type": "string", "enum": ["json", "csv"]}}],
         "responses": {"200": {"description": "stock"}, "304": {"description": "unchanged"}}}},
     "/api/v1/reservations": {"post": _op(
-        "Reserve (first come) or register for the draw (lottery); Idempotency-Key supported",
+        "Reserve (first come) or register for the draw (lottery) for oneself or a family "
+        "member; Idempotency-Key supported. 409 errors: sold_out, limit_reached, "
+        "household_limit (with next_possible), not_rotation_day, not_open, "
+        "already_registered, bound_elsewhere, other_self, proxy_bound, proxy_self, "
+        "too_many_dependants",
         {"201": {"description": "reserved", "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/Reservation"}}}},
          "202": {"description": "registered for the lottery"}},

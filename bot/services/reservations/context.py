@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -21,6 +22,9 @@ from bot.services.reservations.repository_postgres import PostgresSupplyReposito
 from bot.services.reservations.repository_sqlite import SqliteSupplyRepository
 from bot.services.reservations.rules import ProductRule, Rules
 
+if TYPE_CHECKING:
+    from bot.hub import Hub
+
 
 @dataclass
 class SupplyContext:
@@ -31,6 +35,9 @@ class SupplyContext:
     clock: Clock
     outbox: Outbox
     rules: Rules
+    #: the process's hub: binding an ID number to a chat identity uses the declarations'
+    #: trust rules and settings (``declarations.max_dependants``); see :mod:`.binding`
+    hub: Hub | None = field(default=None, repr=False)
     #: the engine's SQL for this database (chosen from its dialect once, here)
     repo: SupplyRepository = field(init=False, repr=False)
     _products: dict[str, int] | None = field(default=None, repr=False)

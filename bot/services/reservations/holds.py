@@ -1,10 +1,14 @@
-"""The one transaction that turns stock into a hold: quotas first, the hot row last.
+"""The one transaction that turns stock into a hold: binding and quotas first, the hot
+row last.
 
-Every limit is enforced by the database, not by a read: a conditional upsert on a
-per-person (and per-account) quota row, and ``UPDATE … SET remaining = remaining - q
-WHERE remaining >= q`` on the release (the statements are the repository's,
-``repository_postgres`` and ``repository_sqlite``). The release row is touched last, so
-its lock is held only from that statement to ``COMMIT``.
+Every rule is enforced by the database, not by a read: the hold applies only for a
+person the identity may reserve for (its own bound ID, or a recorded dependant bound to
+nobody: see :mod:`.binding`), a conditional upsert on the person's and the household's
+quota rows (rolling windows: a new window once the last one's ``limit_days`` have
+passed since its start or the last pickup, else added within the limit), and ``UPDATE …
+SET remaining = remaining - q WHERE remaining >= q`` on the release (the statements are
+the repository's, ``repository_postgres`` and ``repository_sqlite``). The release row is
+touched last, so its lock is held only from that statement to ``COMMIT``.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from bot.db.models.reservations import SupplyQuota
+from bot.db.models.reservations import SupplyQuota, SupplyRelease, SupplyReservation
 from bot.services.reservations import pickup_codes
 from bot.services.reservations.context import SupplyContext, local
 from bot.services.reservations.errors import ReservationError
@@ -39,6 +43,19 @@ class HoldRequest:
     quantity: int
     priority: bool = False
     keep_priority: bool = False  #: the priority share is still held back from others
+    proxy: bool = False  #: for a family member (a dependant), not "for myself"
+    #: the binding was checked already (a lottery winner: checked when registering)
+    trusted: bool = False
+
+    @property
+    def user_key(self) -> str:
+        """The chat identity (``channel:user_id``) an ID number is bound to."""
+        return f"{self.channel}:{self.user_id}"
+
+
+class NotBound(Exception):  # noqa: N818 - a signal, not an error anyone sees
+    """The hold did not apply: the person is not yet this identity's own bound ID, nor a
+    recorded dependant of it (:mod:`.binding` decides, then the hold runs again)."""
 
 
 @dataclass(frozen=True)
@@ -51,23 +68,56 @@ class Hold:
     window_end: datetime
 
 
-async def give_back_quota(session: AsyncSession, subject: str, product_id: int, period: date,
+async def give_back_quota(session: AsyncSession, subject: str, product_id: int, day: date,
                           amount: int) -> None:
+    """Give ``amount`` back to the window a hold of ``day`` counted in (none if a new
+    window has started since: the units were counted in one that is over)."""
     await session.execute(sa.update(SupplyQuota).where(
         SupplyQuota.subject == subject, SupplyQuota.product_id == product_id,
-        SupplyQuota.period == period).values(used=SupplyQuota.used - amount)
+        SupplyQuota.period <= day).values(used=SupplyQuota.used - amount)
         .execution_options(synchronize_session=False))
 
 
-def limit_error(ctx: SupplyContext, rule: ProductRule, period: date) -> ReservationError:
-    nxt = period + timedelta(days=rule.limit_days)
+async def count_from_pickup(session: AsyncSession, code_hash: str, day: date) -> None:
+    """A hold was picked up on ``day``: its person's window now counts from that day
+    (the window the hold counted in, unless a new one has started since)."""
+    res, rel = SupplyReservation, SupplyRelease
+    row = (await session.execute(sa.select(res.person_key, res.period, rel.product_id)
+                                 .join(rel, rel.id == res.release_id)
+                                 .where(res.code_hash == code_hash))).first()
+    if row is None:
+        return
+    await session.execute(sa.update(SupplyQuota).where(
+        SupplyQuota.subject == row.person_key, SupplyQuota.product_id == row.product_id,
+        SupplyQuota.period <= row.period, SupplyQuota.since < day).values(since=day)
+        .execution_options(synchronize_session=False))
+
+
+def next_day(rule: ProductRule, since: date | None, day: date) -> date:
+    """When a window counted from ``since`` is over (``day`` + the limit without one)."""
+    return (since or day) + timedelta(days=rule.limit_days)
+
+
+def limit_error(rule: ProductRule, nxt: date) -> ReservationError:
     return ReservationError(
         "limit_reached",
-        f"您本期的{rule.name['zh']}额度（每 {rule.limit_days} 天 {rule.limit_packs} 份）已用完，"
-        f"{nxt:%m月%d日}起可再次预约。",
+        f"{rule.name['zh']}每 {rule.limit_days} 天限 {rule.limit_packs} 份"
+        f"（从上次预约或领取之日算起），您的额度已用完，{nxt:%m月%d日}起可再次预约。",
         f"You have reached the limit for {rule.name['en']} ({rule.limit_packs} pack(s) per "
-        f"{rule.limit_days} days); you can reserve again from {nxt:%b %d}.",
+        f"{rule.limit_days} days, counted from the last reservation or pickup); you can "
+        f"reserve again from {nxt:%b %d}.",
         next_possible=nxt.isoformat())
+
+
+def household_error(rule: ProductRule, nxt: date) -> ReservationError:
+    n = rule.household + 1
+    return ReservationError(
+        "household_limit",
+        f"同一户每 {rule.limit_days} 天最多为 {n} 人预约{rule.name['zh']}，本户已满，"
+        f"{nxt:%m月%d日}起可再为其他家庭成员预约。",
+        f"One household may reserve {rule.name['en']} for at most {n} people in "
+        f"{rule.limit_days} days, and yours has; you can reserve for someone else in it "
+        f"again from {nxt:%b %d}.", next_possible=nxt.isoformat())
 
 
 def sold_out_error(ctx: SupplyContext, now: datetime) -> ReservationError:
@@ -94,22 +144,28 @@ def priority_of(ctx: SupplyContext, req: HoldRequest, now: datetime) -> tuple[bo
 
 async def place_hold(ctx: SupplyContext, conn: AsyncConnection | AsyncSession | None,
                      req: HoldRequest, now: datetime) -> Hold:
-    """Quota, household, stock and reservation row in one go (raises on refusal).
+    """Binding, quota, household, stock and reservation row in one go (raises on refusal).
 
     Refusals leave partial writes in the transaction: raising rolls it back whole.
     With ``None`` (where ``ctx.repo.can_hold_alone()``) the hold is its own transaction,
     committed (or rolled back) by the repository.
+
+    Raises:
+        NotBound: the identity may not (yet) reserve for this person; nothing applied.
+        ReservationError: ``limit_reached`` / ``household_limit`` (with the day it is
+        possible again) or ``sold_out``.
     """
-    rule, period = req.rule, ctx.rules.period_start(req.rule, req.day)
+    rule, day = req.rule, req.day
     if req.quantity > rule.limit_packs:
-        raise limit_error(ctx, rule, period)
+        raise limit_error(rule, next_day(rule, None, day))
     code = pickup_codes.new_code()
     hold = Hold(public_id=secrets.token_hex(8), code=code, window_start=now,
-                window_end=ctx.rules.window_end(req.day))
+                window_end=ctx.rules.window_end(day))
     prio, groups = priority_of(ctx, req, now)
-    params = {"person": req.person.key, "pid": req.product_id, "period": period,
-              "qty": req.quantity, "lim": rule.limit_packs, "acct": req.account_key,
-              "acct_subject": "acct:" + req.account_key, "hlim": rule.household + 1,
+    params = {"person": req.person.key, "pid": req.product_id, "day": day,
+              "cutoff": day - timedelta(days=rule.limit_days), "qty": req.quantity,
+              "lim": rule.limit_packs, "acct": req.account_key, "hlim": rule.household + 1,
+              "user_key": req.user_key, "proxy": req.proxy, "trusted": req.trusted,
               "prio": prio, "keep": req.keep_priority, "rid": req.release_id, "now": now,
               "public_id": hold.public_id, "channel": req.channel, "user_id": req.user_id,
               "name_sealed": req.person.name_sealed, "code_hash": pickup_codes.code_hash(code),
@@ -118,12 +174,13 @@ async def place_hold(ctx: SupplyContext, conn: AsyncConnection | AsyncSession | 
     if isinstance(conn, AsyncSession):
         conn = await conn.connection()
     taken = await ctx.repo.take(conn, params, groups)
+    if not taken.bound:
+        raise NotBound()
     if not taken.quota:
-        raise limit_error(ctx, rule, period)
+        raise limit_error(rule, next_day(rule, await ctx.repo.window_since(conn, params), day))
     if not taken.household_ok:
-        raise ReservationError(
-            "household_limit", f"一个账号每期最多为 {rule.household + 1} 人预约。",
-            f"One account may reserve for at most {rule.household + 1} people per period.")
+        since = await ctx.repo.window_since(conn, params, household=True)
+        raise household_error(rule, next_day(rule, since, day))
     if not taken.held:
         raise sold_out_error(ctx, now)
     return hold

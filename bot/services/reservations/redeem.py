@@ -13,6 +13,7 @@ from bot.db.models.reservations import SupplyProduct, SupplyRelease, SupplyReser
 from bot.services.reservations import pickup_codes
 from bot.services.reservations.context import SupplyContext, local
 from bot.services.reservations.errors import ReservationError
+from bot.services.reservations.holds import count_from_pickup
 from bot.services.reservations.staff import StaffMember, Ticket, lookup
 from codes import mask_name
 
@@ -31,12 +32,17 @@ async def redeem(ctx: SupplyContext, staff: StaffMember, typed: str) -> Ticket:
     now = ctx.clock.now()
 
     async def work(session: AsyncSession) -> int:
+        digest = pickup_codes.code_hash(code or "")
         done = await session.execute(
-            sa.update(RES).where(RES.code_hash == pickup_codes.code_hash(code or ""),
-                                 RES.status == "active", RES.window_end > now)
+            sa.update(RES).where(RES.code_hash == digest, RES.status == "active",
+                                 RES.window_end > now)
             .values(status="redeemed", closed_at=now, redeemed_by=staff.id)
             .execution_options(synchronize_session=False))
-        return affected_rows(done)
+        if affected_rows(done) != 1:
+            return 0
+        # "N packs per D days" counts from the last pickup too
+        await count_from_pickup(session, digest, ctx.rules.city_day(now))
+        return 1
 
     if await ctx.db.retrying(work) == 1:
         return await lookup(ctx, staff, typed)

@@ -37,12 +37,27 @@ SLOT = (sa.select(SupplyRelease.id, SupplyStore.code, SupplyStore.name)
                SupplyRelease.product_id == sa.bindparam("pid"),
                SupplyRelease.day == sa.bindparam("day")))
 ACTIVE = sa.select(SupplyStore.active).where(SupplyStore.code == sa.bindparam("code"))
+#: The household a person counts in (SQL): the resident register's household when the
+#: register lists them, else the reserving identity's account key (``:acct``).
+HOUSEHOLD_KEY = ("COALESCE((SELECT household FROM residents WHERE id_index = :person), "
+                 "CAST(:acct AS VARCHAR))")
+#: Where a person's window counts from (read only to word a refusal).
+SINCE = sa.text("SELECT since FROM supply_quotas WHERE subject = :person AND product_id = :pid")
+#: Where the person's household's window counts from (idem).
+SINCE_HOUSEHOLD = sa.text("SELECT since FROM supply_quotas WHERE product_id = :pid AND "
+                          "subject = 'hh:' || " + HOUSEHOLD_KEY)
 
 
 @dataclass(frozen=True)
 class Taken:
-    """Which steps of a hold applied: ``held`` only when all of them did."""
+    """Which steps of a hold applied: ``held`` only when all of them did.
 
+    ``bound``: the person is the identity's own bound ID ("for myself"), or a dependant
+    it already reserves for (a proxy), and is bound to no account; when not, nothing
+    else was tried (the caller binds or records the dependant, then holds again).
+    """
+
+    bound: bool
     quota: bool
     household_ok: bool
     held: bool
@@ -56,11 +71,13 @@ Conn = AsyncConnection | AsyncSession | None
 class SupplyRepository(ABC):
     """The dialect-specific statements of the reservation engine, for one database.
 
-    A hold sets the person's quota (a conditional upsert), the household member and the
-    account's quota, then takes the stock (``UPDATE … WHERE remaining >= q``, the hot
-    row last, so its lock is held only from that statement to ``COMMIT``) and writes the
-    reservation row; each step applies only if the previous ones did, and the caller
-    raises on any refused step, which rolls the whole transaction back.
+    A hold checks the binding (the person is the identity's own or a recorded dependant),
+    sets the person's quota (a conditional upsert over a rolling window), the household
+    member and the household's quota, then takes the stock (``UPDATE … WHERE remaining
+    >= q``, the hot row last, so its lock is held only from that statement to
+    ``COMMIT``) and writes the reservation row; each step applies only if the previous
+    ones did, and the caller raises on any refused step, which rolls the whole
+    transaction back.
     """
 
     #: errors that may end a transaction of :meth:`in_transaction` on a conflict
@@ -102,6 +119,22 @@ class SupplyRepository(ABC):
         assert conn is not None
         return bool((await conn.execute(ACTIVE, {"code": code})).scalar())
 
+    async def read_one(self, conn: Conn, stmt: sa.TextClause, params: dict[str, Any]) -> Any:
+        """The first row of a plain read (``None`` for no row), in ``conn``'s
+        transaction, or on a connection of its own for ``None``. Dates come back as
+        :class:`date` or ISO text, by database (see :func:`as_date`)."""
+        assert conn is not None
+        return (await conn.execute(stmt, params)).first()
+
+    async def window_since(self, conn: Conn, p: dict[str, Any], *,
+                           household: bool = False) -> date | None:
+        """Where the person's (or their household's) window of product ``p["pid"]``
+        counts from, or None; ``p`` as for :meth:`take`. Read to word a refusal only."""
+        keys = ("person", "pid", "acct") if household else ("person", "pid")
+        row = await self.read_one(conn, SINCE_HOUSEHOLD if household else SINCE,
+                                  {k: p[k] for k in keys})
+        return None if row is None else as_date(row[0])
+
     @abstractmethod
     async def take(self, conn: AsyncConnection | None, p: dict[str, Any],
                    groups: list[str]) -> Taken:
@@ -132,3 +165,8 @@ class SupplyRepository(ABC):
                     raise
                 await asyncio.sleep(random.uniform(0.002, 0.01) * (2 ** attempt))
         raise AssertionError("unreachable")
+
+
+def as_date(value: Any) -> date:
+    """A date read back: PostgreSQL gives a :class:`date`, SQLite its ISO text."""
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])

@@ -1,7 +1,9 @@
 """The reservation engine's SQL on SQLite (see :mod:`.repository`).
 
 SQLite has one writer and no network (and no data-modifying CTEs): a hold is a few
-microsecond-scale fixed statements. On its own it runs on this process's plain
+microsecond-scale fixed statements, as many as before binding and rolling windows: the
+binding check is a condition of the person's quota upsert (told apart from the limit
+only when that upsert is refused). On its own it runs on this process's plain
 ``sqlite3`` connection to the database (``Database.inline_sqlite``: WAL,
 ``synchronous=NORMAL``) as ``BEGIN IMMEDIATE … COMMIT`` inline on the event loop, never
 awaiting inside the transaction; in the caller's transaction, in one hop to the driver's
@@ -26,16 +28,39 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.db.database import sqlite_time
-from bot.services.reservations.repository import Conn, SupplyRepository, Taken
+from bot.services.reservations.repository import HOUSEHOLD_KEY, Conn, SupplyRepository, Taken
 
 RETRIES = 60  #: ~ several seconds of backoff in all, like the engine's busy timeout
 
-QUOTA = ("INSERT INTO supply_quotas (subject, product_id, period, used) "
-         "VALUES (:subject, :pid, :period, :amount) "
-         "ON CONFLICT (subject, product_id, period) DO UPDATE SET used = used + :amount "
-         "WHERE used + :amount <= :lim")
+#: a quota row met again (the SQL of ``repository_postgres.ROLL``): a new window once
+#: ``since`` is ``limit_days`` behind (``:cutoff``), else the units added within ``:lim``
+ROLL = ("ON CONFLICT (subject, product_id) DO UPDATE SET "
+        "period = CASE WHEN since <= :cutoff THEN excluded.period ELSE period END, "
+        "since = CASE WHEN since <= :cutoff THEN excluded.since ELSE since END, "
+        "used = CASE WHEN since <= :cutoff THEN excluded.used ELSE used + excluded.used END "
+        "WHERE since <= :cutoff OR used + excluded.used <= :lim")
+#: "for myself": the identity's own bound ID; a proxy: a dependant bound to nobody
+BOUND = ("(:trusted OR EXISTS (SELECT 1 FROM health_subjects s WHERE s.id_index = :person "
+         "AND CASE WHEN :proxy THEN s.bound_key IS NULL AND EXISTS (SELECT 1 FROM "
+         "health_dependants d WHERE d.owner_key = :user_key AND d.subject = s.subject) "
+         "ELSE s.bound_key = :user_key END))")
+#: the person's quota, only for a person this identity may reserve for (no row: refused
+#: by the binding or the limit; :data:`IS_BOUND` tells which, on that path only)
+QUOTA = ("INSERT INTO supply_quotas (subject, product_id, period, since, used) "
+         "SELECT :person, :pid, :day, :day, :qty WHERE " + BOUND + " " + ROLL)
+IS_BOUND = "SELECT " + BOUND
+#: the person counted in their household's current window (a row: new or counted again)
 HOUSEHOLD = ("INSERT INTO supply_households (account_key, product_id, period, person_key) "
-             "VALUES (:acct, :pid, :period, :person) ON CONFLICT DO NOTHING")
+             "SELECT " + HOUSEHOLD_KEY + ", :pid, :day, :person WHERE true "
+             "ON CONFLICT (account_key, product_id, person_key) DO UPDATE SET "
+             "period = excluded.period WHERE supply_households.period < COALESCE(("
+             "SELECT h.period FROM supply_quotas h WHERE h.subject = 'hh:' || "
+             "excluded.account_key AND h.product_id = excluded.product_id "
+             "AND h.since > :cutoff), excluded.period)")
+#: one more person in the household's window
+HOUSEHOLD_QUOTA = ("INSERT INTO supply_quotas (subject, product_id, period, since, used) "
+                   "SELECT 'hh:' || " + HOUSEHOLD_KEY + ", :pid, :day, :day, 1 WHERE true "
+                   + ROLL)
 PRIORITY = ("SELECT 1 FROM supply_priority WHERE person_key = ? AND \"group\" IN "
             "(SELECT value FROM json_each(?)) LIMIT 1")
 TAKE = ("UPDATE supply_releases SET remaining = remaining - :qty, updated_at = :now, "
@@ -47,7 +72,7 @@ TAKE = ("UPDATE supply_releases SET remaining = remaining - :qty, updated_at = :
 RESERVATION = ("INSERT INTO supply_reservations (public_id, release_id, person_key, "
                "account_key, channel, user_id, quantity, period, name_sealed, code_hash, "
                "code_sealed, status, window_start, window_end, reminded, created_at) VALUES "
-               "(:public_id, :rid, :person, :acct, :channel, :user_id, :qty, :period, "
+               "(:public_id, :rid, :person, :acct, :channel, :user_id, :qty, :day, "
                ":name_sealed, :code_hash, :code_sealed, 'active', :window_start, :window_end, "
                "0, :now)")
 SLOT = ("SELECT r.id, s.code, s.name FROM supply_releases r JOIN supply_stores s "
@@ -57,18 +82,18 @@ ACTIVE = "SELECT active FROM supply_stores WHERE code = ?"
 
 def take_sync(db: sqlite3.Connection, p: dict[str, Any], groups: list[str]) -> Taken:
     """Every step of a hold on ``db``, in the transaction already open there."""
-    period = p["period"].isoformat()
-    cur = db.execute(QUOTA, {"subject": p["person"], "pid": p["pid"], "period": period,
-                             "amount": p["qty"], "lim": p["lim"]})
-    if cur.rowcount != 1:
-        return Taken(False, False, False)
-    cur = db.execute(HOUSEHOLD, {"acct": p["acct"], "pid": p["pid"], "period": period,
-                                 "person": p["person"]})
-    if cur.rowcount == 1:
-        cur = db.execute(QUOTA, {"subject": p["acct_subject"], "pid": p["pid"],
-                                 "period": period, "amount": 1, "lim": p["hlim"]})
+    day, cutoff = p["day"].isoformat(), p["cutoff"].isoformat()
+    who = {"person": p["person"], "pid": p["pid"], "day": day, "cutoff": cutoff}
+    bound = {"trusted": bool(p["trusted"]), "proxy": bool(p["proxy"]),
+             "user_key": p["user_key"], "person": p["person"]}
+    if db.execute(QUOTA, {**who, **bound, "qty": p["qty"], "lim": p["lim"]}).rowcount != 1:
+        if not db.execute(IS_BOUND, bound).fetchone()[0]:
+            return Taken(False, False, False, False)
+        return Taken(True, False, False, False)
+    if db.execute(HOUSEHOLD, {**who, "acct": p["acct"]}).rowcount == 1:
+        cur = db.execute(HOUSEHOLD_QUOTA, {**who, "acct": p["acct"], "lim": p["hlim"]})
         if cur.rowcount != 1:
-            return Taken(True, False, False)
+            return Taken(True, True, False, False)
     prio = bool(p["prio"])
     if not prio and groups:
         prio = db.execute(PRIORITY, (p["person"], json.dumps(groups))).fetchone() is not None
@@ -76,13 +101,13 @@ def take_sync(db: sqlite3.Connection, p: dict[str, Any], groups: list[str]) -> T
     cur = db.execute(TAKE, {"qty": p["qty"], "now": now, "prio": prio, "rid": p["rid"],
                             "keep": bool(p["keep"])})
     if cur.rowcount != 1:
-        return Taken(True, True, False)
+        return Taken(True, True, True, False)
     db.execute(RESERVATION, {
         **{k: p[k] for k in ("public_id", "rid", "person", "acct", "channel", "user_id", "qty",
                              "name_sealed", "code_hash", "code_sealed")},
-        "period": period, "window_start": sqlite_time(p["window_start"]),
+        "day": day, "window_start": sqlite_time(p["window_start"]),
         "window_end": sqlite_time(p["window_end"]), "now": now})
-    return Taken(True, True, True)
+    return Taken(True, True, True, True)
 
 
 def hold_sync(db: sqlite3.Connection, p: dict[str, Any], groups: list[str]) -> Taken:
@@ -153,6 +178,11 @@ class SqliteSupplyRepository(SupplyRepository):
             return await super().store_active(conn, code)
         row = self._inline().execute(ACTIVE, (code,)).fetchone()
         return bool(row and row[0])
+
+    async def read_one(self, conn: Conn, stmt: sa.TextClause, params: dict[str, Any]) -> Any:
+        if conn is not None:
+            return await super().read_one(conn, stmt, params)
+        return self._inline().execute(str(stmt), params).fetchone()
 
     async def take(self, conn: AsyncConnection | None, p: dict[str, Any],
                    groups: list[str]) -> Taken:

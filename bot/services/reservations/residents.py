@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from bot.db.database import affected_rows
 from bot.db.models.reservations import SupplyRelease, SupplyReservation, SupplyStore
 from bot.services.reservations import pickup_codes
+from bot.services.reservations.binding import bind
 from bot.services.reservations.context import SupplyContext
 from bot.services.reservations.eligibility import (
     check_quantity,
@@ -19,7 +20,13 @@ from bot.services.reservations.eligibility import (
     priority_kept,
 )
 from bot.services.reservations.errors import NotFound, ReservationError
-from bot.services.reservations.holds import HoldRequest, give_back_quota, place_hold, sold_out_error
+from bot.services.reservations.holds import (
+    HoldRequest,
+    NotBound,
+    give_back_quota,
+    place_hold,
+    sold_out_error,
+)
 from bot.services.reservations.identity import make_person
 from bot.services.reservations.lottery import register_entry
 
@@ -37,6 +44,8 @@ class ReserveRequest:
     id_number: str
     channel: str
     user_id: str
+    #: for a family member (a recorded dependant of this identity), not "for myself"
+    proxy: bool = False
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,7 @@ async def reserve(ctx: SupplyContext, req: ReserveRequest, *,
     day = ctx.check_open(now)
     check_rotation(rule, person, day)
     acct = account_key(ctx, req.channel, req.user_id)
+    user_key = f"{req.channel}:{req.user_id}"
 
     code = str(req.store).strip()
 
@@ -96,7 +106,7 @@ async def reserve(ctx: SupplyContext, req: ReserveRequest, *,
                             "There is no such store, or it is closed for now.")
         return sold_out_error(ctx, now)
 
-    async def hold(conn: AsyncConnection | None) -> Outcome:
+    async def hold(conn: AsyncConnection | AsyncSession | None) -> Outcome:
         """``conn``: the caller's transaction; ``None``: the hold is its own transaction
         (its reads run on connections of their own, released before the hold)."""
         slot = await ctx.slot(conn, code, product_id, day)
@@ -105,7 +115,8 @@ async def reserve(ctx: SupplyContext, req: ReserveRequest, *,
         try:
             made = await place_hold(ctx, conn, HoldRequest(
                 rule, product_id, slot[0], day, person, acct, req.channel, req.user_id,
-                quantity, keep_priority=priority_kept(ctx.rules, rule, now)), now)
+                quantity, keep_priority=priority_kept(ctx.rules, rule, now),
+                proxy=req.proxy), now)
         except ReservationError as err:
             raise (await refuse(conn) if err.code == "sold_out" else err) from None
         out = Outcome("reserved", made.public_id, rule.code, slot[1], slot[2], quantity,
@@ -115,10 +126,19 @@ async def reserve(ctx: SupplyContext, req: ReserveRequest, *,
             await after(conn, out)
         return out
 
+    async def bind_then_hold(session: AsyncSession) -> Outcome:
+        """The first reservation of an identity for this person: bind (or record the
+        dependant), then hold, in one transaction: a refusal keeps neither."""
+        await bind(ctx, session, person_key=person.key, user_key=user_key, proxy=req.proxy,
+                   now=now)
+        return await hold(session)
+
     async def register(session: AsyncSession) -> Outcome:
         slot = await ctx.slot(session, code, product_id, day)
         if slot is None:
             raise await refuse(session)
+        await bind(ctx, session, person_key=person.key, user_key=user_key, proxy=req.proxy,
+                   now=now)
         entry_id = await register_entry(ctx, session, rule, product_id, slot[0], day,
                                         person, acct, req.channel, req.user_id, quantity, now)
         out = Outcome("registered", entry_id, rule.code, slot[1], slot[2], quantity,
@@ -129,9 +149,16 @@ async def reserve(ctx: SupplyContext, req: ReserveRequest, *,
 
     if rule.mode == "lottery":
         return await ctx.db.retrying(register)
-    if after is None and ctx.repo.can_hold_alone():  # the whole transaction: leanest form
-        return await hold(None)
-    return await ctx.repo.in_transaction(hold)
+    try:
+        if after is None and ctx.repo.can_hold_alone():  # the whole transaction: leanest
+            return await hold(None)
+        return await ctx.repo.in_transaction(hold)
+    except NotBound:  # nothing applied: bind first (or be refused), then hold
+        pass
+    try:
+        return await ctx.db.retrying(bind_then_hold)
+    except NotBound:
+        raise AssertionError("the hold did not see the binding just made") from None
 
 
 @dataclass(frozen=True)

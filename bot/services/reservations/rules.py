@@ -50,8 +50,9 @@ class ProductRule:
     mode: str
     max_per_reservation: int
     limit_packs: int
+    #: a rolling window: counted from the reservation that began it, or the last pickup
     limit_days: int
-    household: int  #: other persons one account may reserve for
+    household: int  #: other persons one household may be reserved for, in a window
     rotation: Rotation | None = None
     priority: Priority | None = None
 
@@ -81,11 +82,6 @@ class Rules:
     def at(self, day: date, t: time) -> datetime:
         """City ``day`` at wall time ``t`` as an aware datetime."""
         return datetime.combine(day, t, tzinfo=self.tz)
-
-    def period_start(self, rule: ProductRule, day: date) -> date:
-        """First day of the ``limit_days`` period holding ``day`` (counted from 2020-01-01)."""
-        offset = (day - date(2020, 1, 1)).days % rule.limit_days
-        return day - timedelta(days=offset)
 
     def window_end(self, day: date) -> datetime:
         return self.at(day + timedelta(days=self.pickup_days), self.pickup_close)

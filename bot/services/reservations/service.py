@@ -27,4 +27,4 @@ def supply_context(hub: Hub, rules: Rules | None = None) -> SupplyContext:
     """The hub's reservation engine, built on first use."""
     return hub.parts.setdefault(SupplyContext, lambda: SupplyContext(
         db=hub.db, sealer=hub.sealer, clock=hub.clock, outbox=hub.outbox,
-        rules=rules or load_rules(rules_path(hub.settings.supply_rules_file))))
+        rules=rules or load_rules(rules_path(hub.settings.supply_rules_file)), hub=hub))

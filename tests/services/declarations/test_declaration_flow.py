@@ -7,6 +7,7 @@ import re
 import sqlalchemy as sa
 
 import codes
+from bot.db.models import CodeIssue
 from bot.services.declarations import declarations
 from bot.web.keys import HUB_KEY
 
@@ -104,6 +105,16 @@ async def test_proxy_declaration_gives_a_paper_code(client):
     resp = await client.post("/api/v1/verify", json={"code": text})
     body = await resp.json()
     assert body["valid"] and body["claims"]["kind"] == "paper"
+    # issued by the chat, logged like every paper code (pseudonymous subject, no identity)
+    async with client.app[HUB_KEY].db.sessions() as s:
+        [issue] = (await s.scalars(sa.select(CodeIssue))).all()
+    assert (issue.channel, issue.actor, issue.kind) == ("chat", "chat-proxy", "paper")
+    svc = declarations(client.app[HUB_KEY])
+    claims = codes.verify_code(text, trust_list=svc.signing.store.trust_list(
+        at=svc.hub.clock.now())).claims
+    assert issue.subject == claims["sub"] and issue.code_id.hex() == claims["cti"]
+    again = await client.get(image["url"])  # shown again, never issued again by a read
+    assert codes.decode_image(await again.read()) == [text]
     shown = await say(client, headers, "我的健康码")
     assert any("王*五" in r["text"] for r in shown)
 

@@ -18,13 +18,8 @@ import yaml
 from bot.assembly import open_hub
 from bot.services.declarations import Person, declarations, declare, load_rules
 from bot.services.declarations.rules import REPO_ROOT, rules_path
-from bot.services.declarations.store import (
-    current_code,
-    latest_status,
-    revoked_code_ids,
-    status_by_token,
-    status_state,
-)
+from bot.services.declarations.store import latest_status, status_by_token, status_state
+from bot.services.health_codes import all_revoked_code_ids, live_code
 from tests.conftest import ROOT, TEST_SECRET, make_settings
 from tests.services.declarations.test_declaration_flow import say, session
 
@@ -70,7 +65,7 @@ async def test_reapply_rules_command(database_url, tmp_path):
             out = await declare(svc, person=person, answers=answers, user_key=f"web:r{i}",
                                 proxy=False)
             status = await status_by_token(svc, out.token)
-            code = await current_code(svc, status)
+            code = await live_code(svc, status)
             before.append((out, status, code))
     assert [s.color for _, s, _ in before] == ["yellow", "green", "yellow"]
 
@@ -83,7 +78,7 @@ async def test_reapply_rules_command(database_url, tmp_path):
     async with open_hub(settings, with_dialogue=False) as hub:
         svc = declarations(hub)
         now = hub.clock.now()
-        revoked = set(await revoked_code_ids(svc))
+        revoked = set(await all_revoked_code_ids(svc))
         # the affected subject: old page and code revoked, a red status under the new rules
         out, old, old_code = before[0]
         assert status_state(await status_by_token(svc, out.token), now) == "revoked"
@@ -93,7 +88,7 @@ async def test_reapply_rules_command(database_url, tmp_path):
         assert (new.color, new.rules_version, new.source) == ("red", strict_version, "reapply")
         assert new.valid_until == old.valid_until and new.masked_name == old.masked_name
         assert any("温州" in r["zh"] for r in new.reasons)
-        code = await current_code(svc, new)
+        code = await live_code(svc, new)
         verdict = svc.signing.verifier(revoked, now).verify(code.text, at=now)
         assert verdict.valid and verdict.claims["color"] == "red"
         assert verdict.claims["rules_version"] == strict_version
@@ -104,7 +99,7 @@ async def test_reapply_rules_command(database_url, tmp_path):
             assert still.id == old.id and status_state(still, now) == "active"
             assert (still.color, still.rules_version) == (old.color, first_version)
             assert old_code.code_id not in revoked
-            assert (await current_code(svc, still)).code_id == old_code.code_id
+            assert svc.signing.verifier(revoked, now).verify(old_code.text, at=now).valid
 
     # nothing changes on a second run
     assert reapply_cli(settings, tmp_path / "strict.yml") == {"checked": 3, "changed": 0}
@@ -147,7 +142,7 @@ async def test_code_set_status_command(database_url, tmp_path):
         person, answers = PEOPLE[1]  # green
         out = await declare(svc, person=person, answers=answers, user_key="web:s",
                             proxy=False)
-        old = await current_code(svc, await status_by_token(svc, out.token))
+        old = await live_code(svc, await status_by_token(svc, out.token))
     env = {k: v for k, v in os.environ.items() if not k.startswith("TONGGUAN_")}
     env.update(PYTHONPATH=str(ROOT), TONGGUAN_DATABASE_URL=settings.database_url,
                TONGGUAN_SECRET_KEY=TEST_SECRET, TONGGUAN_KEYS_DIR=str(settings.keys_dir),
@@ -163,4 +158,4 @@ async def test_code_set_status_command(database_url, tmp_path):
     assert missing.returncode == 2 and "no subject" in missing.stderr
     assert "Traceback" not in missing.stderr
     async with open_hub(settings, with_dialogue=False) as hub:
-        assert old.code_id in set(await revoked_code_ids(declarations(hub)))
+        assert old.code_id in set(await all_revoked_code_ids(declarations(hub)))

@@ -13,7 +13,8 @@ from PIL import Image
 import codes
 from bot.services.declarations import Person, declarations, declare
 from bot.services.declarations.checkins import add_venue, record_checkin, sweep_checkins, venue_for
-from bot.services.declarations.store import current_code, status_by_token
+from bot.services.declarations.store import status_by_token
+from bot.services.health_codes import live_code
 from bot.web.app import init_app
 from bot.web.keys import HUB_KEY
 from tests.conftest import make_settings
@@ -32,7 +33,7 @@ async def _declared(client):  # type: ignore[no-untyped-def]
                         answers={"temperature": 36.4, "symptoms": ["none"], "travel": ["none"],
                                  "contact": False, "quarantine": "free"},
                         user_key="web:x", proxy=False)
-    code = await current_code(svc, await status_by_token(svc, out.token))
+    code = await live_code(svc, await status_by_token(svc, out.token))
     return svc, out, code.text
 
 

@@ -78,10 +78,14 @@ async def sc(supply_hub: Hub) -> SupplyContext:
 async def postgres_sc(postgres_url: str, tmp_path: Path,
                       clock: FixedClock) -> AsyncIterator[SupplyContext]:
     """The engine with demo supply on a throw-away PostgreSQL database (concurrency tests)."""
+    settings = dataclasses.replace(load_settings(ROOT / "config.yml", env={}),
+                                   database_url=postgres_url, secret_key=SECRET,
+                                   keys_dir=tmp_path / "keys")
     db = make_database(postgres_url, pool_size=16)  # ≤ 32 connections: leave room
     sealer = Sealer(SECRET)
-    ctx = SupplyContext(db=db, sealer=sealer, clock=clock, outbox=Outbox(db, sealer, clock),
-                        rules=load_rules(ROOT / "supply_rules.yml"))
+    hub = Hub(settings=settings, db=db, sealer=sealer, clock=clock, actions=ActionRegistry(),
+              outbox=Outbox(db, sealer, clock))
+    ctx = supply_context(hub, load_rules(ROOT / "supply_rules.yml"))
     await stock_up(ctx)
     try:
         yield ctx

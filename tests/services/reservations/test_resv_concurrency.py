@@ -48,15 +48,32 @@ async def test_64_clients_on_one_hot_store_never_oversell(postgres_sc, clock) ->
     assert all(b.balanced for b in await balances(sc))
 
 
+STORES = ["HP001", "HP002", "XH001", "XH002", "JA001", "JA002", "CN001", "PT001"]
+
+
 async def test_one_person_racing_at_many_stores_gets_one(postgres_sc) -> None:
     sc = postgres_sc
     idn = fake_id(42, last_odd=False)
-    stores = ["HP001", "HP002", "XH001", "XH002", "JA001", "JA002", "CN001", "PT001"]
-    results = await asyncio.gather(*(
-        _try(sc, dataclasses.replace(_req(i, s, idn), channel="wechat" if i % 2 else "web"))
-        for i, s in enumerate(stores * 4)))
+    await reserve(sc, dataclasses.replace(_req(0, "PD001", fake_id(43, last_odd=False)),
+                                          user_id="me"))  # "me" is bound to ID 43 ...
+    family = [dataclasses.replace(_req(0, s, idn), user_id="me", proxy=True)
+              for s in STORES * 4]  # ... and reserves for ID 42 (a dependant) everywhere
+    results = await asyncio.gather(*(_try(sc, r) for r in family))
     assert results.count("ok") == 1
     assert set(results) == {"ok", "limit_reached"}
+
+
+async def test_identities_racing_for_one_id_number_one_binds_it(postgres_sc) -> None:
+    """32 sessions on two channels reserve "for myself" with one unbound ID at once: the
+    first binds it and reserves, every other one is refused as bound elsewhere."""
+    sc = postgres_sc
+    idn = fake_id(44, last_odd=False)
+    results = await asyncio.gather(*(
+        _try(sc, dataclasses.replace(_req(i, s, idn), channel="wechat" if i % 2 else "web"))
+        for i, s in enumerate(STORES * 4)))
+    assert results.count("ok") == 1
+    assert set(results) == {"ok", "bound_elsewhere"}
+    assert sum(b.active for b in await balances(sc)) == 1
 
 
 async def test_two_sweepers_expire_each_hold_once(postgres_sc, clock) -> None:

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from bot.db.models.core import Conversation, OutboxMessage
+from bot.db.models.declarations import HealthSubject
 from bot.db.models.reservations import SupplyQuota, SupplyStore
 from bot.services.reservations import (
     NotFound,
@@ -23,9 +24,9 @@ from bot.services.reservations.identity import fake_id
 from bot.services.reservations.service import REPO_ROOT, rules_path
 
 
-def req(store: str, seed: int, user: str = "u1") -> ReserveRequest:
+def req(store: str, seed: int, user: str | None = None) -> ReserveRequest:
     idn = fake_id(seed, birth=date(1985, 6, 15), last_odd=False)  # Tuesday: even IDs
-    return ReserveRequest("mask-adult", store, 1, "张三", idn, "web", user)
+    return ReserveRequest("mask-adult", store, 1, "张三", idn, "web", user or f"u{seed}")
 
 
 async def test_a_refused_hold_keeps_nothing(sc) -> None:
@@ -34,8 +35,10 @@ async def test_a_refused_hold_keeps_nothing(sc) -> None:
     with pytest.raises(ReservationError) as err:
         await reserve(sc, req("HP001", 7))
     assert err.value.code == "sold_out"
-    async with sc.db.sessions() as s:  # neither the person's nor the account's quota moved
+    async with sc.db.sessions() as s:  # neither the person's nor the household's quota
         assert (await s.scalar(sa.select(sa.func.count()).select_from(SupplyQuota))) == 0
+        # ... nor the binding it would have made (nothing of a refusal is kept)
+        assert (await s.scalar(sa.select(sa.func.count()).select_from(HealthSubject))) == 0
     out = await reserve(sc, req("HP002", 7))  # the same person elsewhere: still allowed
     assert out.kind == "reserved"
     with pytest.raises(ReservationError) as err:

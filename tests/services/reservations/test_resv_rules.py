@@ -21,19 +21,35 @@ from bot.services.reservations.identity import fake_id
 
 EVEN = fake_id(7, birth=date(1985, 6, 15), last_odd=False)
 ODD = fake_id(7, birth=date(1985, 6, 15), last_odd=True)
+#: born in 1982: disinfectant on Tuesdays (birth-year rotation)
+BORN_1982 = fake_id(8, birth=date(1982, 3, 1), last_odd=True)
 
 
 def req(store: str = "HP001", idn: str = EVEN, user: str = "u1", channel: str = "web",
-        product: str = "mask-adult", qty: object = 1) -> ReserveRequest:
-    return ReserveRequest(product, store, qty, "张三", idn, channel, user)
+        product: str = "mask-adult", qty: object = 1, proxy: bool = False) -> ReserveRequest:
+    return ReserveRequest(product, store, qty, "张三", idn, channel, user, proxy)
 
 
 async def test_limit_holds_across_stores_channels_and_accounts(sc) -> None:
     await reserve(sc, req("HP001"))
-    with pytest.raises(ReservationError) as err:
-        await reserve(sc, req("PD001", channel="wechat", user="other"))
+    with pytest.raises(ReservationError) as err:  # the same person at another store
+        await reserve(sc, req("PD001"))
     assert err.value.code == "limit_reached"
-    assert err.value.detail["next_possible"] > "2020-02-04"
+    assert err.value.detail["next_possible"] == "2020-02-14"  # 10 days from this one
+    # a person nobody is bound to, reserved for by two family accounts on two channels
+    await reserve(sc, req("HP001", idn=BORN_1982, user="son", proxy=True,
+                          product="disinfectant", qty=1))
+    with pytest.raises(ReservationError) as err:
+        await reserve(sc, req("PD001", idn=BORN_1982, channel="wechat", user="daughter",
+                              proxy=True, product="disinfectant", qty=2))
+    assert err.value.code == "limit_reached"  # 2 per 7 days: 1 is left, 2 asked
+    assert err.value.detail["next_possible"] == "2020-02-11"
+    await reserve(sc, req("PD001", idn=BORN_1982, channel="wechat", user="daughter",
+                          proxy=True, product="disinfectant", qty=1))
+    with pytest.raises(ReservationError) as err:
+        await reserve(sc, req("XH001", idn=BORN_1982, user="son", proxy=True,
+                              product="disinfectant", qty=1))
+    assert err.value.code == "limit_reached"
     assert all(b.balanced for b in await balances(sc))
 
 
@@ -56,10 +72,11 @@ async def test_rotation_day_by_id_parity(sc) -> None:  # Tuesday: even IDs only
 
 async def test_household_limit_per_account(sc) -> None:
     for i in range(5):  # self + 4 family members
-        await reserve(sc, req(idn=fake_id(100 + i, last_odd=False)))
+        await reserve(sc, req(idn=fake_id(100 + i, last_odd=False), proxy=i > 0))
     with pytest.raises(ReservationError) as err:
-        await reserve(sc, req(idn=fake_id(200, last_odd=False)))
+        await reserve(sc, req(idn=fake_id(200, last_odd=False), proxy=True))
     assert err.value.code == "household_limit"
+    assert err.value.detail["next_possible"] == "2020-02-14"
 
 
 async def test_priority_share_kept_until_noon(sc, clock) -> None:

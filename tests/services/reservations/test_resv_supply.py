@@ -66,7 +66,11 @@ async def test_lottery_draw_tells_everyone_and_never_exceeds_supply(sc, clock) -
         assert out.kind == "registered"
     with pytest.raises(ReservationError, match="already registered"):
         await reserve(sc, ReserveRequest("mask-child", "HP002", 1, "赵六", fake_id(0),
+                                         "wechat", "o0"))
+    with pytest.raises(ReservationError) as err:  # someone else with that ID number
+        await reserve(sc, ReserveRequest("mask-child", "HP002", 1, "赵六", fake_id(0),
                                          "web", "x"))
+    assert err.value.code == "bound_elsewhere"
     clock.current = city(2020, 2, 4, 20, 0, 1)
     assert (await sweep_once(sc))["draws"] == 12  # 12 releases of mask-child
     books = [b for b in await balances(sc) if b.product == "mask-child" and b.store == "HP001"]
