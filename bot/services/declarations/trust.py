@@ -104,9 +104,11 @@ def check_register(svc: Declarations, found: Found, name: str) -> None:
 
 async def check_and_bind(session: AsyncSession, svc: Declarations, row: HealthSubject,
                          found: Found, *, user_key: str, proxy: bool, now: datetime,
-                         created: bool = False) -> None:
+                         created: bool = False,
+                         reason: str = "first declaration for myself") -> None:
     """Apply the binding rules for a declaration by ``user_key`` (row locked by the caller;
-    ``created``: the caller made the row just now, bound to ``user_key`` if not a proxy).
+    ``created``: the caller made the row just now, bound to ``user_key`` if not a proxy;
+    ``reason``: what the binding audit says bound it).
 
     Raises:
         DeclarationRefused: the declaration must not go ahead (nothing is written).
@@ -115,7 +117,7 @@ async def check_and_bind(session: AsyncSession, svc: Declarations, row: HealthSu
         if found.account_subject_id is not None:
             raise _refused("other_self")
         session.add(BindingAudit(at=now, subject=row.subject, old_key=None, new_key=user_key,
-                                 actor=user_key, reason="first declaration for myself"))
+                                 actor=user_key, reason=reason))
         return
     if proxy:
         if row.bound_key == user_key:
@@ -132,7 +134,7 @@ async def check_and_bind(session: AsyncSession, svc: Declarations, row: HealthSu
         raise _refused("other_self")
     row.bound_key, row.bound_at = user_key, now
     session.add(BindingAudit(at=now, subject=row.subject, old_key=None, new_key=user_key,
-                             actor=user_key, reason="first declaration for myself"))
+                             actor=user_key, reason=reason))
 
 
 async def official_of(session: AsyncSession, found: Found,

@@ -29,6 +29,7 @@ from bot.services.declarations.trust import (
     DeclarationRefused,
     Found,
     check_and_bind,
+    check_register,
 )
 from bot.services.reservations.context import SupplyContext
 from bot.services.reservations.errors import ReservationError
@@ -64,6 +65,12 @@ REFUSALS: dict[str, tuple[str, str]] = {
         "这个身份证号已绑定您本人的账号，请重新开始并选择「本人」预约。本次预约未提交。",
         "This ID number is bound to your own account: start again and choose \"Myself\". "
         "Nothing was reserved."),
+    "name_mismatch": (
+        "姓名与社区居民登记的信息不一致，本次预约未提交。请核对后输入与身份证一致的姓名；"
+        "如登记信息有误，请联系所在社区工作人员更正。",
+        "The name does not match the community's resident register; nothing was reserved. "
+        "Please give the name exactly as on the ID card; if the register is wrong, ask your "
+        "community worker to correct it."),
     "too_many_dependants": (
         "每个账号最多可为 {n} 位家人代报或代约（健康申报和预约合计），您已达到上限，"
         "本次预约未提交。如需为更多人预约，请联系所在社区工作人员。",
@@ -82,15 +89,15 @@ class BindingRefused(ReservationError):
                          en.format(n=limit, account=account))
 
 
-async def bind(ctx: SupplyContext, session: AsyncSession, *, person_key: str, user_key: str,
-               proxy: bool, now: datetime) -> None:
+async def bind(ctx: SupplyContext, session: AsyncSession, *, person_key: str, name: str,
+               user_key: str, proxy: bool, now: datetime) -> None:
     """Bind ``person_key`` (an ID number's blind index) to ``user_key`` "for myself", or
     record it as a dependant of ``user_key`` (``proxy``), by the declarations' rules, in
     ``session``'s transaction (the subject row, created if new, stays locked to its end).
 
     Raises:
         BindingRefused: ``bound_elsewhere``, ``other_self``, ``proxy_bound``,
-        ``proxy_self`` or ``too_many_dependants`` (nothing is written).
+        ``proxy_self``, ``too_many_dependants`` or ``name_mismatch`` (nothing is written).
     """
     if ctx.hub is None:
         raise RuntimeError("binding needs the hub: build the engine with supply_context(hub)")
@@ -100,9 +107,11 @@ async def bind(ctx: SupplyContext, session: AsyncSession, *, person_key: str, us
     row, extra, created = await locked_subject_row(
         session, svc, person_key, now, query=DECLARATION_LOOKUP,
         params={"user_key": user_key}, bind_new_to=None if proxy else user_key)
+    found = Found.of(extra)
     try:
-        await check_and_bind(session, svc, row, Found.of(extra), user_key=user_key,
-                             proxy=proxy, now=now, created=created)
+        check_register(svc, found, name)  # with a resident register: the name must match
+        await check_and_bind(session, svc, row, found, user_key=user_key, proxy=proxy,
+                             now=now, created=created, reason="first reservation for myself")
     except DeclarationRefused as err:
         raise BindingRefused(err.code, limit=ctx.hub.settings.declarations.max_dependants,
                              account=user_key) from None

@@ -129,16 +129,16 @@ async def reserve(ctx: SupplyContext, req: ReserveRequest, *,
     async def bind_then_hold(session: AsyncSession) -> Outcome:
         """The first reservation of an identity for this person: bind (or record the
         dependant), then hold, in one transaction: a refusal keeps neither."""
-        await bind(ctx, session, person_key=person.key, user_key=user_key, proxy=req.proxy,
-                   now=now)
+        await bind(ctx, session, person_key=person.key, name=req.name, user_key=user_key,
+                   proxy=req.proxy, now=now)
         return await hold(session)
 
     async def register(session: AsyncSession) -> Outcome:
         slot = await ctx.slot(session, code, product_id, day)
         if slot is None:
             raise await refuse(session)
-        await bind(ctx, session, person_key=person.key, user_key=user_key, proxy=req.proxy,
-                   now=now)
+        await bind(ctx, session, person_key=person.key, name=req.name, user_key=user_key,
+                   proxy=req.proxy, now=now)
         entry_id = await register_entry(ctx, session, rule, product_id, slot[0], day,
                                         person, acct, req.channel, req.user_id, quantity, now)
         out = Outcome("registered", entry_id, rule.code, slot[1], slot[2], quantity,

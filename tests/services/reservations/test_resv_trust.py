@@ -177,3 +177,16 @@ async def test_for_must_be_self_or_other(api) -> None:
     client, auth, _, _ = api
     resp = await client.post("/api/v1/reservations", json=body(ME, "neighbour"), headers=auth)
     assert resp.status == 422 and (await resp.json())["field"] == "for"
+
+
+async def test_a_name_not_on_the_register_is_refused_and_binds_nothing(api) -> None:
+    client, _, sc, _ = api
+    report = await import_register(declarations(sc.hub),
+                                   f"{person(60)},钱多多,江岸区,花桥街,5栋101室\n")
+    assert report.imported == 1
+    me = await Session.open(client)
+    status, refused = await me.reserve(person(60), name="钱少少")
+    assert status == 409 and refused["error"] == "name_mismatch"
+    assert "居民登记" in refused["message_zh"] and "register" in refused["message"]
+    status, _ = await me.reserve(person(60), name="钱 多多")  # normalised: same name
+    assert status == 201
