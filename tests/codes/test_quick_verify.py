@@ -209,6 +209,9 @@ def test_valid_verdict_is_the_dataclass_verdict():
 
 
 def test_verify_code_memo_keeps_objects_apart(es256_key, lists):
+    # The memo is cleared whole when full: start empty, so earlier tests in this process
+    # (any order under pytest-xdist) cannot fill it to the brim mid-test.
+    api._VERIFIERS.clear()
     policy = codes.Policy()
     revocations = codes.build_revocation_list([], issued_at=NOW)
     first = api._verifier(lists["fresh"], None, None, policy)
