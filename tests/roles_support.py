@@ -16,7 +16,7 @@ from pathlib import Path
 
 from bot.config import Settings
 from bot.hub import Hub, open_base_hub
-from bot.services.chat_roles import ChatRoles
+from bot.services.chat_roles import chat_roles
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKER = "community_worker"  #: the screening flow's audience
@@ -24,7 +24,7 @@ WORKER = "community_worker"  #: the screening flow's audience
 
 async def grant(hub: Hub, *user_keys: str, role: str = WORKER) -> None:
     """Give ``role`` to each chat identity (``web:<id>``, ``wechat:<openid>``, …)."""
-    roles = ChatRoles(hub.db, hub.clock)
+    roles = chat_roles(hub)
     for user_key in user_keys:
         await roles.grant(user_key, role, by="test")
 

@@ -17,10 +17,10 @@ def _actor() -> str:
 
 async def _run(args: argparse.Namespace) -> int:
     from bot.hub import open_base_hub
-    from bot.services.chat_roles import ChatRoles
+    from bot.services.chat_roles import chat_roles
 
     async with open_base_hub(settings_from(args)) as hub:
-        roles = ChatRoles(hub.db, hub.clock)
+        roles = chat_roles(hub)
         if args.roles_command == "list":
             for row in await roles.list():
                 print(json.dumps({"user": row.user_key, "role": row.role,

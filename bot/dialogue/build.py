@@ -13,7 +13,7 @@ from bot.dialogue.slots import SLOT_TYPES
 from bot.dialogue.sql_store import SqlStore
 from bot.errors import ConfigError
 from bot.nlu.factory import build_interpreter
-from bot.services.chat_roles import ChatRoles
+from bot.services.chat_roles import chat_roles
 from bot.services.handoffs import Handoffs
 from bot.services.profiles import Profiles
 
@@ -63,4 +63,4 @@ async def build_dialogue(hub: Hub) -> None:
         profiles=Profiles(hub.db, hub.sealer, hub.clock),
         handoffs=Handoffs(hub.db, hub.sealer, hub.clock),
         default_lang=settings.default_language, idle=timedelta(minutes=settings.idle_minutes),
-        threshold=settings.nlu.threshold, roles=ChatRoles(hub.db, hub.clock).of)
+        threshold=settings.nlu.threshold, roles=chat_roles(hub).of)

@@ -2,14 +2,21 @@
 
 A community worker chats like anyone else; a grant (``tongguan roles grant``) lets
 their chat identity (``wechat:<openid>``, ``web:<id>``) start flows whose ``audience``
-names their role. Lookups are cached per process for :data:`CACHE_SECONDS`, so a
-revocation reaches every process within that time.
+names their role. Staff are few, so each process keeps the whole table in memory and
+reads it again every :data:`REFRESH_SECONDS` in the background (lookups meanwhile answer
+from the copy they have), and when asked about someone it does not list, at most every
+:data:`MISS_SECONDS` (that lookup, and any arriving meanwhile, wait for the one read): a
+lookup on the chat path is a dictionary read. A grant through this process's
+:func:`chat_roles` is seen at once; one made by another process (the CLI, another server)
+within :data:`MISS_SECONDS`, a revocation there within :data:`REFRESH_SECONDS`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
@@ -18,10 +25,20 @@ from bot.db.database import Database, affected_rows
 from bot.db.models.roles import ChatRole
 from bot.errors import TongguanError
 from bot.roles import STAFF_ROLES
+from bot.services.chat_roles_repository import roles_rows
+
+if TYPE_CHECKING:
+    from bot.hub import Hub
 
 log = logging.getLogger("tongguan.roles")
 
-CACHE_SECONDS = 10.0  #: how long a process trusts a looked-up set of roles
+REFRESH_SECONDS = 10.0  #: how long a process trusts its copy of the grants
+MISS_SECONDS = 1.0  #: how long it trusts that someone it does not list holds no role
+NONE: frozenset[str] = frozenset()
+
+
+class RoleError(TongguanError):
+    """A grant or revocation names an unknown role or a malformed user key."""
 
 
 class ChatRoles:
@@ -30,22 +47,35 @@ class ChatRoles:
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db = db
         self.clock = clock
-        self._cache: dict[str, tuple[float, frozenset[str]]] = {}
+        self._roles: dict[str, frozenset[str]] = {}
+        self._read_at = -REFRESH_SECONDS  #: monotonic time of the last read; never read
+        self._reading: asyncio.Lock | None = None
+        self._rows = roles_rows(db)
+        self._background: asyncio.Task[None] | None = None
 
     async def of(self, user_key: str) -> frozenset[str]:
-        """The roles ``user_key`` holds (cached briefly)."""
-        hit = self._cache.get(user_key)
-        now = time.monotonic()
-        if hit is not None and now - hit[0] < CACHE_SECONDS:
-            return hit[1]
-        async with self.db.sessions() as session:
-            rows = await session.scalars(sa.select(ChatRole.role)
-                                         .where(ChatRole.user_key == user_key))
-            roles = frozenset(rows.all())
-        if len(self._cache) > 10_000:
-            self._cache.clear()
-        self._cache[user_key] = (now, roles)
-        return roles
+        """The roles ``user_key`` holds (from this process's copy of the table)."""
+        age = time.monotonic() - self._read_at
+        if age >= MISS_SECONDS and (user_key not in self._roles or age >= 2 * REFRESH_SECONDS):
+            await self._refresh(MISS_SECONDS)  # unknown here (or long unread): ask now
+        elif age >= REFRESH_SECONDS and (self._background is None or self._background.done()):
+            self._background = asyncio.create_task(self._refresh(REFRESH_SECONDS))
+        return self._roles.get(user_key, NONE)
+
+    async def _refresh(self, max_age: float) -> None:
+        if self._reading is None:
+            self._reading = asyncio.Lock()
+        async with self._reading:  # one read at a time; who waited finds it fresh
+            if time.monotonic() - self._read_at < max_age:
+                return
+            held: dict[str, set[str]] = {}
+            for key, role in await self._rows.all():
+                held.setdefault(key, set()).add(role)
+            self._roles = {key: frozenset(roles) for key, roles in held.items()}
+            self._read_at = time.monotonic()
+
+    def _stale(self) -> None:
+        self._read_at = -REFRESH_SECONDS
 
     async def grant(self, user_key: str, role: str, *, by: str) -> bool:
         """Give ``role`` to ``user_key``; False when it was held already."""
@@ -55,7 +85,7 @@ class ChatRoles:
                 return False
             session.add(ChatRole(user_key=user_key, role=role, granted_by=by,
                                  granted_at=self.clock.now()))
-        self._cache.pop(user_key, None)
+        self._stale()
         log.info("roles.grant role=%s by=%s", role, by)
         return True
 
@@ -65,7 +95,7 @@ class ChatRoles:
         async with self.db.write() as session:
             result = await session.execute(sa.delete(ChatRole).where(
                 ChatRole.user_key == user_key, ChatRole.role == role))
-        self._cache.pop(user_key, None)
+        self._stale()
         log.info("roles.revoke role=%s by=%s", role, by)
         return bool(affected_rows(result))
 
@@ -75,8 +105,9 @@ class ChatRoles:
                 sa.select(ChatRole).order_by(ChatRole.user_key, ChatRole.role))).all())
 
 
-class RoleError(TongguanError):
-    """A grant or revocation names an unknown role or a malformed user key."""
+def chat_roles(hub: Hub) -> ChatRoles:
+    """The process's one :class:`ChatRoles` (a hub part)."""
+    return hub.parts.setdefault(ChatRoles, lambda: ChatRoles(hub.db, hub.clock))
 
 
 def _check(user_key: str, role: str) -> None:
