@@ -20,6 +20,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import cast
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -295,5 +296,5 @@ async def history(svc: Declarations, subject: str) -> list[dict[str, object]]:
     rows += [{"at": b.at, "kind": "binding", "old": b.old_key, "new": b.new_key,
               "source": "binding", "batch": None, "actor": b.actor,
               "reasons": [{"zh": b.reason, "en": b.reason}]} for b in bindings]
-    rows.sort(key=lambda r: r["at"])  # type: ignore[arg-type, return-value]
+    rows.sort(key=lambda r: cast(datetime, r["at"]))
     return rows
