@@ -22,11 +22,15 @@ class ConfigError(TongguanError):
 class ActionError(TongguanError):
     """A registered action failed in a way the user should hear about.
 
-    ``zh`` and ``en`` are shown to the user; the flow stays where it was.
+    ``zh`` and ``en`` are shown to the user; the flow stays where it was, so the user can
+    try again — unless ``final``: trying again cannot help (the ID is bound to someone
+    else, say), and the flow ends.
     """
 
-    def __init__(self, zh: str, en: str, *, code: str = "action_failed") -> None:
+    def __init__(self, zh: str, en: str, *, code: str = "action_failed",
+                 final: bool = False) -> None:
         super().__init__(en)
         self.zh = zh
         self.en = en
         self.code = code
+        self.final = final

@@ -118,7 +118,13 @@ class Engine:
                 conv.state = conv.restore()
                 refresh(conv.state, flows.get, flows.earlier)
                 turn.state = conv.state
-                turn.replies = [*err.replies, Reply.say(t("retry_hint", turn.lang))]
+                turn.replies = list(err.replies)
+                if not err.final:
+                    turn.say("retry_hint")
+                else:  # nothing to retry: the flow ends (a paused one is offered back)
+                    conv.state.stack, conv.state.pending = [], {}
+                    if conv.state.paused:
+                        offer_resume(turn)
             except (FlowLoopError, ConditionError):
                 log.exception("flow.broken user_flow=%s",
                               conv.state.top.flow if conv.state.top else "-")

@@ -119,7 +119,8 @@ async def _action(turn: Turn, flow: Flow, frame: Frame, step: ActionStep) -> Non
     except ActionError as err:
         log.info("flow.action.refused flow=%s action=%s code=%s", flow.id, step.action,
                  err.code)
-        raise ActionFailed([Reply.say(err.zh if turn.lang == "zh" else err.en)]) from err
+        raise ActionFailed([Reply.say(err.zh if turn.lang == "zh" else err.en)],
+                           final=err.final) from err
     except Exception as err:
         log.exception("flow.action.crashed flow=%s action=%s", flow.id, step.action)
         raise ActionFailed([Reply.say(t("action_failed", turn.lang))]) from err

@@ -76,8 +76,10 @@ class FlowLoopError(TongguanError):
 
 
 class ActionFailed(TongguanError):
-    """An action refused or crashed; the turn rolls the flow back to where it was."""
+    """An action refused or crashed; the turn rolls the flow back to where it was (and
+    ends it when ``final``: retrying cannot help)."""
 
-    def __init__(self, replies: list[Reply]) -> None:
+    def __init__(self, replies: list[Reply], *, final: bool = False) -> None:
         super().__init__("action failed")
         self.replies = replies
+        self.final = final

@@ -105,7 +105,9 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
             outcome = await declare(svc, person=person, answers=s, user_key=ctx.user_key,
                                     proxy=proxy)
         except DeclarationRefused as err:
-            raise ActionError(err.zh, err.en, code=err.code) from None
+            # nothing a retry could change, except a name the register spells otherwise
+            raise ActionError(err.zh, err.en, code=err.code,
+                              final=err.code != "name_mismatch") from None
         status = await status_by_token(svc, outcome.token)
         assert status is not None  # made by declare() just now
         if proxy:  # a printable code for someone without a phone: issued and logged

@@ -18,6 +18,7 @@ from bot.errors import ActionError
 from bot.hub import Hub
 from bot.messages import Reply
 from bot.services.reservations import pickup_codes
+from bot.services.reservations.binding import BindingRefused
 from bot.services.reservations.context import SupplyContext, local
 from bot.services.reservations.errors import InvalidInput, ReservationError
 from bot.services.reservations.geo import check_point
@@ -34,7 +35,10 @@ def _t(ctx: ActionContext, zh: str, en: str) -> str:
 
 
 def _refuse(err: ReservationError) -> ActionError:
-    return ActionError(err.zh, err.en, code=err.code)
+    # a binding refusal is final (the reservation flow ends), but for a name the register
+    # spells otherwise: that one the resident can correct at the summary
+    final = isinstance(err, BindingRefused) and err.code != "name_mismatch"
+    return ActionError(err.zh, err.en, code=err.code, final=final)
 
 
 def _store_line(i: int, s: NearStore) -> tuple[str, str]:
