@@ -40,7 +40,7 @@ def test_every_feature_registers_its_actions_and_media() -> None:
                                    secret_key=TEST_SECRET)
     hub = action_hub(settings)
     prefixes = {name.split(".")[0] for name in hub.actions.names()}
-    assert prefixes == {"records", "declarations", "reservations", "wechat"}
+    assert prefixes == {"records", "declarations", "reservations", "wechat", "filings"}
     assert hub.media.prefixes() == ["/code/"]
 
 
