@@ -73,6 +73,15 @@ class DeclarationsSettings:
 
 
 @dataclass(frozen=True)
+class FilingsSettings:
+    """Business-resumption filings (docs/filings.md)."""
+
+    rules_file: Path = _doc("Pre-screen rules of filings (YAML).", Path("filing_rules.yml"))
+    rules_reload_seconds: float = _doc("How often the server looks for an edited "
+                                       "filing_rules.yml (0 turns reloading off).", 2.0)
+
+
+@dataclass(frozen=True)
 class CodesSettings:
     """Health codes: lifetimes, paper-code limits, checkpoint lists (docs/codes.md)."""
 
@@ -130,6 +139,8 @@ class Settings:
     declarations: DeclarationsSettings = _doc("Health declaration settings.",
                                               default_factory=DeclarationsSettings)
     codes: CodesSettings = _doc("Health-code settings.", default_factory=CodesSettings)
+    filings: FilingsSettings = _doc("Business-resumption filing settings.",
+                                    default_factory=FilingsSettings)
 
 
 _VALIDATORS: dict[str, typing.Callable[[Any], str | None]] = {
@@ -154,6 +165,7 @@ _VALIDATORS: dict[str, typing.Callable[[Any], str | None]] = {
     "declarations.contact_zh": lambda v: None if 1 <= len(v) <= 100 else "must be 1-100 chars",
     "declarations.contact_en": lambda v: None if 1 <= len(v) <= 100 else "must be 1-100 chars",
     "declarations.rules_reload_seconds": lambda v: None if v >= 0 else "must be 0 or more",
+    "filings.rules_reload_seconds": lambda v: None if v >= 0 else "must be 0 or more",
     "codes.live_seconds": lambda v: None if 10 <= v <= 3600 else "must be 10-3600 seconds",
     "codes.paper_hours": lambda v: None if 1 <= v <= 168 else "must be 1-168 hours",
     "codes.paper_per_day": lambda v: None if 1 <= v <= 20 else "must be 1-20",
