@@ -219,5 +219,31 @@ RESERVATIONS = Feature(
     migrations=("0005_reservations", "0010_supply_rolling"))
 
 
+# -- business-resumption filings ---------------------------------------------------------
+
+def _filings_actions(registry: ActionRegistry, hub: Hub) -> None:
+    from bot.services import filings
+
+    filings.register_actions(registry, hub)
+
+
+def _filings_web() -> Sequence[WebModule]:
+    from bot.web import filings_api
+
+    return (filings_api,)
+
+
+async def _watch_filing_rules(hub: Hub) -> None:
+    """Reload filing_rules.yml as it changes (the last good version stays on a bad edit)."""
+    from bot.services.filings.watch import watch_rules
+
+    await watch_rules(hub)
+
+
+FILINGS = Feature("filings", actions=_filings_actions, web=_filings_web,
+                  jobs=(_watch_filing_rules,), migrations=("0013_filings",))
+
+
 #: Every feature, in the order their parts are registered.
-FEATURES: tuple[Feature, ...] = (CORE, RECORDS, DECLARATIONS, NLU, WECHAT, RESERVATIONS)
+FEATURES: tuple[Feature, ...] = (CORE, RECORDS, DECLARATIONS, NLU, WECHAT, RESERVATIONS,
+                                  FILINGS)
