@@ -128,8 +128,9 @@ class Settings:
     outbox_poll_seconds: float = _doc("How often the outbox worker looks for due messages.",
                                       1.0)
     log_level: str = _doc("DEBUG, INFO, WARNING or ERROR.", "INFO")
-    admin_token: str = _doc("Bearer token for admin APIs (e.g. POST /api/v1/status); empty "
-                            "turns those APIs off. Set it from the environment.", "")
+    admin_token: str = _doc("Older shared bearer token POST /api/v1/status still accepts "
+                            "while set (staff accounts are the way now: docs/staff.md); "
+                            "empty: accounts only. Set it from the environment.", "")
     risk_rules_file: Path = _doc("Health-declaration risk rules (versioned YAML).",
                                  Path("risk_rules.yml"))
     supply_rules_file: Path = _doc("Supply reservation rules per product (YAML).",

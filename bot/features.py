@@ -89,6 +89,23 @@ CORE = Feature(
     migrations=("0001_core", "0006_id_blocks", "0009_chat_roles"))
 
 
+# -- staff accounts: the one login of every staff page -----------------------------------
+
+def _staff_web() -> Sequence[WebModule]:
+    from bot.web import staff_api
+
+    return (staff_api,)
+
+
+def _staff_cli(sub: argparse._SubParsersAction) -> None:
+    from bot.cli import staff_cmds
+
+    staff_cmds.register(sub)
+
+
+STAFF = Feature("staff", web=_staff_web, cli=_staff_cli, migrations=("0012_staff",))
+
+
 # -- records: form submissions -----------------------------------------------------------
 
 def _records_actions(registry: ActionRegistry, hub: Hub) -> None:
@@ -245,5 +262,5 @@ FILINGS = Feature("filings", actions=_filings_actions, web=_filings_web,
 
 
 #: Every feature, in the order their parts are registered.
-FEATURES: tuple[Feature, ...] = (CORE, RECORDS, DECLARATIONS, NLU, WECHAT, RESERVATIONS,
+FEATURES: tuple[Feature, ...] = (CORE, STAFF, RECORDS, DECLARATIONS, NLU, WECHAT, RESERVATIONS,
                                   FILINGS)

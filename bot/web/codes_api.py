@@ -3,9 +3,9 @@
 ``/api/v1/trust-list``, ``/api/v1/revocations``, ``/api/v1/list-signer``,
 ``/api/v1/dcc-trust-list`` (EU DCC signer certificates of the ``codes.dcc_trust_file``
 setting, signed like the trust list), ``POST /api/v1/verify`` (``TG1:`` and ``HC1:``;
-scans are never recorded), ``POST /api/v1/status`` (admin:
-``Authorization: Bearer <settings.admin_token>``; with no admin token configured it
-answers 403 ``admin_disabled``), ``POST /api/v1/checkins`` (opted-in venues).
+scans are never recorded), ``POST /api/v1/status`` (staff role ``admin`` or
+``health_officer``, or the older shared ``admin_token`` bearer while it is configured),
+``POST /api/v1/checkins`` (opted-in venues).
 The pages (``/code/<token>``, ``/checkpoint``) are in :mod:`bot.web.codes_pages`.
 """
 
@@ -24,9 +24,11 @@ from bot.services.declarations import declarations, set_status
 from bot.services.declarations.checkins import record_checkin, venue_for
 from bot.services.declarations.service import Declarations
 from bot.services.health_codes import all_revoked_code_ids
+from bot.services.staff import audit
 from bot.web.chat_api import read_json_object
 from bot.web.keys import HUB_KEY, SETTINGS_KEY
 from bot.web.middlewares import json_error
+from bot.web.staff_auth import require_staff
 
 NO_STORE = {"Cache-Control": "no-store"}
 _MOUNTED: web.AppKey[bool] = web.AppKey("codes_api_mounted", bool)
@@ -147,24 +149,28 @@ def _bearer(request: web.Request) -> str:
     return given.strip() if scheme.lower() == "bearer" else ""
 
 
-def require_admin(request: web.Request) -> None:
-    """Pass only with ``Authorization: Bearer <settings.admin_token>``.
+async def require_status_setter(request: web.Request) -> str:
+    """Who may set a status: a staff account of role ``admin`` or ``health_officer`` (the
+    staff login), or the older shared ``admin_token`` setting while one is configured
+    (kept so existing scripts work; see docs/staff.md). Returns the actor the audit
+    logs name.
 
     Raises:
-        HTTPForbidden: no admin token is configured (403 ``admin_disabled``).
-        HTTPUnauthorized: the bearer token is missing or wrong (401 ``unauthorized``).
+        HTTPUnauthorized: no staff credentials (a resident's token is not one) (401).
+        HTTPForbidden: another staff role, or a cookie write without its CSRF token (403).
     """
     expected = request.app[SETTINGS_KEY].admin_token
-    if not expected:
-        raise _json_exc(web.HTTPForbidden, 403, "admin_disabled",
-                        "admin APIs are off: set admin_token (TONGGUAN_ADMIN_TOKEN)")
-    if not hmac.compare_digest(_bearer(request).encode(), expected.encode()):
-        raise _json_exc(web.HTTPUnauthorized, 401, "unauthorized", "admin token required")
+    if expected and hmac.compare_digest(_bearer(request).encode(), expected.encode()):
+        return "admin_token"
+    return (await require_staff(request, STATUS_ROLES)).actor
+
+
+STATUS_ROLES = ("admin", "health_officer")
 
 
 async def post_status(request: web.Request) -> web.Response:
-    """An admin sets a subject's colour; earlier codes are revoked."""
-    require_admin(request)
+    """A health officer sets a subject's colour; earlier codes are revoked."""
+    actor = await require_status_setter(request)
     body = await read_json_object(request)
     subject, color = body.get("subject"), body.get("color")
     zh, en = body.get("reason_zh"), body.get("reason_en")
@@ -179,11 +185,16 @@ async def post_status(request: web.Request) -> web.Response:
     try:
         status, revoked = await set_status(svc_of(request), subject=subject, color=color,
                                            reason_zh=zh.strip(), reason_en=en.strip(),
-                                           hours=hours)
+                                           hours=hours, actor=actor)
     except LookupError:
         raise _json_exc(web.HTTPNotFound, 404, "not_found", "unknown subject") from None
+    await audit(svc_of(request).hub, actor=actor, action="status.set",
+                object=f"subject:{subject}", detail={"color": color, "hours": hours})
     return web.json_response({"subject": subject, "color": status.color, "revoked": revoked,
                               "valid_until": status.valid_until.isoformat()})
+
+
+post_status.staff_roles = STATUS_ROLES  # type: ignore[attr-defined]
 
 
 async def post_checkin(request: web.Request) -> web.Response:
@@ -241,8 +252,9 @@ OPENAPI_PATHS = {
         "responses": {"200": {"description": "verdict", "content": _JSON},
                       "400": _ERR, "413": _ERR, "422": _ERR}}},
     "/api/v1/status": {"post": {
-        "summary": "Admin: set a subject's colour (revokes earlier codes); bearer = the "
-                   "admin_token setting (TONGGUAN_ADMIN_TOKEN); 403 admin_disabled when unset",
+        "summary": "Health officer or admin (staff login; or the older admin_token setting "
+                   "as bearer while configured): set a subject's colour (revokes earlier "
+                   "codes)",
         "requestBody": {"content": {"application/json": {"schema": {
             "type": "object", "required": ["subject", "color", "reason_zh", "reason_en"],
             "properties": {"subject": {"type": "string"},

@@ -28,10 +28,13 @@ from bot.services.reservations.redeem import redeem, today
 from bot.services.reservations.report import stock_feed
 from bot.services.reservations.residents import Outcome, ReserveRequest, reserve
 from bot.services.reservations.service import supply_context
-from bot.services.reservations.staff import StaffMember, login, lookup, staff_for
+from bot.services.reservations.staff import StaffMember, lookup, member_at_store
+from bot.services.staff import logout, principal_for
+from bot.web import staff_api
 from bot.web.auth import require_session
 from bot.web.keys import BACKGROUND_KEY, HUB_KEY
 from bot.web.middlewares import json_error
+from bot.web.staff_auth import COOKIE, staff_of, staff_route
 
 FEED_TTL = 2.0  #: server-side cache; with max-age 3 a client is never > 5 s behind
 FEED_MAX_AGE = 3
@@ -40,7 +43,6 @@ FIELDS = ("product", "store", "quantity", "name", "id_number")
 OPTIONAL = ("for",)  #: ``"self"`` (the default: bound to this session) or ``"other"``
 FOR = {"self": False, "other": True}  #: ``for`` → a proxy reservation
 CACHE_KEY = web.AppKey("reservations_feed_cache", dict)
-COOKIE = "tg_store"
 STATIC = Path(__file__).parent / "static" / "store"
 
 
@@ -180,10 +182,13 @@ async def store_page(request: web.Request) -> web.FileResponse:
 
 
 async def _staff(request: web.Request) -> StaffMember:
-    member = await staff_for(ctx_of(request), request.cookies.get(COOKIE, ""))
+    """The store staff member calling (the staff login, role ``store_staff``)."""
+    who = staff_of(request)
+    member = await member_at_store(ctx_of(request), who.account_id, who.username, who.store)
     if member is None:
-        raise web.HTTPUnauthorized(text=json_error(401, "unauthorized", "please log in").text,
-                                   content_type="application/json")
+        raise web.HTTPForbidden(text=json_error(403, "no_store", "this account has no store",
+                                                message_zh="该账号未关联门店。").text,
+                                content_type="application/json")
     return member
 
 
@@ -198,28 +203,39 @@ async def _json_body(request: web.Request) -> dict[str, Any]:
     return body
 
 
-async def store_login(request: web.Request) -> web.Response:
-    body = await _json_body(request)
-    token = await login(ctx_of(request), str(body.get("username", "")),
-                        str(body.get("password", "")))
-    if token is None:
-        return json_error(401, "bad_login", "wrong username or password",
-                          message_zh="用户名或密码错误")
-    member = await staff_for(ctx_of(request), token)
-    resp = web.json_response({"store": member.store_code if member else "",
-                              "store_name": member.store_name if member else ""})
-    resp.set_cookie(COOKIE, token, httponly=True, samesite="Strict", path="/",
-                    secure=request.app[HUB_KEY].settings.public_url.startswith("https"),
-                    max_age=12 * 3600)
-    return resp
+async def store_login(request: web.Request) -> web.StreamResponse:
+    """The staff login (``POST /api/v1/staff/sessions``) kept at its old path for the
+    store page: the same cookies, plus the store; other roles get 403."""
+    resp = await staff_api.create_session(request)
+    if resp.status != 200:
+        return resp
+    token = resp.cookies[COOKIE].value
+    who = await principal_for(request.app[HUB_KEY], token)
+    member = None if who is None or who.role != "store_staff" else \
+        await member_at_store(ctx_of(request), who.account_id, who.username, who.store)
+    if who is None or member is None:
+        if who is not None:
+            await logout(request.app[HUB_KEY], token, who)
+        refused = json_error(403, "not_store_staff", "this account is not a store's staff",
+                             message_zh="该账号不是门店员工账号。")
+        staff_api.clear_cookies(refused)
+        return refused
+    body = json.loads(resp.text or "{}")
+    body.update(store=member.store_code, store_name=member.store_name)
+    out = web.json_response(body)
+    for morsel in resp.cookies.values():
+        out.cookies[morsel.key] = morsel
+    return out
 
 
+@staff_route("store_staff")
 async def store_me(request: web.Request) -> web.Response:
     member = await _staff(request)
     return web.json_response({"username": member.username, "store": member.store_code,
                               "store_name": member.store_name})
 
 
+@staff_route("store_staff")
 async def store_code(request: web.Request) -> web.Response:
     """``POST /api/v1/store/lookup`` or ``/redeem`` with ``{"code": ...}``."""
     member = await _staff(request)
@@ -233,6 +249,7 @@ async def store_code(request: web.Request) -> web.Response:
     return web.json_response(ticket.to_json(ctx))
 
 
+@staff_route("store_staff")
 async def store_today(request: web.Request) -> web.Response:
     member = await _staff(request)
     return web.json_response(await today(ctx_of(request), member))

@@ -78,7 +78,8 @@ async def test_staff_redeems_a_typed_code_once(sqlite_url: str, tmp_path: Path,
             assert "1" in (await page.text_content("#counts") or "")
             again = await page.evaluate(
                 "code => fetch('/api/v1/store/redeem', {method: 'POST', headers: "
-                "{'Content-Type': 'application/json'}, body: JSON.stringify({code})})"
+                "{'Content-Type': 'application/json', 'X-CSRF-Token': csrf()}, "
+                "body: JSON.stringify({code})})"
                 ".then(r => r.json())", made.pickup_code)
             assert again["error"] == "already_redeemed"
             await page.fill("#code", "ZZZZ-ZZZZ-ZZZZZ")

@@ -164,7 +164,7 @@ class SupplyReservation(Base):
     reminded: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  #: redeemed/cancelled/expired
-    redeemed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("supply_staff.id"))
+    redeemed_by: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_accounts.id"))
 
 
 class SupplyRegistration(Base):
@@ -214,31 +214,6 @@ class SupplyIdempotency(Base):
     status: Mapped[int]
     response: Mapped[dict] = mapped_column(sa.JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class SupplyStaff(Base):
-    """A store staff account for the /store page (scrypt password hash)."""
-
-    __tablename__ = "supply_staff"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    store_id: Mapped[int] = mapped_column(sa.ForeignKey("supply_stores.id"))
-    username: Mapped[str] = mapped_column(sa.String(60), unique=True)
-    password_hash: Mapped[str] = mapped_column(sa.String(200))
-    failed_lookups: Mapped[int] = mapped_column(default=0)
-    failed_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-
-
-class SupplyStaffSession(Base):
-    """A staff login; only the SHA-256 of the cookie token is kept."""
-
-    __tablename__ = "supply_staff_sessions"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
-    staff_id: Mapped[int] = mapped_column(sa.ForeignKey("supply_staff.id", ondelete="CASCADE"))
-    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 class SupplyPriority(Base):

@@ -25,7 +25,7 @@ from bot.services.reservations.residents import (
 )
 from bot.services.reservations.rules import Rules, load_rules, parse_rules
 from bot.services.reservations.service import supply_context
-from bot.services.reservations.staff import add_staff, login, lookup, staff_for
+from bot.services.reservations.staff import add_staff, lookup, member_at_store
 from bot.services.reservations.stores import import_stores, nearest
 from bot.services.reservations.supply import (
     compute_releases,
@@ -39,8 +39,8 @@ from bot.services.reservations.sweeper import sweep_forever, sweep_once
 __all__ = [
     "ImportProblem", "InvalidInput", "MyReservation", "NotFound", "Outcome", "ReservationError",
     "ReserveRequest", "Rules", "RulesError", "SupplyContext", "add_staff", "balances", "cancel",
-    "compute_releases", "draw_winners", "import_stores", "list_mine", "load_rules", "login",
+    "compute_releases", "draw_winners", "import_stores", "list_mine", "load_rules",
     "lookup", "nearest", "parse_rules", "redeem", "reserve", "run_draw", "set_capacity",
-    "set_release", "set_stock", "split_by_weight", "staff_for", "status", "stock_feed",
+    "set_release", "set_stock", "split_by_weight", "member_at_store", "status", "stock_feed",
     "supply_context", "sweep_forever", "sweep_once", "today",
 ]

@@ -1,10 +1,12 @@
-"""Store staff: accounts (scrypt), cookie sessions, code lookup and single-use redeem."""
+"""Store staff at the /store page: their store, code lookup and single-use redeem.
+
+Store staff are staff accounts of role ``store_staff`` with a store (``tongguan staff add
+NAME --role store_staff --store CODE``): they log in like every other staff member
+(:mod:`bot.services.staff`).
+"""
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -12,60 +14,46 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.db.models.reservations import (
-    SupplyProduct,
-    SupplyRelease,
-    SupplyReservation,
-    SupplyStaff,
-    SupplyStaffSession,
-    SupplyStore,
-)
-from bot.privacy import token_hash
+from bot.db.models.reservations import SupplyProduct, SupplyRelease, SupplyReservation, SupplyStore
+from bot.db.models.staff import StaffAccount
 from bot.services.reservations import pickup_codes
 from bot.services.reservations.context import SupplyContext, local
 from bot.services.reservations.errors import InvalidInput, NotFound, ReservationError
+from bot.services.staff.passwords import hash_async
 from codes import mask_name
 
 RES, REL = SupplyReservation, SupplyRelease
-SCRYPT = {"n": 2 ** 14, "r": 8, "p": 1}
-SESSION_TTL = timedelta(hours=12)
 GUESS_LIMIT = 10  #: failed lookups per staff account …
 GUESS_WINDOW = timedelta(minutes=10)  #: … within this window, then 429 until it passes
 
 
-def hash_password(password: str) -> str:
-    salt = secrets.token_bytes(16)
-    key = hashlib.scrypt(password.encode(), salt=salt, dklen=32, **SCRYPT)
-    return "scrypt$" + base64.b64encode(salt).decode() + "$" + base64.b64encode(key).decode()
-
-
-def check_password(password: str, stored: str) -> bool:
-    try:
-        _, salt, key = stored.split("$")
-        got = hashlib.scrypt(password.encode(), salt=base64.b64decode(salt), dklen=32, **SCRYPT)
-    except (ValueError, TypeError):
-        return False
-    return hmac.compare_digest(got, base64.b64decode(key))
-
-
 async def add_staff(ctx: SupplyContext, store: str, username: str) -> str:
-    """Create (or reset) a staff account for a store; returns the generated password."""
+    """Create (or move and reset) a store staff account; returns the generated password.
+
+    Kept for ``tongguan supply add-staff``; ``tongguan staff add`` is the general way.
+    """
     username = username.strip()
     if not 3 <= len(username) <= 60 or not username.replace("-", "").replace("_", "").isalnum():
         raise InvalidInput("username", "用户名须为 3–60 个字母或数字。",
                            "Username: 3-60 letters, digits, - or _.")
     password = secrets.token_urlsafe(12)
+    digest = await hash_async(password)
 
     async def work(session: AsyncSession) -> None:
         st = await ctx.store(session, store)
-        row = (await session.scalars(sa.select(SupplyStaff).where(
-            SupplyStaff.username == username))).first()
+        row = (await session.scalars(sa.select(StaffAccount).where(
+            StaffAccount.username == username))).first()
         if row is None:
-            session.add(SupplyStaff(store_id=st.id, username=username,
-                                    password_hash=hash_password(password),
-                                    created_at=ctx.clock.now()))
+            session.add(StaffAccount(username=username, password_hash=digest,
+                                     role="store_staff", store=st.code,
+                                     created_at=ctx.clock.now(), failed_logins=0,
+                                     failed_lookups=0))
+        elif row.role != "store_staff":
+            raise InvalidInput("username", "该用户名已被其他工作人员账号使用。",
+                               "That username belongs to another kind of staff account.")
         else:
-            row.store_id, row.password_hash = st.id, hash_password(password)
+            row.store, row.password_hash = st.code, digest
+            row.failed_logins, row.locked_until = 0, None
 
     await ctx.db.retrying(work)
     return password
@@ -73,6 +61,8 @@ async def add_staff(ctx: SupplyContext, store: str, username: str) -> str:
 
 @dataclass(frozen=True)
 class StaffMember:
+    """A store staff account with its store."""
+
     id: int
     username: str
     store_id: int
@@ -80,33 +70,15 @@ class StaffMember:
     store_name: str
 
 
-async def login(ctx: SupplyContext, username: str, password: str) -> str | None:
-    """A session token for good credentials, else None (same work either way)."""
-    async with ctx.db.sessions() as session:
-        row = (await session.scalars(sa.select(SupplyStaff).where(
-            SupplyStaff.username == username.strip()))).first()
-    ok = check_password(password, row.password_hash if row else hash_password("x"))
-    if row is None or not ok:
+async def member_at_store(ctx: SupplyContext, account_id: int, username: str,
+                          store: str | None) -> StaffMember | None:
+    """The store staff member of an account whose store exists, else None."""
+    if store is None:
         return None
-    token = secrets.token_urlsafe(32)
-    async with ctx.db.sessions.begin() as session:
-        session.add(SupplyStaffSession(token_hash=token_hash(token), staff_id=row.id,
-                                       expires_at=ctx.clock.now() + SESSION_TTL))
-    return token
-
-
-async def staff_for(ctx: SupplyContext, token: str) -> StaffMember | None:
     async with ctx.db.sessions() as session:
-        row = (await session.execute(
-            sa.select(SupplyStaff, SupplyStore.code, SupplyStore.name,
-                      SupplyStaffSession.expires_at)
-            .join(SupplyStaffSession, SupplyStaffSession.staff_id == SupplyStaff.id)
-            .join(SupplyStore, SupplyStore.id == SupplyStaff.store_id)
-            .where(SupplyStaffSession.token_hash == token_hash(token)))).first()
-    if row is None or row[3] <= ctx.clock.now():
-        return None
-    staff = row[0]
-    return StaffMember(staff.id, staff.username, staff.store_id, row[1], row[2])
+        row = (await session.execute(sa.select(SupplyStore.id, SupplyStore.name).where(
+            SupplyStore.code == store))).first()
+    return None if row is None else StaffMember(account_id, username, row[0], store, row[1])
 
 
 async def _guard(ctx: SupplyContext, staff: StaffMember, failed: bool) -> None:
@@ -114,7 +86,7 @@ async def _guard(ctx: SupplyContext, staff: StaffMember, failed: bool) -> None:
     now = ctx.clock.now()
 
     async def work(session: AsyncSession) -> int:
-        row = await session.get(SupplyStaff, staff.id)
+        row = await session.get(StaffAccount, staff.id)
         assert row is not None
         if row.failed_since is None or row.failed_since <= now - GUESS_WINDOW:
             row.failed_since, row.failed_lookups = now, 0

@@ -55,14 +55,29 @@ async def test_set_status_revokes_and_reaches_verify(client):
     assert bad.status == 422
 
 
-async def test_admin_api_off_without_token(settings, aiohttp_client):
+async def test_staff_health_officer_sets_status_without_the_shared_token(settings,
+                                                                        aiohttp_client):
+    from staff_support import staff_login
+
+    from bot.services.staff import read_audit
+    from bot.web.keys import HUB_KEY
+
     off = await aiohttp_client(init_app(dataclasses.replace(settings, admin_token=""),
                                         background=False))
+    svc, out, _ = await _declared(off)
+    body = {"subject": out.subject, "color": "yellow", "reason_zh": "密接",
+            "reason_en": "Close contact"}
     for auth in ({}, {"Authorization": "Bearer "}, {"Authorization": "Bearer " + ADMIN}):
-        resp = await off.post("/api/v1/status", json={"subject": "x"}, headers=auth)
-        assert resp.status == 403
-        body = await resp.json()
-        assert body["error"] == "admin_disabled" and "admin_token" in body["message"]
+        resp = await off.post("/api/v1/status", json=body, headers=auth)
+        assert resp.status == 401 and (await resp.json())["error"] == "unauthorized"
+    reviewer = await staff_login(off, "rev", "reviewer")
+    assert (await off.post("/api/v1/status", json=body, headers=reviewer)).status == 403
+    officer = await staff_login(off, "doc", "health_officer")
+    resp = await off.post("/api/v1/status", json=body, headers=officer)
+    assert resp.status == 200 and (await resp.json())["color"] == "yellow"
+    entry = (await read_audit(off.server.app[HUB_KEY], limit=1))[0]
+    assert (entry.actor, entry.action, entry.object) == (
+        "staff:doc", "status.set", f"subject:{out.subject}")
 
 
 async def test_bad_codes_get_clear_reasons(client):

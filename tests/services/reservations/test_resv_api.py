@@ -72,18 +72,23 @@ async def test_staff_redeem_once_and_guessing_is_limited(api) -> None:
     ok = await client.post("/api/v1/store/login",
                            json={"username": "alice", "password": password})
     assert ok.status == 200
+    staff = {"X-CSRF-Token": (await ok.json())["csrf_token"]}
     typed = made["pickup_code"].replace("-", " ").lower()
-    seen = await (await client.post("/api/v1/store/lookup", json={"code": typed})).json()
+    forged = await client.post("/api/v1/store/lookup", json={"code": typed})
+    assert forged.status == 403 and (await forged.json())["error"] == "csrf"
+    seen = await (await client.post("/api/v1/store/lookup", json={"code": typed},
+                                    headers=staff)).json()
     assert seen["name"] == "张*" and seen["quantity"] == 1 and seen["status"] == "active"
-    first = await client.post("/api/v1/store/redeem", json={"code": typed})
+    first = await client.post("/api/v1/store/redeem", json={"code": typed}, headers=staff)
     assert first.status == 200 and (await first.json())["status"] == "redeemed"
-    second = await client.post("/api/v1/store/redeem", json={"code": made["pickup_code"]})
+    second = await client.post("/api/v1/store/redeem", json={"code": made["pickup_code"]},
+                               headers=staff)
     assert second.status == 409
     assert (await second.json())["error"] == "already_redeemed"
     today = await (await client.get("/api/v1/store/today")).json()
     assert today["counts"] == {"redeemed": 1}
-    codes = [(await client.post("/api/v1/store/lookup", json={"code": f"ABCD-EFGH-JKM{i:02d}"}))
-             .status for i in range(12)]
+    codes = [(await client.post("/api/v1/store/lookup", json={"code": f"ABCD-EFGH-JKM{i:02d}"},
+                                headers=staff)).status for i in range(12)]
     assert codes[0] == 404 and codes[-1] == 429
 
 
@@ -94,8 +99,9 @@ async def test_redeem_after_expiry_is_refused(api) -> None:
     made = await (await client.post("/api/v1/reservations", json=body(), headers=auth)).json()
     password = await add_staff(sc, "HP001", "bob")
     clock.current = city(2020, 2, 5, 20, 0)  # the window has just closed; no sweeper ran
-    await client.post("/api/v1/store/login", json={"username": "bob", "password": password})
-    resp = await client.post("/api/v1/store/redeem", json={"code": made["pickup_code"]})
+    ok = await client.post("/api/v1/store/login", json={"username": "bob", "password": password})
+    resp = await client.post("/api/v1/store/redeem", json={"code": made["pickup_code"]},
+                             headers={"X-CSRF-Token": (await ok.json())["csrf_token"]})
     assert resp.status == 409 and (await resp.json())["error"] == "expired"
 
 

@@ -59,8 +59,10 @@ async def test_a_pickup_moves_the_window_to_the_pickup_day(api) -> None:
     assert status == 201
     password = await add_staff(sc, "HP001", "clerk")
     clock.current = city(2020, 12, 6, 10, 0)
-    await client.post("/api/v1/store/login", json={"username": "clerk", "password": password})
-    picked = await client.post("/api/v1/store/redeem", json={"code": made["pickup_code"]})
+    ok = await client.post("/api/v1/store/login",
+                           json={"username": "clerk", "password": password})
+    picked = await client.post("/api/v1/store/redeem", json={"code": made["pickup_code"]},
+                               headers={"X-CSRF-Token": (await ok.json())["csrf_token"]})
     assert picked.status == 200, await picked.text()
     status, refused = await reserve_at(client, auth, clock, sc, 2020, 12, 14, 13, 0)
     assert status == 409 and refused["next_possible"] == "2020-12-16"

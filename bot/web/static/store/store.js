@@ -4,9 +4,16 @@ const $ = (id) => document.getElementById(id);
 const STATUS = {active: "待领取 waiting", redeemed: "已领取 redeemed", expired: "已过期 expired",
                 cancelled: "已取消 cancelled"};
 
+// The staff login's CSRF token: writes made with the session cookie must echo it.
+function csrf() {
+  const m = document.cookie.match(/(?:^|; )tg_staff_csrf=([^;]*)/);
+  return m ? decodeURIComponent(m[1]) : "";
+}
+
 async function api(path, body) {
   const opts = body === undefined ? {} :
-    {method: "POST", headers: {"Content-Type": "application/json"}, body: JSON.stringify(body)};
+    {method: "POST", headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf()},
+     body: JSON.stringify(body)};
   const resp = await fetch(path, {credentials: "same-origin", ...opts});
   let data = {};
   try { data = await resp.json(); } catch (e) { /* empty body */ }
