@@ -245,9 +245,15 @@ def _filings_actions(registry: ActionRegistry, hub: Hub) -> None:
 
 
 def _filings_web() -> Sequence[WebModule]:
-    from bot.web import filings_api
+    from bot.web import filings_api, resumption_stats
 
-    return (filings_api,)
+    return (filings_api, resumption_stats)
+
+
+def _filings_cli(sub: argparse._SubParsersAction) -> None:
+    from bot.cli import filings_cmds
+
+    filings_cmds.register(sub)
 
 
 async def _watch_filing_rules(hub: Hub) -> None:
@@ -257,8 +263,8 @@ async def _watch_filing_rules(hub: Hub) -> None:
     await watch_rules(hub)
 
 
-FILINGS = Feature("filings", actions=_filings_actions, web=_filings_web,
-                  jobs=(_watch_filing_rules,), migrations=("0013_filings",))
+FILINGS = Feature("filings", actions=_filings_actions, web=_filings_web, cli=_filings_cli,
+                  jobs=(_watch_filing_rules,), migrations=("0013_filings", "0014_firms"))
 
 
 #: Every feature, in the order their parts are registered.
