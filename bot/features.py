@@ -103,7 +103,14 @@ def _staff_cli(sub: argparse._SubParsersAction) -> None:
     staff_cmds.register(sub)
 
 
-STAFF = Feature("staff", web=_staff_web, cli=_staff_cli, migrations=("0012_staff",))
+async def _staff_demo(hub: Hub) -> str:
+    from bot.services.staff import demo
+
+    return await demo.seed_demo(hub)
+
+
+STAFF = Feature("staff", web=_staff_web, cli=_staff_cli, demo=_staff_demo,
+                migrations=("0012_staff",))
 
 
 # -- records: form submissions -----------------------------------------------------------
@@ -263,7 +270,14 @@ async def _watch_filing_rules(hub: Hub) -> None:
     await watch_rules(hub)
 
 
+async def _filings_demo(hub: Hub) -> str:
+    from bot.services.filings import demo
+
+    return await demo.seed_demo(hub)
+
+
 FILINGS = Feature("filings", actions=_filings_actions, web=_filings_web, cli=_filings_cli,
+                  demo=_filings_demo,
                   jobs=(_watch_filing_rules,), migrations=("0013_filings", "0014_firms"))
 
 

@@ -11,6 +11,8 @@ from bot.services.reservations.errors import ReservationError
 from bot.services.reservations.service import supply_context
 from bot.services.reservations.stores import import_stores
 from bot.services.reservations.supply import compute_releases, set_capacity
+from bot.services.staff.accounts import add_account, list_accounts
+from bot.services.staff.demo import DEMO_PASSWORD
 
 if TYPE_CHECKING:
     from bot.hub import Hub
@@ -28,4 +30,15 @@ async def seed_demo(hub: Hub) -> str:
             with contextlib.suppress(ReservationError):  # already released: keep it
                 await set_capacity(ctx, row["product"], day, int(row["quantity"]))
     released = sum(r.released for r in await compute_releases(ctx, day))
-    return f"reservations: {stores} stores, {released} units released for {day}"
+    clerk = await _demo_clerk(hub)
+    return (f"reservations: {stores} stores, {released} units released for {day}; "
+            f"/store login {clerk!r} (password {DEMO_PASSWORD!r})")
+
+
+async def _demo_clerk(hub: Hub) -> str:
+    """A store staff account for the first demo store's /store page."""
+    username = "store"
+    if all(a.username != username for a in await list_accounts(hub)):
+        await add_account(hub, username, "store_staff", DEMO_PASSWORD, store="HP001",
+                          actor="demo")
+    return username
