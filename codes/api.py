@@ -102,6 +102,18 @@ def verify_code(text: str, *, trusted_certs: list[bytes] | None = None,
     return verifier.verify(text, at=_utcnow() if at is None else at)
 
 
+def verify_notice(text: str, *, trust_list: TrustList | Iterable[TrustedKey] | None = None,
+                  at: datetime | None = None, revocations: RevocationList | None = None,
+                  policy: Policy = Policy()) -> Verdict:
+    """Verify a ``TGN1:`` resumption notice (:mod:`codes.notice`) against the same trust
+    and revocation lists as health codes; a health code gets ``not_a_notice``.
+
+    Arguments as for :func:`verify_code`. A bad notice never raises.
+    """
+    verifier = _verifier(trust_list, None, revocations, policy)
+    return verifier.verify_notice(text, at=_utcnow() if at is None else at)
+
+
 #: Verifiers by the identity of the trust material they were built from. A checkpoint
 #: calls ``verify_code`` with the same parsed lists scan after scan; the entry holds those
 #: objects, so their ids cannot be reused while it is cached. Only frozen objects are

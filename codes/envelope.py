@@ -22,7 +22,9 @@ from codes.reasons import Reason, Refusal
 
 TG_PREFIX = "TG1:"
 DCC_PREFIX = "HC1:"
-PREFIXES = (TG_PREFIX, DCC_PREFIX)
+#: Resumption notices (``codes/notice.py``): same envelope, a claim type of their own.
+NOTICE_PREFIX = "TGN1:"
+PREFIXES = (TG_PREFIX, DCC_PREFIX, NOTICE_PREFIX)
 #: Largest code text accepted (a QR symbol holds at most 4296 alphanumeric characters).
 MAX_TEXT_CHARS = 4296
 #: Largest inflated COSE message; real codes are < 2 KiB, this stops zlib bombs.

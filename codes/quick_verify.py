@@ -32,6 +32,7 @@ from codes.algs import TG_ALLOWED, alg_name
 from codes.b45 import b45decode
 from codes.claims import MAX_EPOCH, PROXY_KEY, TG_CLAIM, iso_utc
 from codes.envelope import MAX_CBOR_DEPTH, MAX_INFLATED_BYTES, MAX_TEXT_CHARS, cbor_load
+from codes.notice import NOTICE_CLAIM
 from codes.reasons import Notice, Reason, Refusal
 from codes.revocation import REVOCATION_HASH_BYTES
 from codes.verdict import Verdict, valid_verdict
@@ -173,7 +174,7 @@ def _fast(v: Verifier, text: Any, at: datetime, names: tuple[str, ...]) -> Verdi
     if type(claims) is not dict or stream.tell() != len(payload):
         return None
     tg = claims.get(TG_CLAIM)
-    if type(tg) is not dict:
+    if type(tg) is not dict or NOTICE_CLAIM in claims:  # a notice's claims: not a code
         return None
     iss, sub, iat, exp, cti = (claims.get(1), claims.get(2), claims.get(6), claims.get(4),
                                claims.get(7))

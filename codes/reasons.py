@@ -29,6 +29,8 @@ class Reason(StrEnum):
     KIND_NOT_ALLOWED = "kind_not_allowed"
     REVOKED = "revoked"
     NO_QR = "no_qr"
+    NOT_A_HEALTH_CODE = "not_a_health_code"  #: a resumption notice where a code was asked
+    NOT_A_NOTICE = "not_a_notice"  #: a health code (or DCC) where a notice was asked
 
 
 class Notice(StrEnum):
@@ -40,6 +42,7 @@ class Notice(StrEnum):
 
 MESSAGES: dict[str, tuple[str, str]] = {  #: reason → (zh, en)
     "ok": ("有效码。", "Valid code."),
+    "ok_notice": ("有效的复工通知。", "Valid resumption notice."),  # reason "ok", a notice
     "bad_prefix": ("不是健康码（前缀无法识别）。", "Not a health code (unknown prefix)."),
     "too_large": ("码内容过大，不是健康码。", "The code is too large to be a health code."),
     "bad_base45": ("码已损坏（字符无效）。", "The code is damaged (bad characters)."),
@@ -62,6 +65,10 @@ MESSAGES: dict[str, tuple[str, str]] = {  #: reason → (zh, en)
                          "The signing key may not issue this kind of code."),
     "revoked": ("该码已被撤销。", "The code has been revoked."),
     "no_qr": ("图片中未找到二维码。", "No QR code was found in the image."),
+    "not_a_health_code": ("这是复工通知，不是健康码。",
+                          "This is a resumption notice, not a health code."),
+    "not_a_notice": ("这是健康码（或健康证书），不是复工通知。",
+                     "This is a health code (or certificate), not a resumption notice."),
     "trust_list_old": ("信任列表已超过一天未更新，请尽快更新。",
                        "The trust list is more than a day old; update it soon."),
     "revocation_list_expired": ("撤销列表已过期，请尽快更新。",

@@ -17,6 +17,7 @@ from codes.algs import DCC_ALLOWED, TG_ALLOWED, alg_name
 from codes.claims import ClaimsProblem, CodeClaims
 from codes.dcc import DccClaims, DccTrust, dcc_trust
 from codes.keys import TrustedKey
+from codes.notice import NOTICE_CLAIM, NOTICE_KIND, NoticeClaims
 from codes.policy import Policy, trust_list_limits
 from codes.quick_verify import fast_verify, key_index
 from codes.reasons import MESSAGES, Notice, Reason, Refusal
@@ -40,6 +41,7 @@ class Scan:
     key: Any = None
     claims: Any = None
     warnings: list[str] = field(default_factory=list)
+    accept: Any = None  #: the :class:`Accept` of the call (formats taken, wrong-type reason)
 
 
 Check = Callable[["Verifier", Scan], None]
@@ -80,17 +82,34 @@ class Verifier:
                 trust_list.issued_at, trust_list.expires_at, policy)
 
     def verify(self, text: str, *, at: datetime) -> Verdict:
-        """Run every check on ``text`` at time ``at``; never raises for a bad code."""
+        """Verify a health code (``TG1:``, ``HC1:``) at time ``at``; never raises for a bad
+        code. A resumption notice is refused (``not_a_health_code``)."""
         verdict = fast_verify(self, text, at, _TG[0])  # a valid TG1 code, else None
         if verdict is not None:
             return verdict
-        scan = Scan(text=text, at=at, now=int(at.timestamp()))
+        return self._run(text, at, _HEALTH)
+
+    def verify_notice(self, text: str, *, at: datetime) -> Verdict:
+        """Verify a resumption notice (``TGN1:``); a health code is refused
+        (``not_a_notice``). Never raises for a bad notice."""
+        return self._run(text, at, _NOTICES)
+
+    def verify_any(self, text: str, *, at: datetime) -> Verdict:
+        """A health code or a resumption notice, whichever the prefix says (the checkpoint
+        and ``POST /api/v1/verify``): the verdict's ``format`` tells them apart."""
+        if isinstance(text, str) and text.startswith(envelope.NOTICE_PREFIX):
+            return self._run(text, at, _NOTICES)
+        return self.verify(text, at=at)
+
+    def _run(self, text: str, at: datetime, accept: Accept) -> Verdict:
+        """Every check on ``text`` for the formats ``accept`` takes."""
+        scan = Scan(text=text, at=at, now=int(at.timestamp()), accept=accept)
         # The index of the failing check gives the checks that passed (none are appended).
         names, step = _COMMON_NAMES, 0
         try:
             for step, check in enumerate(_COMMON_STEPS):  # noqa: B007 (read on refusal)
                 check(self, scan)
-            names, steps = _TG if scan.prefix == envelope.TG_PREFIX else _DCC
+            names, steps = accept.formats[scan.prefix]
             for step, check in enumerate(steps, len(_COMMON_STEPS)):  # noqa: B007
                 check(self, scan)
         except Refusal as refusal:
@@ -102,7 +121,8 @@ class Verifier:
                            alg="" if sign1 is None else alg_name(sign1.alg),
                            detail=refusal.detail, checks=names[:step])
         sign1 = scan.sign1  # the Verdict fields in order (positional: the hot path)
-        return Verdict(True, _OK, _OK_EN, _OK_ZH, scan.claims.as_dict(), tuple(scan.warnings),
+        ok_en, ok_zh = _OK_MESSAGES[scan.prefix]
+        return Verdict(True, _OK, ok_en, ok_zh, scan.claims.as_dict(), tuple(scan.warnings),
                        _FORMATS[scan.prefix], envelope.kid_hex(sign1), alg_name(sign1.alg),
                        "", names)
 
@@ -110,11 +130,15 @@ class Verifier:
 _OK = Reason.OK.value
 _OK_ZH, _OK_EN = MESSAGES[Reason.OK]
 _FORMATS = {p: p.rstrip(":") for p in envelope.PREFIXES}
+_OK_MESSAGES = {envelope.TG_PREFIX: (_OK_EN, _OK_ZH), envelope.DCC_PREFIX: (_OK_EN, _OK_ZH),
+                envelope.NOTICE_PREFIX: MESSAGES["ok_notice"][::-1]}
 
 
 # -- checks shared by both formats -------------------------------------------------------
 def check_prefix(v: Verifier, s: Scan) -> None:
     s.prefix, s.body = envelope.split_prefix(s.text)
+    if s.prefix not in s.accept.formats:
+        raise Refusal(s.accept.wrong, f"{s.prefix} is not taken here")
 
 
 def check_size(v: Verifier, s: Scan) -> None:
@@ -209,6 +233,19 @@ def check_kind(v: Verifier, s: Scan) -> None:
         raise Refusal(Reason.KIND_NOT_ALLOWED, f"key may not sign {s.claims.kind.value} codes")
 
 
+def health_claims(data: Any) -> CodeClaims:
+    """A health code's claims; a notice's (-70001) are ``not_a_health_code``."""
+    if isinstance(data, dict) and NOTICE_CLAIM in data:
+        raise Refusal(Reason.NOT_A_HEALTH_CODE, "the claims are a resumption notice's (-70001)")
+    return CodeClaims.from_cbor_map(data)
+
+
+def check_notice_kind(v: Verifier, s: Scan) -> None:
+    if NOTICE_KIND not in s.key.kinds:
+        raise Refusal(Reason.KIND_NOT_ALLOWED,
+                      f"key may not sign notices (needs the {NOTICE_KIND} kind)")
+
+
 def check_revocation(v: Verifier, s: Scan) -> None:
     revocations = v.revocations
     if revocations is None:
@@ -226,10 +263,13 @@ _COMMON: tuple[tuple[str, Check], ...] = (
 _TG_CHECKS: tuple[tuple[str, Check], ...] = (
     ("algorithm", _algorithm(TG_ALLOWED)), ("trust_list", check_trust_list),
     ("kid", _lookup(lambda v, kid: v.trust_list.candidates(kid) if v.trust_list else ())),
-    ("signature", check_signature), ("claims", _claims(CodeClaims.from_cbor_map)),
+    ("signature", check_signature), ("claims", _claims(health_claims)),
     ("time", check_time), ("key_window", check_key_window), ("kind", check_kind),
     ("revocation", check_revocation),
 )
+_NOTICE_CHECKS = tuple((name, {"claims": _claims(NoticeClaims.from_cbor_map),
+                               "kind": check_notice_kind}.get(name, check))
+                       for name, check in _TG_CHECKS)
 _DCC_CHECKS: tuple[tuple[str, Check], ...] = (
     ("algorithm", _algorithm(DCC_ALLOWED)),
     ("kid", _lookup(lambda v, kid: v.dcc.candidates(kid))),
@@ -242,5 +282,20 @@ _COMMON_STEPS = tuple(c for _, c in _COMMON)
 #: (all check names, format-specific checks) per format, for :meth:`Verifier.verify`.
 _TG = (_COMMON_NAMES + tuple(n for n, _ in _TG_CHECKS), tuple(c for _, c in _TG_CHECKS))
 _DCC = (_COMMON_NAMES + tuple(n for n, _ in _DCC_CHECKS), tuple(c for _, c in _DCC_CHECKS))
+_TGN = (_COMMON_NAMES + tuple(n for n, _ in _NOTICE_CHECKS),
+        tuple(c for _, c in _NOTICE_CHECKS))
+
+
+@dataclass(frozen=True)
+class Accept:
+    """The formats one kind of call takes (prefix → checks), and the reason a code of
+    another type is refused with."""
+
+    formats: dict[str, tuple[tuple[str, ...], tuple[Check, ...]]]
+    wrong: Reason
+
+
+_HEALTH = Accept({envelope.TG_PREFIX: _TG, envelope.DCC_PREFIX: _DCC}, Reason.NOT_A_HEALTH_CODE)
+_NOTICES = Accept({envelope.NOTICE_PREFIX: _TGN}, Reason.NOT_A_NOTICE)
 #: Check names in order, per format (documented in docs/codes.md).
-CHECKS = {"TG1": list(_TG[0]), "HC1": list(_DCC[0])}
+CHECKS = {"TG1": list(_TG[0]), "HC1": list(_DCC[0]), "TGN1": list(_TGN[0])}
