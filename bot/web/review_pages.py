@@ -1,0 +1,103 @@
+"""Reviewer pages of business-resumption filings (issue 14 §3; docs/filings.md).
+
+* ``GET /review`` and ``GET /review/{asset}`` — anonymous: the static page, which logs in
+  with the staff login (``POST /api/v1/staff/sessions``) and then reads and decides
+  through the filings JSON API (:mod:`bot.web.filings_api`). Served ``no-cache``.
+* ``GET /review/catalog.json`` — anonymous: the value lists (states, districts,
+  industries, needs) and the live pre-screen flags with their reasons, for the page's
+  labels and filters; nothing in it belongs to a firm.
+* ``GET /api/v1/filings/counts?district=&industry=&flag=&q=`` — reviewer, admin, auditor
+  (scoped to the account's district): ``{"counts": {state: n}, "total": n}``, the queue's
+  filters except ``state`` (the page shows them on its state tabs).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from aiohttp import web
+
+from bot.db.models.filings import Filing, FilingFlag
+from bot.services.filings import FilingError, QueueQuery, filings
+from bot.services.filings.catalog import DISTRICTS, INDUSTRIES, NEEDS, STATES
+from bot.web.filings_api import REVIEWERS, error_response
+from bot.web.keys import HUB_KEY
+from bot.web.staff_auth import staff_of, staff_route
+
+STATIC = Path(__file__).parent / "static" / "review"
+ASSETS = frozenset({"index.html", "review.js", "review.css"})
+NO_CACHE = {"Cache-Control": "no-cache"}
+
+
+async def review_page(request: web.Request) -> web.FileResponse:
+    name = request.match_info.get("asset") or "index.html"
+    if name not in ASSETS:
+        raise web.HTTPNotFound()
+    return web.FileResponse(STATIC / name, headers=NO_CACHE)
+
+
+async def catalog(request: web.Request) -> web.Response:
+    """The labels the page shows: every value list in zh and en, and the flags."""
+    rules = filings(request.app[HUB_KEY]).rules
+    return web.json_response({
+        "states": [{"value": k, "zh": zh, "en": en} for k, (zh, en) in STATES.items()],
+        "districts": [c.to_option() for c in DISTRICTS],
+        "industries": [c.to_option() for c in INDUSTRIES],
+        "needs": [c.to_option() for c in NEEDS],
+        "flags": [{"value": r.id, "zh": r.reason[0], "en": r.reason[1]} for r in rules.flags],
+    }, headers=NO_CACHE)
+
+
+def _filtered(stmt: Any, query: QueueQuery, scope: str | None) -> Any:
+    """The queue's filters (as ``bot.services.filings.queries.queue`` applies them),
+    without the state and the cursor."""
+    if scope is not None:
+        stmt = stmt.where(Filing.district == scope)
+    if query.district:
+        stmt = stmt.where(Filing.district == query.district)
+    if query.industry:
+        stmt = stmt.where(Filing.industry == query.industry)
+    if query.flag:
+        stmt = stmt.where(sa.exists().where(FilingFlag.filing_id == Filing.id,
+                                            FilingFlag.flag == query.flag))
+    if query.q:
+        stmt = stmt.where(sa.or_(sa.func.lower(Filing.firm_name).contains(
+            query.q.lower(), autoescape=True), Filing.uscc == query.q.upper()))
+    return stmt
+
+
+@staff_route(*REVIEWERS)
+async def filing_counts(request: web.Request) -> web.Response:
+    """Filings per state under the queue's filters, within the caller's district."""
+    staff = staff_of(request)
+    try:
+        query = QueueQuery.from_params(dict(request.query))
+    except FilingError as err:
+        return error_response(err)
+    stmt = _filtered(sa.select(Filing.state, sa.func.count()), query, staff.district)
+    async with request.app[HUB_KEY].db.sessions() as session:
+        found = {state: n for state, n in await session.execute(stmt.group_by(Filing.state))}
+    counts = {state: int(found.get(state, 0)) for state in STATES}
+    return web.json_response({"counts": counts, "total": sum(counts.values())})
+
+
+__all__ = ["OPENAPI_PATHS", "setup"]
+
+OPENAPI_PATHS: dict[str, Any] = {"/api/v1/filings/counts": {"get": {
+    "summary": "Filings per state under the queue's filters (?district=&industry=&flag=&q=; "
+               "state is ignored), scoped to the reviewer's district. Staff route (roles: "
+               "reviewer, admin, auditor); a resident's token gets 401.",
+    "responses": {"200": {"description": "{counts: {submitted, approved, rejected, "
+                                         "returned, withdrawn}, total}"},
+                  "401": {"description": "unauthorized"},
+                  "403": {"description": "forbidden"},
+                  "422": {"description": "an unknown district, industry or state"}}}}}
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/review", review_page)
+    app.router.add_get("/review/catalog.json", catalog)
+    app.router.add_get("/review/{asset}", review_page)
+    app.router.add_get("/api/v1/filings/counts", filing_counts)
