@@ -17,6 +17,7 @@ from bot.db.dialects import upsert_insert
 from bot.db.models.firms import Firm
 from bot.hub import Hub
 from bot.services.filings.catalog import DISTRICTS, INDUSTRIES
+from bot.services.filings.progress import recount_register
 from bot.services.filings.validation import normalize_uscc, uscc_problem
 
 CHUNK = 2000
@@ -98,6 +99,7 @@ async def import_firms(hub: Hub, text: str, *, dry_run: bool = False) -> FirmImp
     async with hub.db.write() as session:
         for start in range(0, len(values), CHUNK):
             await session.execute(stmt, values[start:start + CHUNK])
+        await recount_register(session)
     report.applied = True
     return report
 

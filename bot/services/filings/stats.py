@@ -13,8 +13,7 @@ from typing import Any, Literal
 
 import sqlalchemy as sa
 
-from bot.db.models.filings import Filing
-from bot.db.models.firms import Firm
+from bot.db.models.firms import FirmRegisterCount, ResumptionCount
 from bot.hub import Hub
 
 By = Literal["district", "industry"]
@@ -38,23 +37,27 @@ class RateRow:
 
 
 async def resumption_rate(hub: Hub, by: By, *, district: str | None = None) -> list[RateRow]:
-    """One row per key, sorted by key; ``district`` keeps that district's firms only."""
-    group = getattr(Filing, by)
-    filed = (sa.select(group.label("key"),
-                       sa.func.count(sa.distinct(Filing.uscc)).label("filed"),
-                       sa.func.count(sa.distinct(sa.case((Filing.state == "approved",
-                                                          Filing.uscc)))).label("approved"))
-             .where(Filing.state != "withdrawn").group_by(group))
-    register = sa.select(getattr(Firm, by).label("key"), sa.func.count().label("firms")) \
-        .group_by(getattr(Firm, by))
+    """One row per key, sorted by key; ``district`` keeps that district's firms only.
+
+    Reads the counters :mod:`bot.services.filings.progress` keeps (a few dozen rows),
+    never the filings themselves.
+    """
+    key = getattr(ResumptionCount, by)
+    filed = sa.select(key.label("key"), sa.func.sum(ResumptionCount.filed).label("filed"),
+                      sa.func.sum(ResumptionCount.approved).label("approved")).group_by(key)
+    reg_key = getattr(FirmRegisterCount, by)
+    register = sa.select(reg_key.label("key"),
+                         sa.func.sum(FirmRegisterCount.firms).label("firms")).group_by(reg_key)
     if district is not None:
-        filed = filed.where(Filing.district == district)
-        register = register.where(Firm.district == district)
+        filed = filed.where(ResumptionCount.district == district)
+        register = register.where(FirmRegisterCount.district == district)
     async with hub.db.sessions() as session:
-        counts = {r.key: (r.filed, r.approved) for r in await session.execute(filed)}
-        firms = {r.key: r.firms for r in await session.execute(register)}
-        has_register = firms or await session.scalar(sa.select(Firm.uscc).limit(1))
+        counts = {r.key: (int(r.filed), int(r.approved)) for r in await session.execute(filed)
+                  if r.filed or r.approved}
+        firms = {r.key: int(r.firms) for r in await session.execute(register)}
+        has_register = firms or await session.scalar(
+            sa.select(FirmRegisterCount.firms).limit(1))
     if not has_register:  # no register: the firms that filed are the denominator
         firms = {k: f for k, (f, _) in counts.items()}
-    return [RateRow(key, firms.get(key, 0), *counts.get(key, (0, 0)))
-            for key in sorted(set(firms) | set(counts))]
+    return [RateRow(k, firms.get(k, 0), *counts.get(k, (0, 0)))
+            for k in sorted(set(firms) | set(counts))]

@@ -1,6 +1,6 @@
 """One transition of a filing, inside the caller's transaction: the new state, the
 version, the open-USCC marker, an append-only history row, a notice number on approval,
-and the firm's chat notice."""
+the city's resumption counters and the firm's chat notice."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from bot.db.models.filings import Filing, FilingHistory, FilingNoticeSeq
 from bot.services.filings.catalog import OPEN_STATES
 from bot.services.filings.context import Filings
 from bot.services.filings.notices import queue_notice
+from bot.services.filings.progress import record_progress
 
 
 async def next_notice_no(session: AsyncSession, ctx: Filings, district: str) -> str:
@@ -42,6 +43,7 @@ async def transition(session: AsyncSession, ctx: Filings, row: Filing, state: st
     await session.flush()
     session.add(FilingHistory(filing_id=row.id, at=now, state=state, actor=actor[:120],
                               reason=reason, version=row.version))
+    await record_progress(session, ctx.hub, row)  # the city's counters, same transaction
     if notify:
         await queue_notice(session, ctx.hub.outbox, row)
     await session.flush()

@@ -154,3 +154,79 @@ def test_firms_import_and_report_commands(tmp_path: Path) -> None:
     assert "复工复产分析报告" in out.read_text(encoding="utf-8")
     as_csv = run("filings", "report", "--district", "jiangan", "--format", "csv")
     assert "rate_by_district,jiangan,firms,1" in as_csv.stdout
+
+
+async def _recount(api, by: str) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    """The rates computed from scratch from the filings (what the counters must equal)."""
+    import sqlalchemy as sa
+
+    from bot.db.models.filings import Filing
+
+    async with api.hub.db.sessions() as session:
+        rows = (await session.execute(sa.select(Filing.id, Filing.uscc, Filing.state,
+                                                getattr(Filing, by)))).all()
+    latest: dict[str, str] = {}
+    filed: dict[str, bool] = {}
+    approved: dict[str, bool] = {}
+    for _id, uscc, state, key in sorted(rows):
+        latest[uscc] = key
+        filed[uscc] = filed.get(uscc, False) or state != "withdrawn"
+        approved[uscc] = approved.get(uscc, False) or state == "approved"
+    out: dict[str, dict[str, int]] = {}
+    for uscc, key in latest.items():
+        row = out.setdefault(key, {"firms": 0, "filed": 0, "approved": 0})
+        row["filed"] += filed[uscc]
+        row["approved"] += approved[uscc]
+        row["firms"] = row["filed"]
+    return [{"key": k, **v, "rate": round(v["approved"] / v["firms"], 4) if v["firms"] else 0.0}
+            for k, v in sorted(out.items()) if v["filed"] or v["approved"]]
+
+
+async def test_counters_match_a_recount_after_every_kind_of_change(api) -> None:
+    import random
+
+    from bot.services.filings import FilingError, decide, resubmit, submit, withdraw
+    from bot.services.filings.stats import resumption_rate
+
+    rng = random.Random(5)
+    districts = ("jiangan", "wuchang", "hanyang")
+    industries = ("retail", "catering", "manufacturing")
+    open_ids: dict[int, tuple[int, str]] = {}  # filing id → (firm, user_key)
+    returned: dict[int, tuple[int, str]] = {}
+    done: dict[object, int] = {}
+    for step in range(120):
+        move = rng.random()
+        firm = rng.randrange(25)
+        if move < 0.4 or not (open_ids or returned):
+            user = f"web:firm{firm}"
+            try:
+                row = await submit(api.ctx, body(100 + firm, district=rng.choice(districts),
+                                                 industry=rng.choice(industries)),
+                                   user_key=user, lang="zh")
+            except FilingError as err:  # an open filing of that firm exists: fine
+                assert err.code == "open_filing_exists"
+                continue
+            open_ids[row.id] = (firm, user)
+        elif move < 0.75 and open_ids:
+            fid = rng.choice(list(open_ids))
+            decision = rng.choice(("approve", "reject", "return"))
+            await decide(api.ctx, fid, decision, "理由 reason", actor="staff:t", scope=None)
+            firm_user = open_ids.pop(fid)
+            if decision == "return":
+                returned[fid] = firm_user
+        elif move < 0.9 and returned:
+            fid = rng.choice(list(returned))
+            firm, user = returned.pop(fid)
+            await resubmit(api.ctx, fid, body(100 + firm, district=rng.choice(districts),
+                                               industry=rng.choice(industries)),
+                           user_key=user)
+            open_ids[fid] = (firm, user)
+        elif open_ids:
+            fid = rng.choice(list(open_ids))
+            await withdraw(api.ctx, fid, user_key=open_ids.pop(fid)[1])
+        done[move < 0.4 or "other"] = done.get(move < 0.4 or "other", 0) + 1
+        if step % 30 == 29:
+            for by in ("district", "industry"):
+                got = [r.to_json() for r in await resumption_rate(api.hub, by)]  # type: ignore[arg-type]
+                assert got == await _recount(api, by), (step, by)
+    assert done[True] > 20 and done["other"] > 40  # filings made and changed
