@@ -252,9 +252,9 @@ def _filings_actions(registry: ActionRegistry, hub: Hub) -> None:
 
 
 def _filings_web() -> Sequence[WebModule]:
-    from bot.web import filings_api, resumption_stats, review_pages
+    from bot.web import filings_api, notice_pages, resumption_stats, review_pages
 
-    return (filings_api, resumption_stats, review_pages)
+    return (filings_api, resumption_stats, review_pages, notice_pages)
 
 
 def _filings_cli(sub: argparse._SubParsersAction) -> None:

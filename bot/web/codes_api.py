@@ -114,9 +114,13 @@ def verifier_now(svc: Declarations, revoked: list[bytes]) -> codes.Verifier:
                           trusted_certs=dcc_certificates(svc.hub))
 
 
-async def _verdict(svc: Declarations, request: web.Request) -> codes.Verdict:
+async def _verdict(svc: Declarations, request: web.Request, *,
+                   notices: bool = False) -> codes.Verdict:
+    """The verdict on the code in the body; ``notices``: a resumption notice (``TGN1:``) is
+    verified too (else it is refused as ``not_a_health_code``, e.g. at a check-in)."""
     now = svc.hub.clock.now()
     verifier = verifier_now(svc, await all_revoked_code_ids(svc))
+    check = verifier.verify_any if notices else verifier.verify
     if request.content_type.startswith("image/"):
         data = await request.read()
         try:
@@ -124,19 +128,20 @@ async def _verdict(svc: Declarations, request: web.Request) -> codes.Verdict:
         except codes.QRError as err:
             return codes.Verdict(False, err.reason, codes.message(err.reason, "en"),
                                  codes.message(err.reason, "zh"))
-        verdicts = [verifier.verify(t, at=now) for t in texts]
+        verdicts = [check(t, at=now) for t in texts]
         return next((v for v in verdicts if v.valid), verdicts[0])
     body = await read_json_object(request)
     text = body.get("code")
     if not isinstance(text, str):
         raise _json_exc(web.HTTPUnprocessableEntity, 422, "invalid",
-                        "send {\"code\": \"TG1:...\"} (or an HC1: code)")
-    return verifier.verify(text, at=now)
+                        "send {\"code\": \"TG1:...\"} (or an HC1: or TGN1: code)")
+    return check(text, at=now)
 
 
 async def verify(request: web.Request) -> web.Response:
-    """Server-side verdict for devices that prefer not to verify themselves."""
-    verdict = await _verdict(svc_of(request), request)
+    """Server-side verdict for devices that prefer not to verify themselves: a health code
+    or a resumption notice (``format`` ``TGN1``, ``claims.type`` ``resumption_notice``)."""
+    verdict = await _verdict(svc_of(request), request, notices=True)
     data = verdict.to_dict()
     data.pop("detail", None)
     if data["claims"]:
@@ -244,8 +249,8 @@ OPENAPI_PATHS = {
                    "codes.dcc_trust_file setting (TONGGUAN_CODES_DCC_TRUST_FILE)",
         "security": [], "responses": _SIGNED}},
     "/api/v1/verify": {"post": {
-        "summary": "Verify a TG1: or HC1: code ({\"code\"}) or a QR image (image/*); scans "
-                   "are not recorded",
+        "summary": "Verify a TG1: or HC1: code or a TGN1: resumption notice ({\"code\"}) or "
+                   "a QR image (image/*); scans are not recorded",
         "security": [], "requestBody": {"content": {
             "application/json": {"schema": {"type": "object", "required": ["code"], "properties": {
                 "code": {"type": "string"}}}}, "image/png": {}, "image/jpeg": {}}},

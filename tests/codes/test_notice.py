@@ -68,7 +68,8 @@ def test_same_arguments_same_claims(es256_key, trust_list):
 
 
 def test_fits_a_printable_qr(es256_key):
-    text = notice(es256_key, firm_name="很" * codes.notice.MAX_FIRM_NAME)
+    name = "武汉江城精密机械制造有限责任公司第二分公司汉口华中区域生产基地暨物流配送中心与研发"
+    text = notice(es256_key, firm_name=name[:codes.notice.MAX_FIRM_NAME])
     assert codes.qr_version(text) <= 20
 
 

@@ -3,6 +3,8 @@
 // except in check-in mode (a venue token saved on this device), where valid scans are sent.
 // A valid verdict turns amber ("list out of date") while the revocation list is older than
 // the server's codes.revocation_stale_minutes (body[data-revocation-stale-seconds]).
+// A resumption notice (TGN1:, posted at a firm's gate) shows in purple with the firm,
+// notice number, district and validity, never with a health-code colour.
 "use strict";
 (() => {
   const $ = (id) => document.getElementById(id);
@@ -90,7 +92,22 @@
     box.dataset.verdict = v.valid ? "valid" : "invalid";
     box.dataset.format = v.format || "";
     const now = Date.now() / 1000;
-    if (v.valid && v.format === "HC1") {
+    if (v.valid && v.format === "TGN1") {
+      const c = v.claims;
+      $("color").textContent = "复工通知 Resumption notice";
+      $("name").textContent = c.firm_name;
+      $("validity").textContent = `编号 No. ${c.notice_no} · ${c.district} · 有效至 valid until ${fmt(c.expires_at)}`;
+      $("issued").textContent = `批准日期 approved ${c.approved_on} · 统一社会信用代码 USCC ${c.uscc}`;
+      const warnings = v.warnings.map((w) => w.replace(/_/g, " "));
+      $("reason").textContent = [v.message_zh + " " + v.message, ...warnings].join(" · ");
+      if (revocationStale()) {  // a notice may have been revoked since the list was fetched
+        box.className = "result amber";
+        box.dataset.verdict = "stale";
+        const [rz, re] = revocations ? ago(revocationAge()) : ["—", "—"];
+        $("stale").hidden = false;
+        $("stale").textContent = `名单过期：撤销名单已 ${rz}未更新，请联网更新后再确认 · List out of date: the revocation list is ${re} old; update it before relying on this notice`;
+      } else box.className = "result notice";
+    } else if (v.valid && v.format === "HC1") {
       const c = v.claims, nam = c.hcert.nam || {}, entry = (c.hcert[c.cert_type] || [])[0] || {};
       box.className = "result dcc";
       $("color").textContent = "欧盟数字新冠证书 EU DCC";
@@ -122,7 +139,7 @@
       } else box.className = "result " + c.color;
     } else {
       box.className = "result invalid";
-      $("color").textContent = "无效 INVALID";
+      $("color").textContent = v.format === "TGN1" ? "复工通知无效 Resumption notice: INVALID" : "无效 INVALID";
       $("reason").textContent = v.message_zh + " " + v.message;
     }
     box.dataset.reason = v.reason;

@@ -1,10 +1,12 @@
-// Offline verification of Tongguan (TG1:) health codes and EU DCC (HC1:) certificates in
-// the browser. Written by hand on purpose: Base45, a minimal CBOR decoder/encoder and the
+// Offline verification of Tongguan (TG1:) health codes, resumption notices (TGN1:) and EU
+// DCC (HC1:) certificates in the browser. Written by hand on purpose: Base45, a minimal CBOR decoder/encoder and the
 // COSE_Sign1 check are small, and no vendored package for them is available offline.
 // Inflate uses the browser's DecompressionStream('deflate') (zlib); signatures use
 // WebCrypto (ES256, EdDSA; PS256 for HC1). Mirrors codes/verify.py: the same checks,
 // reasons and messages. HC1 signers come from the signed DCC trust list (the server reads
-// the X.509 certificates and lists kid, alg, SPKI, validity and allowed types).
+// the X.509 certificates and lists kid, alg, SPKI, validity and allowed types). A notice
+// (codes/notice.py) is checked like a TG1 code with the same lists; its signed claims
+// (-70001, a health code's are -70000) must agree with its prefix.
 "use strict";
 
 const TG = (() => {
@@ -12,6 +14,9 @@ const TG = (() => {
   const MAX_TEXT = 4296, MAX_INFLATED = 16384, LEEWAY = 60, TL_WARN = 24 * 3600, TL_MAX = 72 * 3600;
   const MESSAGES = {
     ok: ["Valid code.", "有效码。"],
+    ok_notice: ["Valid resumption notice.", "有效的复工通知。"],
+    not_a_health_code: ["This is a resumption notice, not a health code.", "这是复工通知，不是健康码。"],
+    not_a_notice: ["This is a health code (or certificate), not a resumption notice.", "这是健康码（或健康证书），不是复工通知。"],
     bad_prefix: ["Not a health code (unknown prefix).", "不是健康码（前缀无法识别）。"],
     too_large: ["The code is too large to be a health code.", "码内容过大，不是健康码。"],
     bad_base45: ["The code is damaged (bad characters).", "码已损坏（字符无效）。"],
@@ -154,6 +159,7 @@ const TG = (() => {
     if (v instanceof Uint8Array) return Array.from(v, (b) => b.toString(16).padStart(2, "0")).join("");
     return v;
   };
+  const PREFIXES = ["TG1:", "HC1:", "TGN1:"];
   const TG_ALGS = { "-7": "ES256", "-8": "EdDSA" }, DCC_ALGS = { "-7": "ES256", "-37": "PS256" };
   const HCERT_TYPES = { v: "vaccination", t: "test", r: "recovery" };
 
@@ -175,8 +181,38 @@ const TG = (() => {
     return null;
   }
 
-  // TG1: our codes, against the trust list (and the revocation list when there is one).
-  async function verifyTG(s, trust, revocations, now, checks) {
+  const DATE = /^\d{4}-\d{2}-\d{2}$/;
+  const isDate = (v) => typeof v === "string" && DATE.test(v) && !isNaN(Date.parse(v + "T00:00:00Z")) &&
+    new Date(v + "T00:00:00Z").toISOString().slice(0, 10) === v;
+  function codeClaims(c) {
+    const p = c instanceof Map ? c.get(-70000) : null;
+    const claims = c instanceof Map && p instanceof Map ? {
+      issuer: c.get(1), subject: c.get(2), expires_at: c.get(4), issued_at: c.get(6), code_id: c.get(7),
+      color: { g: "green", y: "yellow", r: "red" }[p.get("c")], kind: { l: "live", p: "paper" }[p.get("k")],
+      masked_name: p.get("n"), rules_version: p.get("r"), proxy: p.get("p") === true } : null;
+    if (!claims || typeof claims.subject !== "string" || !Number.isInteger(claims.expires_at) ||
+        !Number.isInteger(claims.issued_at) || !(claims.code_id instanceof Uint8Array) || !claims.color || !claims.kind ||
+        typeof claims.masked_name !== "string" || (p.has("p") && p.get("p") !== true)) refuse("bad_claims");
+    return claims;
+  }
+  // A resumption notice: firm, notice no., USCC, district, approval day; signed by a key
+  // trusted for "paper" (printed matter), as codes/notice.py says.
+  function noticeClaims(c) {
+    const p = c instanceof Map ? c.get(-70001) : null;
+    const claims = c instanceof Map && p instanceof Map ? {
+      type: "resumption_notice", issuer: c.get(1), expires_at: c.get(4), issued_at: c.get(6), code_id: c.get(7),
+      notice_no: p.get("n"), firm_name: p.get("f"), uscc: p.get("u"), district: p.get("d"),
+      approved_on: p.get("a"), kind: "paper" } : null;
+    if (!claims || typeof claims.issuer !== "string" || !Number.isInteger(claims.expires_at) ||
+        !Number.isInteger(claims.issued_at) || !(claims.code_id instanceof Uint8Array) ||
+        !["notice_no", "firm_name", "uscc", "district"].every((k) => typeof claims[k] === "string") ||
+        !isDate(claims.approved_on)) refuse("bad_claims");
+    return claims;
+  }
+
+  // TG1 and TGN1: our codes and notices, against the trust list (and the revocation list
+  // when there is one).
+  async function verifyTG(s, trust, revocations, now, checks, notice) {
     const alg = TG_ALGS[s.prot.get(1)];
     if (!alg) refuse("bad_algorithm");
     checks.push("algorithm");
@@ -192,14 +228,9 @@ const TG = (() => {
     if (!key) refuse("bad_signature");
     checks.push("signature");
     const c = cborDecode(s.payload, "bad_claims");
-    const p = c instanceof Map ? c.get(-70000) : null;
-    const claims = c instanceof Map && p instanceof Map ? {
-      issuer: c.get(1), subject: c.get(2), expires_at: c.get(4), issued_at: c.get(6), code_id: c.get(7),
-      color: { g: "green", y: "yellow", r: "red" }[p.get("c")], kind: { l: "live", p: "paper" }[p.get("k")],
-      masked_name: p.get("n"), rules_version: p.get("r"), proxy: p.get("p") === true } : null;
-    if (!claims || typeof claims.subject !== "string" || !Number.isInteger(claims.expires_at) ||
-        !Number.isInteger(claims.issued_at) || !(claims.code_id instanceof Uint8Array) || !claims.color || !claims.kind ||
-        typeof claims.masked_name !== "string" || (p.has("p") && p.get("p") !== true)) refuse("bad_claims");
+    // the prefix is not signed: the signed claims must be of the type it announces
+    if (c instanceof Map && c.has(notice ? -70000 : -70001)) refuse(notice ? "not_a_notice" : "not_a_health_code");
+    const claims = notice ? noticeClaims(c) : codeClaims(c);
     checks.push("claims");
     if (now > claims.expires_at + LEEWAY) refuse("expired");
     if (claims.issued_at > now + LEEWAY) refuse("not_yet_valid");
@@ -215,6 +246,7 @@ const TG = (() => {
     }
     checks.push("revocation");
     delete claims.code_id;
+    if (notice) delete claims.kind;
     return { claims, warnings, alg };
   }
 
@@ -258,12 +290,13 @@ const TG = (() => {
     const checks = [];
     let format = "";
     try {
-      if (typeof text !== "string" || !(text.startsWith("TG1:") || text.startsWith("HC1:"))) refuse("bad_prefix");
-      format = text.slice(0, 3);
+      const prefix = typeof text === "string" ? PREFIXES.find((p) => text.startsWith(p)) : undefined;
+      if (!prefix) refuse("bad_prefix");
+      format = prefix.slice(0, -1);
       checks.push("prefix");
       if (text.length > MAX_TEXT) refuse("too_large");
       checks.push("size");
-      const data = await inflate(b45decode(text.slice(4).trimEnd()));
+      const data = await inflate(b45decode(text.slice(prefix.length).trimEnd()));
       checks.push("base45", "compression");
       let msg = cborDecode(data, "bad_cose");
       if (msg && msg.tag !== undefined) { if (msg.tag !== 18) refuse("bad_cose", "not COSE_Sign1"); msg = msg.value; }
@@ -274,9 +307,10 @@ const TG = (() => {
       if (!(prot instanceof Map)) refuse("bad_cose", "headers must be maps");
       checks.push("cose");
       const scan = { protBytes, prot, payload, sig, kid: prot.has(4) ? prot.get(4) : unprot.get(4) };
-      const out = format === "TG1" ? await verifyTG(scan, trust, revocations, now, checks)
-        : await verifyDCC(scan, dcc, now, checks);
-      return { valid: true, reason: "ok", message: MESSAGES.ok[0], message_zh: MESSAGES.ok[1], format,
+      const out = format === "HC1" ? await verifyDCC(scan, dcc, now, checks)
+        : await verifyTG(scan, trust, revocations, now, checks, format === "TGN1");
+      const ok = format === "TGN1" ? MESSAGES.ok_notice : MESSAGES.ok;
+      return { valid: true, reason: "ok", message: ok[0], message_zh: ok[1], format,
         alg: out.alg, claims: out.claims, warnings: out.warnings, checks };
     } catch (e) {
       const reason = e instanceof Refusal ? e.reason : "bad_cose";
