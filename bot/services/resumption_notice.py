@@ -11,18 +11,14 @@ Only ``iat`` may move: it is the approval time, or the active key's ``valid_from
 the key was rotated since (a code's ``iat`` must lie in its key's window); a rotation
 thus gives a reprint that verifies against the keys the checkpoints trust.
 
-The link ``/notice/<id>-<mac>`` carries the filing id and an HMAC of it (the blind-index
-key, purpose ``notice-link``): only whoever was given it — the firm, in its chat message
-and in ``GET /api/v1/filings/mine`` — can open it; it can't be guessed from the id. The
-notice itself is public (it hangs on a gate), so the link protects little more than the
-list of approved firms from enumeration.
+The firm opens it by the link ``/notice/<id>-<mac>`` (:mod:`bot.services.notice_links`):
+an HMAC of the filing id that only the firm is given. The notice itself is public (it
+hangs on a gate), so the link mainly keeps the list of approved firms from enumeration.
 """
 
 from __future__ import annotations
 
-import hmac
 import logging
-import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -47,10 +43,6 @@ log = logging.getLogger("tongguan.filings")
 NOTICE_VALID = timedelta(days=30)
 CODE_ID_PURPOSE = "notice-code-id"
 CODE_ID_BYTES = 8
-LINK_PURPOSE = "notice-link"
-LINK_MAC_CHARS = 32  #: hex characters of the link's HMAC: 128 bits
-LINK_PATTERN = r"\d{1,9}-[0-9a-f]{32}"
-_LINK = re.compile(r"(\d{1,9})-([0-9a-f]{32})")
 #: Roles that may open any approved filing's notice by its id (a reviewer within their
 #: district): the same as may read filings.
 STAFF_ROLES = ("reviewer", "admin", "auditor")
@@ -83,33 +75,6 @@ def not_approved(row: Filing) -> FilingError:
                        "这份申报尚未批准，没有复工通知。",
                        "This filing is not approved: there is no resumption notice.",
                        id=row.id, state=row.state)
-
-
-def link_token(hub: Hub, filing_id: int) -> str:
-    """The firm's link token of a filing's notice: ``<id>-<hmac>``."""
-    mac = hub.sealer.blind_index(LINK_PURPOSE, str(filing_id))[:LINK_MAC_CHARS]
-    return f"{filing_id}-{mac}"
-
-
-def notice_path(hub: Hub, filing_id: int) -> str:
-    """``/notice/<token>``: the page the firm prints (give it only to the firm)."""
-    return f"/notice/{link_token(hub, filing_id)}"
-
-
-def notice_url(hub: Hub, filing_id: int) -> str:
-    """The absolute link for the firm's chat message (setting ``public_url``)."""
-    return hub.settings.public_url.rstrip("/") + notice_path(hub, filing_id)
-
-
-def filing_of_token(hub: Hub, token: str) -> int | None:
-    """The filing id a link token is for, or None when it is not one of ours."""
-    match = _LINK.fullmatch(token)
-    if match is None:
-        return None
-    filing_id = int(match.group(1))
-    if not hmac.compare_digest(link_token(hub, filing_id).encode(), token.encode()):
-        return None
-    return filing_id
 
 
 def notice_code_id(hub: Hub, filing_id: int) -> bytes:

@@ -24,13 +24,8 @@ from aiohttp import web
 import codes
 from bot.clock import CITY_TZ
 from bot.services.filings.errors import FilingError
-from bot.services.resumption_notice import (
-    LINK_PATTERN,
-    STAFF_ROLES,
-    ResumptionNotice,
-    filing_of_token,
-    notice_for,
-)
+from bot.services.notice_links import LINK_PATTERN, filing_of_token
+from bot.services.resumption_notice import STAFF_ROLES, ResumptionNotice, notice_for
 from bot.web.keys import HUB_KEY
 from bot.web.staff_auth import staff_of, staff_route
 

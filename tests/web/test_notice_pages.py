@@ -20,7 +20,7 @@ from bot.services.declarations import Person, declarations, declare
 from bot.services.declarations.store import status_by_token
 from bot.services.filings import decide, filings, submit
 from bot.services.health_codes import live_code
-from bot.services.resumption_notice import notice_path
+from bot.services.notice_links import notice_path
 from bot.web.app import init_app
 from bot.web.keys import HUB_KEY
 from tests.conftest import make_settings

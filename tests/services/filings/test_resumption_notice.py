@@ -20,14 +20,8 @@ from bot.db.base import Base
 from bot.services.declarations import declarations
 from bot.services.filings import decide, submit
 from bot.services.filings.errors import FilingError
-from bot.services.resumption_notice import (
-    NOTICE_VALID,
-    filing_of_token,
-    link_token,
-    notice_for,
-    notice_path,
-    notice_url,
-)
+from bot.services.notice_links import filing_of_token, link_token, notice_path, notice_url
+from bot.services.resumption_notice import NOTICE_VALID, notice_for
 
 
 async def approved(api: Api, n: int = 1, **changes: Any) -> int:
