@@ -272,7 +272,8 @@ def _verifier(args: argparse.Namespace, at: datetime) -> codes.Verifier:
 
 
 def run_code_verify(args: argparse.Namespace) -> int:
-    """Verify a code text or image and print the verdict as JSON; exit 0 valid, 1 not."""
+    """Verify a code text or image (a health code or a resumption notice) and print the
+    verdict as JSON; exit 0 valid, 1 not."""
     if (args.text is None) == (args.image is None):
         raise UsageProblem("give either a code TEXT or --image FILE")
     at = _parse_at(args.at)
@@ -284,11 +285,11 @@ def run_code_verify(args: argparse.Namespace) -> int:
             if err.reason != "no_qr":
                 raise
             texts = []
-        verdicts = [verifier.verify(t, at=at) for t in texts]
+        verdicts = [verifier.verify_any(t, at=at) for t in texts]
         verdict = next((v for v in verdicts if v.valid), verdicts[0] if verdicts else
                        refused(codes.Reason.NO_QR, "no QR code in the image"))
     else:
-        verdict = verifier.verify(args.text, at=at)
+        verdict = verifier.verify_any(args.text, at=at)
     print(json.dumps(verdict.to_dict(), ensure_ascii=False, indent=2))
     return 0 if verdict.valid else 1
 

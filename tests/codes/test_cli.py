@@ -95,3 +95,20 @@ def test_no_key_yet_and_bad_passphrase(tmp_path):
 def test_invalid_code_exit_1(keys):
     done = tongguan("code", "verify", "NOT-A-CODE", keys=keys)
     assert done.returncode == 1 and json.loads(done.stdout)["reason"] == "bad_prefix"
+
+
+def test_verify_takes_a_resumption_notice(keys) -> None:
+    from datetime import UTC, date, datetime, timedelta
+
+    import codes
+
+    now = datetime.now(UTC)
+    signer = codes.KeyStore(keys).active_signer()
+    text = codes.issue_notice(key=signer, notice_no="JIANGAN-00001", firm_name="武汉示范企业",
+                              uscc="91420100MA4K000016", district="jiangan",
+                              approved_on=date.today(), expires_at=now + timedelta(days=30),
+                              at=now)
+    checked = tongguan("code", "verify", text, keys=keys)
+    assert checked.returncode == 0, checked.stdout
+    verdict = json.loads(checked.stdout)
+    assert verdict["valid"] and verdict["format"] == "TGN1"

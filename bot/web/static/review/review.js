@@ -203,7 +203,13 @@ function showDetail(f) {
   $("work").classList.add("showing-detail");
   $("d-firm").textContent = f.firm_name;
   $("d-state").replaceWith(Object.assign(stateTag(f.state), {id: "d-state"}));
-  $("d-notice").textContent = f.notice_no ? `批准文号 Notice no. ${f.notice_no}` : "";
+  const notice = $("d-notice"); notice.replaceChildren();
+  if (f.notice_no) {
+    notice.append(`批准文号 Notice no. ${f.notice_no} · `);
+    const print = el("a", "", "打印复工通知 Print notice");
+    print.href = `/notice/${f.id}`; print.target = "_blank"; print.rel = "noopener";
+    notice.appendChild(print);
+  }
   const flags = $("d-flags"); flags.replaceChildren();
   for (const x of f.flags) flags.appendChild(el("div", "flag", `⚠ ${x.zh} / ${x.en}`));
   const dl = $("d-fields"); dl.replaceChildren();
