@@ -281,6 +281,17 @@ FILINGS = Feature("filings", actions=_filings_actions, web=_filings_web, cli=_fi
                   jobs=(_watch_filing_rules,), migrations=("0013_filings", "0014_firms"))
 
 
+# -- the handoff inbox: staff answer residents who asked for a person -------------------
+
+def _handoffs_web() -> Sequence[WebModule]:
+    from bot.web import handoffs_api, inbox_pages
+
+    return (handoffs_api, inbox_pages)
+
+
+HANDOFFS = Feature("handoffs", web=_handoffs_web, migrations=("0015_handoff_inbox",))
+
+
 #: Every feature, in the order their parts are registered.
 FEATURES: tuple[Feature, ...] = (CORE, STAFF, RECORDS, DECLARATIONS, NLU, WECHAT, RESERVATIONS,
-                                  FILINGS)
+                                  FILINGS, HANDOFFS)

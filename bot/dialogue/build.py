@@ -14,7 +14,7 @@ from bot.dialogue.sql_store import SqlStore
 from bot.errors import ConfigError
 from bot.nlu.factory import build_interpreter
 from bot.services.chat_roles import chat_roles
-from bot.services.handoffs import Handoffs
+from bot.services.handoffs import handoffs
 from bot.services.profiles import Profiles
 
 if TYPE_CHECKING:
@@ -61,6 +61,6 @@ async def build_dialogue(hub: Hub) -> None:
         flows=hub.flows, interpreter=hub.interpreter, actions=hub.actions,
         store=SqlStore(hub.db, hub.sealer, hub.clock), clock=hub.clock,
         profiles=Profiles(hub.db, hub.sealer, hub.clock),
-        handoffs=Handoffs(hub.db, hub.sealer, hub.clock),
+        handoffs=handoffs(hub),
         default_lang=settings.default_language, idle=timedelta(minutes=settings.idle_minutes),
         threshold=settings.nlu.threshold, roles=chat_roles(hub).of)

@@ -1,5 +1,5 @@
 """Repair commands every flow gets for free: cancel, back, restart, help, skip, change,
-human handoff, language switch, menu, forget my details.
+human handoff and back to the bot, language switch, menu, forget my details.
 
 Each command takes the turn and returns the :mod:`~bot.dialogue.outcomes` outcome the
 engine acts on next.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-from bot.dialogue import routing
+from bot.dialogue import handoff_relay, routing
 from bot.dialogue.flows.model import CollectStep
 from bot.dialogue.flows.registry import normalize_command
 from bot.dialogue.outcomes import ADVANCE, DONE, OFFER_RESUME, REASK, Greet, Outcome
@@ -139,21 +139,6 @@ async def _change(turn: Turn) -> Outcome:
     return REASK
 
 
-async def _handoff(turn: Turn) -> Outcome:
-    parts = turn.parts
-    request_id = 0
-    if parts.handoffs is not None:
-        await turn.exclusive()
-        past = await parts.store.recent_turns(turn.inbound.user_key)
-        transcript = [{"in": p.inbound, "out": p.replies} for p in past]
-        transcript.append({"in": turn.inbound.to_json(), "out": []})
-        top = turn.state.top
-        request_id = await parts.handoffs.create(turn.inbound.user_key,
-                                                 top.flow if top else None, transcript)
-    turn.say("handoff_done", id=request_id)
-    return REASK if turn.state.top else DONE
-
-
 async def _menu(turn: Turn) -> Outcome:
     if turn.state.stack:  # the next message may pick from the menu (or answer)
         turn.state.pending = {"kind": "menu"}
@@ -172,5 +157,6 @@ async def _forget(turn: Turn) -> Outcome:
 COMMANDS: dict[str, Callable[[Turn], Awaitable[Outcome]]] = {
     "lang_en": _lang_en, "lang_zh": _lang_zh, "cancel": _cancel, "back": _back,
     "restart": _restart, "help": _help, "skip": _skip, "change": _change,
-    "handoff": _handoff, "menu": _menu, "forget": _forget,
+    "handoff": handoff_relay.request, "bot": handoff_relay.back_to_bot, "menu": _menu,
+    "forget": _forget,
 }

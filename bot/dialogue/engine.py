@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from bot.actions import ActionRegistry
 from bot.clock import Clock
 from bot.conditions import ConditionError
-from bot.dialogue import answers, executor, routing
+from bot.dialogue import answers, executor, handoff_relay, routing
 from bot.dialogue.commands import match_command, run_command
 from bot.dialogue.flow_update import refresh, stamp
 from bot.dialogue.flows.registry import FlowRegistry
@@ -188,6 +188,9 @@ class Engine:
             flow, slots = routing.trigger_flow(turn)
             return StartFlow(flow, slots) if flow is not None else Greet()
         if inbound.kind == "location":
+            if state.handoff and (relayed := await handoff_relay.relay(
+                    turn, handoff_relay.location_text(inbound.location))) is not None:
+                return relayed
             top = state.top
             if updated:
                 return self._updated(turn)
@@ -203,6 +206,8 @@ class Engine:
         if len(text) > MAX_TEXT:  # not cut: a cut answer would be stored as if whole
             turn.say("too_long", n=len(text), max=MAX_TEXT)
             return REASK if state.stack else Greet(with_greeting=False)
+        if state.handoff and (relayed := await handoff_relay.relay(turn, text)) is not None:
+            return relayed  # a staff member holds the user's request: the message is theirs
         command = match_command(text)
         if command:
             return RunCommand(command)

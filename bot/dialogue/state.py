@@ -57,6 +57,9 @@ class State:
     paused: list[list[Frame]] = field(default_factory=list)
     pending: dict[str, Any] = field(default_factory=dict)  #: an offer awaiting yes/no
     last_active: str = ""  #: ISO time of the last handled message
+    #: the user's handoff request not yet seen closed (0: none): while a staff member has
+    #: claimed it, the user's messages go to them (see bot.dialogue.handoff_relay)
+    handoff: int = 0
 
     @property
     def top(self) -> Frame | None:
@@ -70,7 +73,8 @@ class State:
         return {"lang": self.lang, "lang_chosen": self.lang_chosen,
                 "stack": [f.to_json() for f in self.stack],
                 "paused": [[f.to_json() for f in s] for s in self.paused],
-                "pending": self.pending, "last_active": self.last_active}
+                "pending": self.pending, "last_active": self.last_active,
+                **({"handoff": self.handoff} if self.handoff else {})}
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> State:
@@ -79,4 +83,5 @@ class State:
         return cls(lang=data.get("lang", ""), lang_chosen=data.get("lang_chosen", False),
                    stack=[Frame.from_json(f) for f in data.get("stack", [])],
                    paused=[[Frame.from_json(f) for f in s] for s in data.get("paused", [])],
-                   pending=data.get("pending") or {}, last_active=data.get("last_active", ""))
+                   pending=data.get("pending") or {}, last_active=data.get("last_active", ""),
+                   handoff=data.get("handoff", 0))

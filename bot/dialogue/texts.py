@@ -21,6 +21,13 @@ TEXTS: dict[str, tuple[str, str]] = {
     "handoff_done": ("已为您转接人工服务（编号 {id}），工作人员会尽快联系您。您也可以继续办理。",
                      "A staff member has been asked to help you (request {id}). They will be "
                      "in touch soon; you can carry on meanwhile."),
+    "handoff_waiting": ("您的人工服务请求（编号 {id}）已在处理中，工作人员接入后会直接回复您。",
+                        "Your request for a staff member ({id}) is in the queue; they will "
+                        "write to you here when they join."),
+    "handoff_ended": ("已结束人工服务，回到自动服务。", "The conversation with staff has ended; "
+                      "you are back with the bot."),
+    "no_handoff": ("您现在就在与机器人对话。需要工作人员时回复「转人工」。",
+                   "You are talking to the bot. Reply \"human\" to reach a staff member."),
     "lang_set": ("已切换为中文。", "Switched to English."),
     "failed_thrice": ("好像遇到了困难。回复「帮助」查看说明，回复「转人工」联系工作人员，或回复「取消」退出。",
                       "This seems hard to answer. Reply \"help\" for guidance, \"human\" to reach "
@@ -81,6 +88,7 @@ COMMAND_WORDS: dict[str, tuple[str, ...]] = {
     "lang_en": ("english", "英文", "英语", "eng"),
     "lang_zh": ("中文", "chinese", "汉语", "简体中文"),
     "forget": ("删除资料", "forget me", "清除资料"),
+    "bot": ("返回机器人", "回到机器人", "结束人工", "back to bot", "return to bot"),
 }
 
 

@@ -75,9 +75,15 @@ class OutboxMessage(Base):
 
 
 class Handoff(Base):
-    """A request to talk to a human, with the sealed transcript."""
+    """A request to talk to a human, with the sealed transcript of the turns before it.
+
+    ``status``: ``open`` (waiting for staff), ``claimed`` (a staff member answers: the
+    resident's messages go to them), ``closed``. The thread after the request is in
+    ``handoff_messages`` (:mod:`bot.db.models.handoffs`).
+    """
 
     __tablename__ = "handoffs"
+    __table_args__ = (sa.Index("ix_handoffs_status_id", "status", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     user_key: Mapped[str] = mapped_column(sa.String(160), index=True)
@@ -85,6 +91,15 @@ class Handoff(Base):
     status: Mapped[str] = mapped_column(sa.String(12), default="open")
     transcript: Mapped[bytes] = mapped_column(sa.LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    lang: Mapped[str] = mapped_column(sa.String(8), default="zh", server_default="zh")
+    #: the district the resident's flow named (staff scoped to a district see its requests)
+    district: Mapped[str | None] = mapped_column(sa.String(40))
+    #: since when the resident's oldest message no staff member has answered waits
+    waiting_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    claimed_by: Mapped[str | None] = mapped_column(sa.String(80))
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(sa.String(80))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class IdBlock(Base):

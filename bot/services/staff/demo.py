@@ -17,7 +17,7 @@ DEMO_PASSWORD = "tongguan-demo"
 #: (username, role, district)
 ACCOUNTS = (("admin", "admin", None), ("officer", "health_officer", None),
             ("reviewer", "reviewer", "jiangan"), ("reviewer2", "reviewer", None),
-            ("auditor", "auditor", None))
+            ("auditor", "auditor", None), ("operator", "operator", None))
 
 
 async def seed_demo(hub: Hub) -> str:
