@@ -106,11 +106,8 @@ function turnBubbles(turn) {
 
 function messageBubble(m) {
   const who = m.author === "resident" ? "居民 resident" : m.author;
-  if (m.event) {
-    return bubble("event", "", `${when(m.at)} ${who} ${EVENTS[m.event] || m.event}`);
-  }
-  const b = bubble(m.author === "resident" ? "resident" : "staff", `${who} · ${when(m.at)}`,
-                   m.text);
+  const b = m.event ? bubble("event", "", `${when(m.at)} ${who} ${EVENTS[m.event] || m.event}`)
+    : bubble(m.author === "resident" ? "resident" : "staff", `${who} · ${when(m.at)}`, m.text);
   b.dataset.id = m.id;
   return b;
 }
@@ -122,7 +119,9 @@ function addMessages(messages) {
     if (shown.has(m.id)) continue;
     shown.add(m.id);
     lastId = Math.max(lastId, m.id);
-    $("thread").append(messageBubble(m));
+    // in id order: a reply shown from its POST may come before a poll's older news
+    const later = [...$("thread").children].find((c) => Number(c.dataset.id) > m.id);
+    $("thread").insertBefore(messageBubble(m), later || null);
   }
   if (atEnd || messages.some((m) => m.author === actor())) box.scrollTop = box.scrollHeight;
 }
