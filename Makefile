@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: serve test bench lint typecheck venv seed clean rasa
+.PHONY: serve test bench lint typecheck venv seed clean rasa vendor
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV) || python3 -m venv $(VENV)
@@ -58,6 +58,11 @@ test: $(STAMP) $(if $(IS_CI),$(RASA_STAMP))
 
 bench: $(STAMP)
 	@for f in bench/[!_]*.py; do echo "== $$f"; $(BIN)/python $$f || exit 1; done
+
+# Front-end libraries, vendored from the npm registry (pinned, integrity-checked; no npm
+# needed): refreshes bot/web/static/vendor/<lib>/ with VERSION and LICENSE.
+vendor: $(STAMP)
+	$(BIN)/python -m bot.web.vendor
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

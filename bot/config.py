@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 
@@ -82,6 +83,19 @@ class FilingsSettings:
 
 
 @dataclass(frozen=True)
+class OpsSettings:
+    """The operations view (docs/ops.md)."""
+
+    timezone: str = _doc("The city's time zone: where a day of the operations view and its "
+                         "reports begins and ends.", "Asia/Shanghai")
+    poll_seconds: float = _doc("How often each server process looks for changed counts "
+                               "(one query, however many dashboards are open).", 0.5)
+    small_cell: int = _doc("Below district level a count under this is shown as `<N` "
+                           "(city and district totals are exact).", 3)
+    handoff_wait_minutes: int = _doc("A handoff waiting longer than this is a highlight.", 10)
+
+
+@dataclass(frozen=True)
 class CodesSettings:
     """Health codes: lifetimes, paper-code limits, checkpoint lists (docs/codes.md)."""
 
@@ -142,6 +156,7 @@ class Settings:
     codes: CodesSettings = _doc("Health-code settings.", default_factory=CodesSettings)
     filings: FilingsSettings = _doc("Business-resumption filing settings.",
                                     default_factory=FilingsSettings)
+    ops: OpsSettings = _doc("Operations view settings.", default_factory=OpsSettings)
 
 
 _VALIDATORS: dict[str, typing.Callable[[Any], str | None]] = {
@@ -167,6 +182,10 @@ _VALIDATORS: dict[str, typing.Callable[[Any], str | None]] = {
     "declarations.contact_en": lambda v: None if 1 <= len(v) <= 100 else "must be 1-100 chars",
     "declarations.rules_reload_seconds": lambda v: None if v >= 0 else "must be 0 or more",
     "filings.rules_reload_seconds": lambda v: None if v >= 0 else "must be 0 or more",
+    "ops.timezone": lambda v: None if _known_zone(v) else "must be an IANA time zone",
+    "ops.poll_seconds": lambda v: None if 0.05 <= v <= 10 else "must be 0.05-10 seconds",
+    "ops.small_cell": lambda v: None if 1 <= v <= 100 else "must be 1-100",
+    "ops.handoff_wait_minutes": lambda v: None if 1 <= v <= 1440 else "must be 1-1440",
     "codes.live_seconds": lambda v: None if 10 <= v <= 3600 else "must be 10-3600 seconds",
     "codes.paper_hours": lambda v: None if 1 <= v <= 168 else "must be 1-168 hours",
     "codes.paper_per_day": lambda v: None if 1 <= v <= 20 else "must be 1-20",
@@ -174,6 +193,14 @@ _VALIDATORS: dict[str, typing.Callable[[Any], str | None]] = {
     else "must be 1-1440 minutes",
     "wechat.aes_key": lambda v: None if v == "" or len(v) == 43 else "must be 43 characters",
 }
+
+
+def _known_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ValueError, ZoneInfoNotFoundError):
+        return False
+    return True
 
 
 def _coerce(key: str, kind: Any, raw: Any) -> Any:

@@ -292,6 +292,30 @@ def _handoffs_web() -> Sequence[WebModule]:
 HANDOFFS = Feature("handoffs", web=_handoffs_web, migrations=("0015_handoff_inbox",))
 
 
+# -- the operations view (一网通管): counts by district and street, live ----------------
+
+def _ops_web() -> Sequence[WebModule]:
+    from bot.web import ops_api, ops_pages
+
+    return (ops_api, ops_pages)
+
+
+def _ops_cli(sub: argparse._SubParsersAction) -> None:
+    from bot.cli import ops_cmds
+
+    ops_cmds.register(sub)
+
+
+async def _fold_ops(hub: Hub) -> None:
+    """Fold counted events into the daily counts as they come."""
+    from bot.services.ops.fold import fold_forever
+
+    await fold_forever(hub)
+
+
+OPS = Feature("ops", web=_ops_web, cli=_ops_cli, jobs=(_fold_ops,), migrations=("0016_ops",))
+
+
 #: Every feature, in the order their parts are registered.
 FEATURES: tuple[Feature, ...] = (CORE, STAFF, RECORDS, DECLARATIONS, NLU, WECHAT, RESERVATIONS,
-                                  FILINGS, HANDOFFS)
+                                  FILINGS, HANDOFFS, OPS)

@@ -32,6 +32,7 @@ import codes
 from bot.db.models.codes_log import CodeIssue
 from bot.db.models.declarations import HealthCode, HealthDeclaration, HealthStatus, HealthSubject
 from bot.services.declarations.store import revoked_code_ids
+from bot.services.ops.counters import PAPER_CODES, Tally, count
 from codes.claims import from_epoch
 
 if TYPE_CHECKING:
@@ -258,6 +259,7 @@ async def issue_paper_code(svc: Declarations, status: HealthStatus, *, channel: 
         session.add(CodeIssue(issued_at=now, subject=status.subject, kind="paper",
                               channel=channel, actor=actor[:80], code_id=code_id,
                               expires_at=now + ttl))
+        await count(session, now, Tally(PAPER_CODES))
     log.info("codes.paper.issued subject=%s channel=%s actor=%s expires=%s", status.subject,
              channel, actor[:80], (now + ttl).isoformat())
     return row

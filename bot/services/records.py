@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from bot.actions import ActionContext, ActionRegistry, ActionResult, RowInsert
 from bot.db.models import Record
+from bot.services.ops.counters import form_tallies, row_inserts
 
 if TYPE_CHECKING:
     from bot.hub import Hub
@@ -18,8 +19,10 @@ if TYPE_CHECKING:
 def register_actions(registry: ActionRegistry, hub: Hub) -> None:
     """Register ``records.save``: stores the flow's answers (sealed) as a submission.
 
-    Step params: ``fields`` (optional list of slot names; default every slot).
-    Sets slot ``record_id``.
+    Step params: ``fields`` (optional list of slot names; default every slot); ``ops``
+    (optional: what the operations view counts of it, see
+    :func:`bot.services.ops.counters.form_tallies` and docs/ops.md). Sets slot
+    ``record_id``.
     """
 
     async def save(ctx: ActionContext) -> ActionResult:
@@ -32,7 +35,8 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
         record_id = await hub.db.next_id("records")
         return ActionResult(slots={"record_id": record_id}, inserts=[RowInsert(
             "records", {"id": record_id, "flow_id": ctx.flow_id, "user_key": ctx.user_key,
-                        "lang": ctx.lang, "data": sealed, "created_at": ctx.now})])
+                        "lang": ctx.lang, "data": sealed, "created_at": ctx.now}),
+            *row_inserts(ctx.now, form_tallies(ctx.params.get("ops"), ctx.slots))])
 
     registry.register("records.save", save, description="Store the flow's answers.",
                       sets={"record_id"}, needs_lock=False)

@@ -14,20 +14,14 @@ from bot.services.filings.report import build_report, report_csv, report_html
 from bot.services.filings.stats import BY, resumption_rate
 from bot.web.keys import HUB_KEY
 from bot.web.middlewares import json_error
-from bot.web.staff_auth import staff_of, staff_route
+from bot.web.staff_auth import district_scope, staff_route
 
 VIEWERS = ("admin", "health_officer", "reviewer", "auditor")
 
 
 def _district(request: web.Request) -> str | None:
     """The district asked for, within the account's scope (403 outside it)."""
-    principal = staff_of(request)
-    asked = request.query.get("district") or None
-    if principal.district is not None and asked not in (None, principal.district):
-        raise web.HTTPForbidden(text=json_error(
-            403, "other_district", "your account sees its own district only",
-            message_zh="您的账号只能查看本区数据。").text, content_type="application/json")
-    return asked or principal.district
+    return district_scope(request)
 
 
 @staff_route(*VIEWERS)

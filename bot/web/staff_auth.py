@@ -91,3 +91,18 @@ def staff_route(*roles: str) -> Callable[[Handler], Handler]:
 def staff_of(request: web.Request) -> StaffPrincipal:
     """The principal :func:`staff_route` checked for this request."""
     return request[STAFF]
+
+
+def district_scope(request: web.Request) -> str | None:
+    """The ``district`` a staff request asks for, within its account's scope: an
+    unscoped account gets what it asked (None: the city), a district account its own.
+
+    Raises:
+        HTTPForbidden: a district account asking for another district (403).
+    """
+    principal = staff_of(request)
+    asked = request.query.get("district") or None
+    if principal.district is not None and asked not in (None, principal.district):
+        raise _refuse(web.HTTPForbidden, 403, "other_district",
+                      "your account sees its own district only", "您的账号只能查看本区数据。")
+    return asked or principal.district

@@ -19,6 +19,7 @@ from bot.db.database import affected_rows
 from bot.db.models.declarations import Checkin, CheckinVenue
 from bot.privacy import token_hash
 from bot.services.declarations.service import Declarations
+from bot.services.ops.counters import CHECKINS, Tally, count
 
 log = logging.getLogger("tongguan.declarations")
 
@@ -60,6 +61,7 @@ async def record_checkin(svc: Declarations, venue: CheckinVenue, subject: str,
                          at: datetime) -> None:
     async with svc.hub.db.sessions.begin() as session:
         session.add(Checkin(venue_id=venue.id, subject=subject[:64], scanned_at=at))
+        await count(session, at, Tally(CHECKINS, place=venue.code))
 
 
 async def sweep_checkins(svc: Declarations, *, now: datetime | None = None) -> int:

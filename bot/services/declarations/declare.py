@@ -31,6 +31,7 @@ from bot.services.declarations.trust import (
     official_in_force,
     official_of,
 )
+from bot.services.ops.counters import count, declaration_tallies
 from codes import mask_name
 
 log = logging.getLogger("tongguan.declarations")
@@ -105,7 +106,9 @@ async def declare(svc: Declarations, *, person: Person, answers: Mapping[str, An
             reasons=decision.reasons, masked_name=masked,
             source="official" if official else "declaration",
             rules_version=assessment.version, declaration_id=declared.id, session=session,
-            valid_until=decision.valid_until, audit=audit, proxy=proxy, locked=True)
+            valid_until=decision.valid_until, audit=audit, proxy=proxy, locked=True,
+            district=str(kept.get("district") or ""))
+        await count(session, now, *declaration_tallies(kept, decision.color))
         status_id = status.id
     log.info("declarations.submitted color=%s rules=%s official=%s proxy=%s revoked=%d "
              "rules_version=%s", decision.color, assessment.color,

@@ -38,6 +38,7 @@ from bot.services.declarations.repository import DeclarationsRepository
 from bot.services.declarations.service import Declarations
 from bot.services.declarations.store import AuditEntry, lock_subject, new_status
 from bot.services.declarations.texts import list_notice
+from bot.services.ops.counters import count, status_tallies
 
 log = logging.getLogger("tongguan.declarations")
 
@@ -351,7 +352,7 @@ async def _apply(session: AsyncSession, svc: Declarations, stage: sa.Table, p: _
     # 3. their new official status, seen by the bound resident (else by whoever declared
     #    last); the page token is a value no token hashes to: 我的健康码 gives a fresh link
     token = sa.literal(f"list:{p.batch}:") + stage.c.subject
-    await session.execute(sa.insert(HealthStatus).from_select(
+    issued = await session.execute(sa.insert(HealthStatus).from_select(
         ["subject", "owner_key", "declaration_id", "token_hash", "color", "reasons",
          "masked_name", "source", "rules_version", "active", "issued_at", "valid_until",
          "proxy"],
@@ -363,6 +364,8 @@ async def _apply(session: AsyncSession, svc: Declarations, stage: sa.Table, p: _
                   sa.literal("official"), sa.literal(p.rules_version), sa.true(), now,
                   sa.literal(p.until, UTCDateTime()),
                   sa.func.coalesce(stage.c.proxy, sa.false())).where(known)))
+    await count(session, revoked_at, *status_tallies("", report.revoked_statuses,
+                                                     affected_rows(issued)))
     # 4. the audit log
     await session.execute(sa.insert(StatusAudit).from_select(
         ["at", "subject", "old_color", "new_color", "source", "batch", "actor", "reasons"],

@@ -20,6 +20,7 @@ from bot.db.models.declarations import HealthCode, HealthStatus, HealthSubject
 from bot.db.models.trust import StatusAudit
 from bot.privacy import token_hash
 from bot.services.declarations.service import Declarations
+from bot.services.ops.counters import count, status_tallies
 from codes import CLOCK_SKEW_LEEWAY
 
 SUBJECT_BYTES = 9  #: 12 URL-safe characters: keeps a live code at QR version 11
@@ -103,12 +104,13 @@ async def new_status(svc: Declarations, *, subject: str, owner_key: str, color: 
                      reasons: list[dict[str, str]], masked_name: str, source: str,
                      rules_version: str, valid_until: datetime, audit: AuditEntry,
                      declaration_id: int | None = None, proxy: bool = False,
-                     session: AsyncSession | None = None,
-                     locked: bool = False) -> tuple[HealthStatus, str, int]:
+                     session: AsyncSession | None = None, locked: bool = False,
+                     district: str = "") -> tuple[HealthStatus, str, int]:
     """Make ``subject``'s new active status; returns (status, page token, revoked count).
 
     The change (old → new colour) is written to the append-only ``status_audit`` in the
-    same transaction. ``locked``: the caller already holds :func:`lock_subject`.
+    same transaction, and counted for the operations view (under ``district`` when the
+    caller knows it). ``locked``: the caller already holds :func:`lock_subject`.
     """
     token = secrets.token_urlsafe(TOKEN_BYTES)
 
@@ -126,6 +128,7 @@ async def new_status(svc: Declarations, *, subject: str, owner_key: str, color: 
         s.add(StatusAudit(at=now, subject=subject, old_color=old, new_color=color,
                           source=audit.source, batch=audit.batch, actor=audit.actor[:160],
                           reasons=list(reasons)))
+        await count(s, now, *status_tallies(district, revoked))
         await s.flush()
         return status, token, revoked
 

@@ -13,6 +13,7 @@ from bot.services.filings.catalog import OPEN_STATES
 from bot.services.filings.context import Filings
 from bot.services.filings.notices import queue_notice
 from bot.services.filings.progress import record_progress
+from bot.services.ops.counters import Tally, count, filing_metric
 
 
 async def next_notice_no(session: AsyncSession, ctx: Filings, district: str) -> str:
@@ -44,6 +45,8 @@ async def transition(session: AsyncSession, ctx: Filings, row: Filing, state: st
     session.add(FilingHistory(filing_id=row.id, at=now, state=state, actor=actor[:120],
                               reason=reason, version=row.version))
     await record_progress(session, ctx.hub, row)  # the city's counters, same transaction
+    await count(session, now, Tally(filing_metric(state), district=row.district,
+                                    street=row.street or ""))  # the operations view
     if notify:
         await queue_notice(session, ctx.hub.outbox, row)
     await session.flush()

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.database import affected_rows
 from bot.db.models.reservations import SupplyProduct, SupplyRelease, SupplyReservation
+from bot.services.ops.counters import PICKED_UP, count_reservations
 from bot.services.reservations import pickup_codes
 from bot.services.reservations.context import SupplyContext, local
 from bot.services.reservations.errors import ReservationError
@@ -40,6 +41,7 @@ async def redeem(ctx: SupplyContext, staff: StaffMember, typed: str) -> Ticket:
             .execution_options(synchronize_session=False))
         if affected_rows(done) != 1:
             return 0
+        await count_reservations(session, now, PICKED_UP, RES.code_hash == digest)
         # "N packs per D days" counts from the last pickup too
         await count_from_pickup(session, digest, ctx.rules.city_day(now))
         return 1

@@ -27,6 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.db.database import MAX_RETRIES, Database, is_retryable
 from bot.db.models.reservations import SupplyRelease, SupplyStore
+from bot.services.ops.counters import RESERVED
 
 T = TypeVar("T")
 
@@ -41,6 +42,17 @@ ACTIVE = sa.select(SupplyStore.active).where(SupplyStore.code == sa.bindparam("c
 #: register lists them, else the reserving identity's account key (``:acct``).
 HOUSEHOLD_KEY = ("COALESCE((SELECT household FROM residents WHERE id_index = :person), "
                  "CAST(:acct AS VARCHAR))")
+
+
+def ops_reserved(now: str) -> str:
+    """The operations view's count of the hold on release ``:rid`` (under its store's
+    district) at ``now`` (the SQL of the hold's time), for the hold's transaction."""
+    return ("INSERT INTO ops_events (at, district, street, place, metric, n) "
+            f"SELECT {now}, substr(st.district, 1, 40), '', '', '{RESERVED}', 1 "
+            "FROM supply_releases rr JOIN supply_stores st ON st.id = rr.store_id "
+            "WHERE rr.id = :rid")
+
+
 #: Where a person's window counts from (read only to word a refusal).
 SINCE = sa.text("SELECT since FROM supply_quotas WHERE subject = :person AND product_id = :pid")
 #: Where the person's household's window counts from (idem).

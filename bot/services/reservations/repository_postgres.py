@@ -2,9 +2,10 @@
 
 A hold is one statement, a chain of data-modifying CTEs: binding check → person quota
 upsert (rolling window) → household member → household quota → stock decrement →
-reservation row, each step only applying if the previous ones did. On its own it is one
-autocommit round trip (:data:`HOLD_ALONE`). Rows read to be changed are locked
-(``SELECT … FOR UPDATE``), so several server processes can share the work.
+reservation row → its count for the operations view, each step only applying if the
+previous ones did. On its own it is one autocommit round trip (:data:`HOLD_ALONE`). Rows
+read to be changed are locked (``SELECT … FOR UPDATE``), so several server processes can
+share the work.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from bot.services.reservations.repository import (
     Conn,
     SupplyRepository,
     Taken,
+    ops_reserved,
 )
 
 #: the rolling window of a quota row ``t`` met again: a new window once ``since`` is
@@ -94,6 +96,8 @@ WITH b AS (
     CAST(:now AS TIMESTAMPTZ)
   WHERE EXISTS (SELECT 1 FROM r)
   RETURNING 1
+), ops AS (
+  """ + ops_reserved("CAST(:now AS TIMESTAMPTZ)") + """ AND EXISTS (SELECT 1 FROM ins)
 )"""
 #: In the caller's transaction: which steps applied.
 HOLD = sa.text(HOLD_CTE + """

@@ -28,7 +28,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.db.database import sqlite_time
-from bot.services.reservations.repository import HOUSEHOLD_KEY, Conn, SupplyRepository, Taken
+from bot.services.reservations.repository import (
+    HOUSEHOLD_KEY,
+    Conn,
+    SupplyRepository,
+    Taken,
+    ops_reserved,
+)
 
 RETRIES = 60  #: ~ several seconds of backoff in all, like the engine's busy timeout
 
@@ -78,6 +84,8 @@ RESERVATION = ("INSERT INTO supply_reservations (public_id, release_id, person_k
 SLOT = ("SELECT r.id, s.code, s.name FROM supply_releases r JOIN supply_stores s "
         "ON s.id = r.store_id WHERE s.code = ? AND s.active AND r.product_id = ? AND r.day = ?")
 ACTIVE = "SELECT active FROM supply_stores WHERE code = ?"
+#: the hold's count for the operations view
+OPS_RESERVED = ops_reserved(":now")
 
 
 def take_sync(db: sqlite3.Connection, p: dict[str, Any], groups: list[str]) -> Taken:
@@ -107,6 +115,7 @@ def take_sync(db: sqlite3.Connection, p: dict[str, Any], groups: list[str]) -> T
                              "name_sealed", "code_hash", "code_sealed")},
         "day": day, "window_start": sqlite_time(p["window_start"]),
         "window_end": sqlite_time(p["window_end"]), "now": now})
+    db.execute(OPS_RESERVED, {"now": now, "rid": p["rid"]})
     return Taken(True, True, True, True)
 
 

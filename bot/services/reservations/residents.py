@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from bot.db.database import affected_rows
 from bot.db.models.reservations import SupplyRelease, SupplyReservation, SupplyStore
+from bot.services.ops.counters import CANCELLED, count_reservations
 from bot.services.reservations import pickup_codes
 from bot.services.reservations.binding import bind
 from bot.services.reservations.context import SupplyContext
@@ -216,6 +217,7 @@ async def cancel(ctx: SupplyContext, channel: str, user_id: str, public_id: str)
         if affected_rows(done) != 1:
             raise ReservationError("not_active", "这个预约已领取、过期或取消。",
                                    "That reservation was already redeemed, expired or cancelled.")
+        await count_reservations(session, now, CANCELLED, RES.id == row.id)
         await session.execute(sa.update(REL).where(REL.id == row.release_id)
                               .values(remaining=REL.remaining + row.quantity, updated_at=now)
                               .execution_options(synchronize_session=False))

@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.database import affected_rows
 from bot.db.models.reservations import SupplyProduct, SupplyRelease, SupplyReservation, SupplyStore
 from bot.messages import Reply
+from bot.services.ops.counters import EXPIRED, count_reservations
 from bot.services.reservations import notices, pickup_codes
 from bot.services.reservations.context import SupplyContext
 from bot.services.reservations.lottery import run_draw
@@ -43,6 +44,8 @@ async def expire_due(ctx: SupplyContext) -> int:
                                                           RES.status == "active")
                                      .values(status="expired", closed_at=now)
                                      .execution_options(synchronize_session=False))
+        await count_reservations(session, now, EXPIRED, RES.id.in_(ids),
+                                 RES.status == "expired", RES.closed_at == now)
         return affected_rows(done)
 
     total = 0

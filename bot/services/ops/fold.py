@@ -1,0 +1,73 @@
+"""Folding appended events into the counts by city day (any process may; each event is
+folded once: the ``DELETE … RETURNING`` that reads it also removes it)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections import Counter
+from datetime import date, datetime, tzinfo
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.db.dialects import upsert_insert
+from bot.db.models.ops import OpsCount, OpsEvent, OpsState
+from bot.hub import Hub
+from bot.services.ops.clock import city_tz
+
+log = logging.getLogger("tongguan.ops")
+
+BATCH = 5000  #: events folded per transaction
+Key = tuple[date, str, str, str, str]
+
+
+def bucket(at: datetime, tz: tzinfo) -> date:
+    return at.astimezone(tz).date()
+
+
+async def fold(hub: Hub) -> int:
+    """Move pending events into ``ops_counts`` (a batch per transaction); returns how
+    many were moved."""
+    tz = city_tz(hub.settings)
+    total = 0
+
+    async def work(session: AsyncSession) -> int:
+        batch = sa.select(OpsEvent.id).order_by(OpsEvent.id).limit(BATCH).scalar_subquery()
+        rows = (await session.execute(sa.delete(OpsEvent).where(OpsEvent.id.in_(batch))
+                                      .returning(OpsEvent.at, OpsEvent.district,
+                                                 OpsEvent.street, OpsEvent.place,
+                                                 OpsEvent.metric, OpsEvent.n))).all()
+        if not rows:
+            return 0
+        sums: Counter[Key] = Counter()
+        for at, district, street, place, metric, n in rows:
+            sums[(bucket(at, tz), district, street, place, metric)] += n
+        stmt = upsert_insert(hub.db, OpsCount).values([
+            {"day": k[0], "district": k[1], "street": k[2], "place": k[3], "metric": k[4],
+             "n": n} for k, n in sorted(sums.items())])  # one order: no deadlocks
+        await session.execute(stmt.on_conflict_do_update(
+            index_elements=["day", "district", "street", "place", "metric"],
+            set_={"n": OpsCount.n + stmt.excluded.n}))
+        await session.execute(sa.update(OpsState).where(OpsState.id == 1)
+                              .values(version=OpsState.version + 1))
+        return len(rows)
+
+    while (moved := await hub.db.retrying(work)) > 0:
+        total += moved
+        if moved < BATCH:
+            break
+    return total
+
+
+async def fold_forever(hub: Hub) -> None:
+    """The web process's folding job: every ``ops.poll_seconds``, when events wait."""
+    while True:
+        try:
+            async with hub.db.sessions() as session:
+                waiting = await session.scalar(sa.select(OpsEvent.id).limit(1))
+            if waiting is not None:
+                await fold(hub)
+        except Exception:  # noqa: BLE001 - logged; the next round tries again
+            log.exception("ops.fold.failed")
+        await asyncio.sleep(hub.settings.ops.poll_seconds * 2)

@@ -1,0 +1,38 @@
+"""What needs action today: streets with several yellow or red declarations, stores out
+of stock, handoffs waiting too long. Every number named is at least ``ops.small_cell``
+or a store's, never a small count of people."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.config import Settings
+from bot.services.ops.snapshot import Snapshot
+
+
+def highlights(view: dict[str, Any], snap: Snapshot, settings: Settings) -> list[dict[str, Any]]:
+    k = settings.ops.small_cell
+    found: list[dict[str, Any]] = []
+    for row in view["streets"]:
+        risky = sum(v for v in (row["yellow"], row["red"]) if isinstance(v, int))
+        if risky >= k:
+            found.append({"kind": "street_risk", "district": row["district"],
+                          "street": row["name"], "count": risky,
+                          "zh": f"{row['name']}：今日黄/红码申报 {risky} 人",
+                          "en": f"{row['name']}: {risky} yellow/red declarations today"})
+    for s in view["stock"]:
+        if s["released"] > 0 and s["left"] == 0:
+            found.append({"kind": "out_of_stock", "district": s["district"],
+                          "store": s["store"],
+                          "zh": f"{s['name']}（{s['store']}）{s['product']} 已无库存",
+                          "en": f"{s['name']} ({s['store']}): {s['product']} out of stock"})
+    handoffs = view.get("handoffs")
+    wait = settings.ops.handoff_wait_minutes
+    if handoffs and handoffs["oldest_minutes"] is not None and handoffs["oldest_minutes"] > wait:
+        found.append({"kind": "handoff_waiting", "count": handoffs["waiting"],
+                      "minutes": handoffs["oldest_minutes"],
+                      "zh": f"{handoffs['waiting']} 个转人工请求在等待，最久 "
+                            f"{handoffs['oldest_minutes']} 分钟",
+                      "en": f"{handoffs['waiting']} handoffs waiting, the oldest for "
+                            f"{handoffs['oldest_minutes']} minutes"})
+    return found

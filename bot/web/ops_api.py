@@ -1,0 +1,152 @@
+"""The operations view's JSON, live stream and report (staff: admin, health_officer,
+auditor; an account with a district sees that district only — another one: 403).
+
+* ``GET /api/v1/ops/summary?district=`` — today's numbers (the city's day,
+  ``ops.timezone``): ``{"date", "district", "declarations": {"total", "green", "yellow",
+  "red"}, "codes", "quarantine", "screenings", "checkins", "reservations", "stock",
+  "filings", "resumption", "handoffs", "districts", "streets", "buildings", "trend",
+  "highlights"}`` (docs/ops.md).
+* ``GET /api/v1/ops/stream?district=`` — Server-Sent Events: a ``data:`` line with the
+  same JSON at once and whenever a number changes; a comment line every 15 s keeps it
+  open. Every open stream of a process is fed by one poll (:mod:`bot.services.ops.live`).
+* ``GET /api/v1/ops/report?date=YYYY-MM-DD&district=&format=html|pdf|csv`` — the daily
+  report (audited as ``ops.report``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from datetime import date
+
+from aiohttp import web
+
+from bot.services.ops.geo import districts
+from bot.services.ops.live import CLOSED, ops_live
+from bot.services.ops.report import FORMATS, build_report, report_csv
+from bot.services.ops.report_html import report_html
+from bot.services.ops.report_pdf import report_pdf
+from bot.services.staff import audit, principal_for
+from bot.web.keys import HUB_KEY
+from bot.web.middlewares import json_error
+from bot.web.staff_auth import credentials, district_scope, staff_of, staff_route
+
+VIEWERS = ("admin", "health_officer", "auditor")
+KEEPALIVE_SECONDS = 15.0
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+def _scope(request: web.Request) -> str | None:
+    district = district_scope(request)
+    if district is not None and district not in {d.code for d in districts()}:
+        raise web.HTTPUnprocessableEntity(text=json_error(
+            422, "unknown_district", f"no district {district[:40]!r}",
+            message_zh="没有这个区。").text, content_type="application/json")
+    return district
+
+
+@staff_route(*VIEWERS)
+async def summary(request: web.Request) -> web.Response:
+    text = await ops_live(request.app[HUB_KEY]).text(_scope(request))
+    return web.Response(text=text, content_type="application/json", headers=NO_STORE)
+
+
+@staff_route(*VIEWERS)
+async def stream(request: web.Request) -> web.StreamResponse:
+    hub = request.app[HUB_KEY]
+    district = _scope(request)
+    token, _ = credentials(request)
+    live = ops_live(hub)
+    queue = live.listen(district)
+    response = web.StreamResponse(headers={
+        "Content-Type": "text/event-stream; charset=utf-8", "X-Accel-Buffering": "no",
+        **NO_STORE})
+    try:
+        await response.prepare(request)
+        first = await live.text(district)
+        live.mark_sent(queue, first)
+        await response.write(f"retry: 2000\ndata: {first}\n\n".encode())
+        while True:
+            try:
+                text = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
+            except TimeoutError:
+                if await principal_for(hub, token) is None:  # logged out, disabled
+                    break
+                await response.write(b": keep-alive\n\n")
+                continue
+            if text == CLOSED:
+                break
+            await response.write(f"data: {text}\n\n".encode())
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    finally:
+        live.forget(queue)
+    with contextlib.suppress(ConnectionResetError):
+        await response.write_eof()
+    return response
+
+
+@staff_route(*VIEWERS)
+async def report(request: web.Request) -> web.Response:
+    hub = request.app[HUB_KEY]
+    fmt = request.query.get("format", "html")
+    if fmt not in FORMATS:
+        return json_error(422, "invalid", "format is html, pdf or csv",
+                          message_zh="format 须为 html、pdf 或 csv。")
+    try:
+        day = date.fromisoformat(request.query["date"]) if request.query.get("date") else None
+    except ValueError:
+        return json_error(422, "invalid", "date is YYYY-MM-DD",
+                          message_zh="date 须为 YYYY-MM-DD 格式。")
+    district = _scope(request)
+    built = await build_report(hub, day, district)
+    await audit(hub, actor=staff_of(request).actor, action="ops.report",
+                object=built.name, detail={"format": fmt})
+    attach = {"Content-Disposition": f'attachment; filename="{built.name}.{fmt}"',
+              **NO_STORE}
+    if fmt == "csv":
+        return web.Response(text=report_csv(built), content_type="text/csv", headers=attach)
+    if fmt == "pdf":
+        body = await asyncio.to_thread(report_pdf, built)  # CPU: off the event loop
+        return web.Response(body=body, content_type="application/pdf", headers=attach)
+    return web.Response(text=report_html(built), content_type="text/html", headers=NO_STORE)
+
+
+async def _close_streams(app: web.Application) -> None:
+    await ops_live(app[HUB_KEY]).close()
+
+
+def setup(app: web.Application) -> None:
+    app.router.add_get("/api/v1/ops/summary", summary)
+    app.router.add_get("/api/v1/ops/stream", stream)
+    app.router.add_get("/api/v1/ops/report", report)
+    app.on_shutdown.append(_close_streams)
+
+
+_SEC: list[dict[str, list[str]]] = [{"bearer": []}, {"staffCookie": []}]
+_DISTRICT = {"name": "district", "in": "query", "schema": {"type": "string"}}
+OPENAPI_PATHS = {
+    "/api/v1/ops/summary": {"get": {
+        "summary": "Today's operations numbers (staff: admin, health_officer, auditor; "
+                   "district accounts see their district)", "security": _SEC,
+        "parameters": [_DISTRICT],
+        "responses": {"200": {"description": "{date, district, declarations: {total, green, "
+                                             "yellow, red}, codes, quarantine, screenings, "
+                                             "checkins, reservations, stock, filings, "
+                                             "resumption, handoffs, districts, streets, "
+                                             "buildings, trend, highlights}"},
+                      "403": {"description": "another district"},
+                      "422": {"description": "unknown district"}}}},
+    "/api/v1/ops/stream": {"get": {
+        "summary": "Server-Sent Events: the summary JSON whenever a number changes",
+        "security": _SEC, "parameters": [_DISTRICT],
+        "responses": {"200": {"description": "text/event-stream"}}}},
+    "/api/v1/ops/report": {"get": {
+        "summary": "The daily operations report", "security": _SEC,
+        "parameters": [{"name": "date", "in": "query", "schema": {"type": "string",
+                                                                   "format": "date"}},
+                       _DISTRICT,
+                       {"name": "format", "in": "query",
+                        "schema": {"enum": list(FORMATS)}}],
+        "responses": {"200": {"description": "text/html, application/pdf or text/csv"}}}},
+}

@@ -1,0 +1,191 @@
+// The operations view: staff login, today's numbers from /api/v1/ops/summary, kept live by
+// /api/v1/ops/stream (Server-Sent Events), a district map and a 14-day trend (Apache
+// ECharts, vendored), sortable tables with sparklines, highlights and the daily report.
+"use strict";
+const $ = (id) => document.getElementById(id);
+const el = (tag, cls, text) => {
+  const e = document.createElement(tag);
+  if (cls) e.className = cls;
+  if (text !== undefined) e.textContent = text;
+  return e;
+};
+const VIEWERS = ["admin", "health_officer", "auditor"];
+const SVG = "http://www.w3.org/2000/svg";
+let me = null, view = null, source = null, map = null, trend = null, shapes = null;
+const sorts = {};  // table id → {key, dir}
+
+function csrf() {
+  const m = document.cookie.match(/(?:^|; )tg_staff_csrf=([^;]*)/);
+  return m ? decodeURIComponent(m[1]) : (me && me.csrf_token) || "";
+}
+async function api(path, method, body) {
+  const opts = {method: method || "GET", credentials: "same-origin", headers: {}};
+  if (opts.method !== "GET") opts.headers["X-CSRF-Token"] = csrf();
+  if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
+  const resp = await fetch(path, opts);
+  let data = {};
+  try { data = await resp.json(); } catch (e) { /* empty */ }
+  return {status: resp.status, data};
+}
+function errText(d) { return [d.message_zh, d.message].filter(Boolean).join(" / ") || "出错了 Error"; }
+
+// -- login -------------------------------------------------------------------------------
+function showLogin(message) {
+  me = null; if (source) source.close(); source = null;
+  $("login").hidden = false; $("work").hidden = true; $("logout").hidden = true;
+  $("who").textContent = ""; $("login-error").textContent = message || "";
+}
+async function start() {
+  const r = await api("/api/v1/staff/me");
+  if (r.status !== 200) return showLogin();
+  if (!VIEWERS.includes(r.data.role)) return showLogin("此账号不能查看运行视图 This account may not see the operations view");
+  me = r.data;
+  $("who").textContent = `${me.username} (${me.role})` + (me.district ? ` · ${me.district}` : "");
+  $("login").hidden = true; $("work").hidden = false; $("logout").hidden = false;
+  shapes = await (await fetch("/ops/city.geo.json")).json();
+  const scope = $("scope");
+  scope.replaceChildren();
+  if (!me.district) scope.append(new Option("全市 City", ""));
+  for (const f of shapes.features) {
+    if (!me.district || me.district === f.properties.code) {
+      scope.append(new Option(`${f.properties.zh} ${f.properties.en}`, f.properties.code));
+    }
+  }
+  $("scope-label").hidden = !!me.district;
+  follow();
+}
+$("login-form").addEventListener("submit", async (ev) => {
+  ev.preventDefault();
+  const r = await api("/api/v1/staff/sessions", "POST", {username: $("username").value, password: $("password").value});
+  if (r.status !== 200) return showLogin(errText(r.data));
+  $("password").value = ""; me = r.data; start();
+});
+$("logout").addEventListener("click", async () => { await api("/api/v1/staff/sessions", "DELETE"); showLogin(); });
+$("scope").addEventListener("change", () => follow());
+
+// -- live --------------------------------------------------------------------------------
+function scopeQuery() { const d = $("scope").value || (me && me.district) || ""; return d ? `?district=${encodeURIComponent(d)}` : ""; }
+function follow() {
+  if (source) source.close();
+  const live = $("live");
+  source = new EventSource("/api/v1/ops/stream" + scopeQuery());
+  source.onopen = () => { live.textContent = "实时 live"; live.className = "live on"; };
+  source.onmessage = (ev) => render(JSON.parse(ev.data));
+  source.onerror = async () => {
+    live.textContent = "重连中 reconnecting…"; live.className = "live off";
+    const r = await api("/api/v1/staff/me");
+    if (r.status === 401) showLogin();
+  };
+}
+
+// -- rendering ---------------------------------------------------------------------------
+const CARDS = [
+  ["declarations.total", "申报 Declarations", ""], ["declarations.green", "绿码 Green", "green"],
+  ["declarations.yellow", "黄码 Yellow", "yellow"], ["declarations.red", "红码 Red", "red"],
+  ["codes.issued", "发码 Codes issued", ""], ["codes.revoked", "撤销 Codes revoked", ""],
+  ["quarantine.home", "居家隔离申报 Home quarantine", ""], ["screenings.records", "楼栋排查 Screenings", ""],
+  ["checkins.total", "场所登记 Check-ins", ""], ["reservations.released", "投放 Released", ""],
+  ["reservations.reserved", "预约 Reserved", ""], ["reservations.picked_up", "已领取 Picked up", ""],
+  ["reservations.expired", "过期 Expired", ""], ["reservations.stock_left", "剩余库存 Stock left", ""],
+  ["filings.submitted", "复工申报 Filings submitted", ""], ["filings.approved", "复工批准 Filings approved", ""],
+  ["resumption.rate", "复工率 Resumption rate", ""], ["handoffs.waiting", "转人工等待 Handoffs waiting", ""],
+];
+function pick(obj, path) { return path.split(".").reduce((o, k) => (o == null ? undefined : o[k]), obj); }
+function show(v) {
+  if (v === undefined || v === null) return "—";
+  if (typeof v === "number" && !Number.isInteger(v)) return (v * 100).toFixed(1) + "%";
+  return String(v);
+}
+function render(v) {
+  const old = view; view = v;
+  $("day").textContent = `${v.date} (${v.timezone})`;
+  if (!$("report-date").value) $("report-date").value = v.date;
+  $("small-note").textContent = `街道及以下少于 ${v.small_cell} 显示为 <${v.small_cell}，数值较小的街道并入"其他" · Below district level counts under ${v.small_cell} show as <${v.small_cell}; small streets are merged into "other".`;
+  const cards = $("cards");
+  if (!cards.children.length) {
+    for (const [key, label, cls] of CARDS) {
+      const c = el("div", "card " + cls); c.dataset.k = key;
+      c.append(el("span", "n", ""), el("span", "l", label)); cards.append(c);
+    }
+  }
+  for (const c of cards.children) {
+    const now = show(pick(v, c.dataset.k));
+    const n = c.querySelector(".n");
+    if (n.textContent !== now) { n.textContent = now; if (old) { c.classList.remove("flash"); void c.offsetWidth; c.classList.add("flash"); } }
+  }
+  const hl = $("highlights"); hl.replaceChildren();
+  for (const h of v.highlights) { const li = el("li", h.kind, `${h.zh} · ${h.en}`); hl.append(li); }
+  if (!v.highlights.length) hl.append(el("li", "none", "暂无 Nothing now"));
+  table("districts", [["zh", "区 District", "t"], ["declarations", "申报"], ["green", "绿"], ["yellow", "黄"], ["red", "红"],
+    ["quarantine_home", "居家隔离"], ["reserved", "预约"], ["picked_up", "领取"], ["filings_submitted", "复工申报"], ["trend", "14天 Trend", "spark"]], v.districts);
+  table("streets", [["district", "区", "t"], ["name", "街道/社区 Street", "t"], ["declarations", "申报"], ["green", "绿"],
+    ["yellow", "黄"], ["red", "红"], ["quarantine_home", "居家隔离"], ["screenings", "排查"]], v.streets);
+  table("buildings", [["district", "区", "t"], ["place", "楼栋 Building", "t"], ["screenings", "排查次数"],
+    ["people_quarantine", "居家隔离"], ["people_returned", "外地返回"]], v.buildings);
+  table("stock", [["store", "门店 Store", "t"], ["name", "名称", "t"], ["district", "区", "t"], ["product", "物资", "t"],
+    ["released", "投放"], ["left", "剩余"]], v.stock);
+  charts(v);
+}
+function num(x) { return typeof x === "number" ? x : (typeof x === "string" && x.startsWith("<") ? 0.5 : x); }
+function table(id, cols, rows) {
+  const t = $(id), s = sorts[id];
+  const data = rows.slice();
+  if (s) data.sort((a, b) => { const x = num(a[s.key]), y = num(b[s.key]); return (x > y ? 1 : x < y ? -1 : 0) * s.dir; });
+  const head = el("tr");
+  for (const [key, label, kind] of cols) {
+    const th = el("th", kind === "t" ? "t" : "", label);
+    if (kind !== "spark") {
+      if (s && s.key === key) th.setAttribute("aria-sort", s.dir > 0 ? "ascending" : "descending");
+      th.addEventListener("click", () => { sorts[id] = {key, dir: s && s.key === key ? -s.dir : -1}; render(view); });
+    }
+    head.append(th);
+  }
+  const body = data.map((r) => {
+    const tr = el("tr"); tr.dataset.key = r.district + "/" + (r.name || r.store || "");
+    for (const [key, , kind] of cols) {
+      const td = el("td", kind === "t" ? "t" : "");
+      if (kind === "spark") td.append(spark(r[key])); else td.textContent = show(r[key]);
+      td.dataset.k = key; tr.append(td);
+    }
+    return tr;
+  });
+  if (!data.length) { const tr = el("tr"); const td = el("td", "t", "暂无数据 No data yet"); td.colSpan = cols.length; tr.append(td); body.push(tr); }
+  t.replaceChildren(head, ...body);
+}
+function spark(values) {
+  const w = 110, h = 24, top = Math.max(1, ...values), step = w / Math.max(values.length - 1, 1);
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("width", w); svg.setAttribute("height", h); svg.setAttribute("class", "spark");
+  const line = document.createElementNS(SVG, "polyline");
+  line.setAttribute("fill", "none"); line.setAttribute("stroke", "#1565c0"); line.setAttribute("stroke-width", "1.5");
+  line.setAttribute("points", values.map((v, i) => `${(i * step).toFixed(1)},${(h - 2 - v / top * (h - 4)).toFixed(1)}`).join(" "));
+  svg.append(line); return svg;
+}
+function charts(v) {
+  if (typeof echarts === "undefined") return;
+  if (!map) { echarts.registerMap("city", shapes); map = echarts.init($("map")); trend = echarts.init($("trend")); }
+  const names = Object.fromEntries(shapes.features.map((f) => [f.properties.code, f.properties.zh]));
+  const data = v.districts.filter((d) => names[d.district]).map((d) => ({name: d.district, value: d.declarations, d}));
+  map.setOption({
+    tooltip: {formatter: (p) => p.data ? `${p.data.d.zh} ${p.data.d.en}<br>申报 ${p.data.d.declarations} · 黄 ${p.data.d.yellow} · 红 ${p.data.d.red}` : p.name},
+    visualMap: {min: 0, max: Math.max(1, ...data.map((x) => x.value)), left: 0, bottom: 0, inRange: {color: ["#e3f2fd", "#0d47a1"]}, calculable: true},
+    series: [{type: "map", map: "city", nameProperty: "code", data, label: {show: true, formatter: (p) => names[p.name] || p.name}}],
+  });
+  trend.setOption({
+    tooltip: {trigger: "axis"}, legend: {data: ["申报 Declarations", "黄 Yellow", "红 Red", "预约 Reserved"]},
+    xAxis: {type: "category", data: v.trend.days.map((d) => d.slice(5))}, yAxis: {type: "value", minInterval: 1},
+    series: [["申报 Declarations", "declarations", "#1565c0"], ["黄 Yellow", "yellow", "#f9a825"], ["红 Red", "red", "#c62828"], ["预约 Reserved", "reserved", "#6a1b9a"]]
+      .map(([name, key, color]) => ({name, type: "line", data: v.trend[key], itemStyle: {color}})),
+  });
+}
+window.addEventListener("resize", () => { if (map) { map.resize(); trend.resize(); } });
+
+// -- report ------------------------------------------------------------------------------
+$("report-form").addEventListener("submit", (ev) => {
+  ev.preventDefault();
+  const q = new URLSearchParams({date: $("report-date").value, format: $("report-format").value});
+  const d = $("scope").value || (me && me.district); if (d) q.set("district", d);
+  window.open("/api/v1/ops/report?" + q.toString(), "_blank");
+});
+
+start();
