@@ -17,6 +17,7 @@ from bot.db.models import Handoff
 from bot.db.models.handoffs import HandoffMessage
 from bot.messages import Reply
 from bot.privacy import Sealer
+from bot.services.handoffs.repository import status_reader
 from bot.services.outbox import Outbox
 
 OPEN, CLAIMED, CLOSED = "open", "claimed", "closed"
@@ -43,6 +44,7 @@ class Handoffs:
         self.sealer = sealer
         self.clock = clock
         self.outbox = outbox or Outbox(db, sealer, clock)
+        self._status = status_reader(db)
 
     async def create(self, user_key: str, flow_id: str | None,
                      transcript: list[dict[str, Any]], *, lang: str = "zh",
@@ -68,10 +70,9 @@ class Handoffs:
                             self.sealer.open(r.transcript)) for r in rows]
 
     async def status(self, handoff_id: int) -> str | None:
-        """The request's state (None when there is no such request): one primary-key read."""
-        async with self.db.sessions() as session:
-            return await session.scalar(sa.select(Handoff.status).where(
-                Handoff.id == handoff_id))
+        """The request's state (None when there is no such request): one primary-key read
+        straight through the driver (the chat path asks it every turn of such a user)."""
+        return await self._status.status(handoff_id)
 
     async def from_resident(self, handoff_id: int, user_key: str, text: str) -> bool:
         """Put the resident's message into the thread of their claimed request; False
