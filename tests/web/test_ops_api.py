@@ -1,0 +1,109 @@
+"""The operations view's API: roles and district scope, the live stream, the report."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+
+from staff_support import staff_login
+
+from bot.services.declarations import Person, declarations, declare
+from bot.web.keys import HUB_KEY
+
+WEIGHTS = (7, 9, 10, 5, 8, 4, 3, 2, 1, 7, 9, 10, 5, 8, 4, 3, 2)
+
+
+def id_number(n: int) -> str:
+    body = f"420106199001{n % 28 + 1:02d}{n % 1000:03d}"
+    return body + "10X98765432"[sum(int(c) * w for c, w in zip(body, WEIGHTS,
+                                                                 strict=True)) % 11]
+
+
+async def _declare(client, n: int, district: str, street: str = "中南路街") -> None:  # type: ignore[no-untyped-def]
+    await declare(declarations(client.app[HUB_KEY]), person=Person("赵六", id_number(n), None),
+                  answers={"district": district, "street": street, "temperature": 36.5,
+                           "symptoms": ["none"], "travel": ["none"], "contact": False,
+                           "quarantine": "free"}, user_key=f"web:o{n}", proxy=False)
+
+
+async def test_summary_roles_and_district_scope(client):  # type: ignore[no-untyped-def]
+    await _declare(client, 1, "wuchang")
+    await _declare(client, 2, "jiangan")
+    officer = await staff_login(client, "officer1", "health_officer")
+    resp = await client.get("/api/v1/ops/summary", headers=officer)
+    assert resp.status == 200 and resp.headers["Cache-Control"] == "no-store"
+    city = await resp.json()
+    assert city["district"] is None and city["declarations"]["total"] == 2
+    assert set(city["declarations"]) >= {"total", "green", "yellow", "red"}
+    assert city["date"] and city["timezone"] == "Asia/Shanghai"
+    local = await staff_login(client, "wc_officer", "auditor", district="wuchang")
+    mine = await (await client.get("/api/v1/ops/summary", headers=local)).json()
+    assert mine["district"] == "wuchang" and mine["declarations"]["total"] == 1
+    assert [d["district"] for d in mine["districts"]] == ["wuchang"]
+    same = await client.get("/api/v1/ops/summary?district=wuchang", headers=local)
+    assert same.status == 200
+    other = await client.get("/api/v1/ops/summary?district=jiangan", headers=local)
+    assert other.status == 403 and (await other.json())["error"] == "other_district"
+    for path in ("/api/v1/ops/stream?district=jiangan",
+                 "/api/v1/ops/report?district=jiangan&format=csv"):
+        assert (await client.get(path, headers=local)).status == 403
+    bad = await client.get("/api/v1/ops/summary?district=nowhere", headers=officer)
+    body = await bad.json()
+    assert bad.status == 422 and body["message"] and body["message_zh"]
+
+
+async def test_wrong_callers(client):  # type: ignore[no-untyped-def]
+    reviewer = await staff_login(client, "rev1", "reviewer")
+    session = await (await client.post("/api/v1/sessions", json={})).json()
+    resident = {"Authorization": f"Bearer {session['token']}"}
+    for path in ("/api/v1/ops/summary", "/api/v1/ops/stream", "/api/v1/ops/report"):
+        assert (await client.get(path)).status == 401
+        assert (await client.get(path, headers=resident)).status == 401
+        assert (await client.get(path, headers=reviewer)).status == 403
+    admin = await staff_login(client, "adm1", "admin")
+    for query in ("format=xls", "date=2020-13-01", "date=yesterday"):
+        resp = await client.get(f"/api/v1/ops/report?{query}", headers=admin)
+        assert resp.status == 422 and (await resp.json())["message_zh"]
+
+
+async def test_stream_delivers_a_change(client):  # type: ignore[no-untyped-def]
+    officer = await staff_login(client, "officer2", "health_officer", district="hongshan")
+    resp = await client.get("/api/v1/ops/stream", headers=officer)
+    assert resp.status == 200 and resp.headers["Content-Type"].startswith("text/event-stream")
+
+    async def next_data() -> dict:
+        while True:
+            line = (await resp.content.readline()).decode()
+            if line.startswith("data: "):
+                return json.loads(line[6:])
+
+    first = await asyncio.wait_for(next_data(), 10)
+    assert first["district"] == "hongshan" and first["declarations"]["total"] == 0
+    await _declare(client, 3, "jiangan")  # another district: nothing for this stream
+    await _declare(client, 4, "hongshan", "珞南街")
+    changed = await asyncio.wait_for(next_data(), 10)
+    assert changed["declarations"]["total"] == 1 and changed["district"] == "hongshan"
+    resp.close()
+
+
+async def test_report_has_the_days_numbers(client):  # type: ignore[no-untyped-def]
+    rng = random.Random(4)
+    total = rng.randrange(3, 7)
+    for i in range(total):
+        await _declare(client, 10 + i, "qiaokou", "汉中街")
+    admin = await staff_login(client, "adm2", "admin")
+    summary = await (await client.get("/api/v1/ops/summary", headers=admin)).json()
+    html = await (await client.get("/api/v1/ops/report?format=html", headers=admin)).text()
+    assert f'<b id="report-date">{summary["date"]}</b>' in html
+    assert f'data-field="declarations.total">合计 total<b>{total}</b>' in html
+    assert "汉中街" in html and "<svg" in html
+    csv_text = await (await client.get(
+        f"/api/v1/ops/report?format=csv&date={summary['date']}&district=qiaokou",
+        headers=admin)).text()
+    assert f"declarations,qiaokou,total,{total}" in csv_text
+    pdf = await client.get("/api/v1/ops/report?format=pdf", headers=admin)
+    body = await pdf.read()
+    assert pdf.status == 200 and body.startswith(b"%PDF") and len(body) > 2000
+    audit = await (await client.get("/api/v1/staff/audit?limit=5", headers=admin)).json()
+    assert any(e["action"] == "ops.report" for e in audit["items"])
