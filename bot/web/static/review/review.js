@@ -18,31 +18,14 @@ let cat = null;       // /review/catalog.json: the value lists in zh and en
 let cursor = null;    // the queue's next_cursor
 let current = null;   // the filing on show (with its version)
 
-// The staff login's CSRF token: writes made with the session cookie must echo it.
-function csrf() {
-  const m = document.cookie.match(/(?:^|; )tg_staff_csrf=([^;]*)/);
-  return m ? decodeURIComponent(m[1]) : (me && me.csrf_token) || "";
-}
-
+// JSON calls with the staff login's CSRF header, and error texts: /static/staff/staff.js.
 async function api(path, method, body) {
-  const opts = {method: method || "GET", credentials: "same-origin", headers: {}};
-  if (opts.method !== "GET") opts.headers["X-CSRF-Token"] = csrf();
-  if (body !== undefined) {
-    opts.headers["Content-Type"] = "application/json";
-    opts.body = JSON.stringify(body);
-  }
-  const resp = await fetch(path, opts);
-  let data = {};
-  try { data = await resp.json(); } catch (e) { /* empty body */ }
-  if (resp.status === 401 && me && !path.startsWith("/api/v1/staff/sessions")) showLogin();
-  return {status: resp.status, data};
+  const r = await Staff.api(path, method, body);
+  if (r.status === 401 && me && !path.startsWith("/api/v1/staff/sessions")) showLogin();
+  return r;
 }
-
-function errText(data) {
-  const main = [data.message_zh, data.message].filter(Boolean).join(" / ") || "出错了 Error";
-  const fields = (data.errors || []).map((e) => `${e.message_zh} ${e.message}`);
-  return [main, ...fields].join(" · ");
-}
+const errText = Staff.errText;
+const csrf = Staff.csrf;  // the CSRF token writes by cookie echo
 function say(id, text, kind) { const m = $(id); m.textContent = text; m.className = kind || ""; }
 function label(list, value) {
   const c = cat && cat[list].find((x) => x.value === value);
