@@ -53,7 +53,8 @@ async def test_wechat_follower_talks_to_an_operator(db_url: str,
             assert [m["msgtype"] for m in pushed] == ["text", "text"]
             assert "工作人员已接入" in pushed[0]["text"]["content"]
             assert "返回机器人" in pushed[0]["text"]["content"]  # the button, as text
-            assert pushed[1]["text"]["content"] == "工作人员：您好，我是社区工作人员，请问哪里不舒服？"
+            assert pushed[1]["text"]["content"] == \
+                "工作人员：您好，我是社区工作人员，请问哪里不舒服？"
 
             quiet = await wx.text("o_resident", "我有点咳嗽")
             assert not quiet.failed and quiet.body == "success"  # no bot answer
