@@ -33,7 +33,7 @@ rasa: $(RASA_STAMP)
 serve: $(STAMP)
 	$(BIN)/tongguan db upgrade
 	$(BIN)/tongguan demo seed
-	$(BIN)/tongguan serve --host 0.0.0.0 --port 8080
+	TONGGUAN_ENV=development $(BIN)/tongguan serve --host 0.0.0.0 --port 8080
 
 # CI mode: CI set to anything but empty, false, 0, no or off (also capitalised), so CI=false
 # is a local run. Under CI the Rasa and PostgreSQL suites must run, not skip: build the

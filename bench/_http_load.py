@@ -28,10 +28,15 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+#: every bench server: the committed development secret is fine, and the abuse limits are
+#: off (a bench creates thousands of sessions from 127.0.0.1)
+BENCH_SERVER_ENV = {"TONGGUAN_ENV": "development", "TONGGUAN_RATE_LIMITS_ENABLED": "false"}
+
+
 def start_process(code: str, env: dict[str, str] | None = None) -> subprocess.Popen:
     """Run ``code`` in a child Python. Its stderr goes to a temporary file (``.stderr``
     holds it, rewound): a pipe nobody reads would block the child once it fills up."""
-    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **(env or {})}
+    full_env = {**os.environ, "PYTHONPATH": str(ROOT), **BENCH_SERVER_ENV, **(env or {})}
     log = tempfile.TemporaryFile()  # noqa: SIM115 - closed with the Popen object
     proc = subprocess.Popen([sys.executable, "-c", code], cwd=ROOT, env=full_env,
                             stdout=subprocess.DEVNULL, stderr=log)

@@ -114,6 +114,34 @@ class CodesSettings:
 
 
 @dataclass(frozen=True)
+class RateLimitSettings:
+    """Abuse limits (docs/security.md): a sliding window per client address, session or
+    account, shared by every process through Redis when ``redis_url`` is set. 0 turns a
+    limit off."""
+
+    enabled: bool = _doc("false turns every limit off (load tests from one address).", True)
+    redis_url: str = _doc("redis:// URL shared by every process (e.g. "
+                          "redis://127.0.0.1:6379/0); empty: each process counts alone.", "")
+    client_address_header: str = _doc("Header a trusted load balancer puts the client "
+                                      "address in (e.g. X-Forwarded-For; its last entry "
+                                      "counts); empty: the peer address.", "")
+    sessions_per_minute: int = _doc("New chat sessions per client address (generous for "
+                                    "carrier-grade NAT; a script's burst meets 429).", 200)
+    chat_turns_per_minute: int = _doc("Chat turns per chat session.", 60)
+    verify_per_minute: int = _doc("POST /api/v1/verify calls per client address.", 300)
+    staff_logins_per_minute: int = _doc("Staff login attempts per account (besides the "
+                                        "lockout after 5 failures).", 10)
+    staff_logins_per_address_per_minute: int = _doc("Staff login attempts per client "
+                                                    "address.", 30)
+    pickup_lookups_per_minute: int = _doc("Pickup-code lookups and redeems per store staff "
+                                          "account.", 60)
+    paper_codes_per_hour: int = _doc("Paper-code requests per resident code page (besides "
+                                     "codes.paper_per_day).", 10)
+    image_decodes: int = _doc("QR images POST /api/v1/verify decodes at once per process "
+                              "(more wait, up to 4 × this; beyond, 503).", 2)
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings of one Tongguan process."""
 
@@ -156,6 +184,8 @@ class Settings:
     codes: CodesSettings = _doc("Health-code settings.", default_factory=CodesSettings)
     filings: FilingsSettings = _doc("Business-resumption filing settings.",
                                     default_factory=FilingsSettings)
+    rate_limits: RateLimitSettings = _doc("Abuse limits (docs/security.md).",
+                                          default_factory=RateLimitSettings)
     ops: OpsSettings = _doc("Operations view settings.", default_factory=OpsSettings)
 
 
@@ -192,6 +222,14 @@ _VALIDATORS: dict[str, typing.Callable[[Any], str | None]] = {
     "codes.revocation_stale_minutes": lambda v: None if 1 <= v <= 24 * 60
     else "must be 1-1440 minutes",
     "wechat.aes_key": lambda v: None if v == "" or len(v) == 43 else "must be 43 characters",
+    "rate_limits.redis_url": lambda v: None if v == "" or v.startswith(("redis://", "rediss://",
+                                                                        "unix://"))
+    else "must be empty or a redis://, rediss:// or unix:// URL",
+    "rate_limits.image_decodes": lambda v: None if 1 <= v <= 64 else "must be 1-64",
+    **{f"rate_limits.{name}": (lambda v: None if 0 <= v <= 1_000_000 else "must be 0 or more")
+       for name in ("sessions_per_minute", "chat_turns_per_minute", "verify_per_minute",
+                    "staff_logins_per_minute", "staff_logins_per_address_per_minute",
+                    "pickup_lookups_per_minute", "paper_codes_per_hour")},
 }
 
 
@@ -303,5 +341,31 @@ def describe_settings() -> list[tuple[str, str, str, str]]:
     return rows
 
 
-__all__ = ["CodesSettings", "DeclarationsSettings", "NluSettings", "Settings", "WechatSettings",
-           "describe_settings", "load_settings"]
+#: the secret committed in config.yml for development; a server refuses it elsewhere
+DEV_SECRET_KEY = "dev-only-secret-change-me-0123456789abcdef"
+ENV_VARIABLE = ENV_PREFIX + "ENV"  #: ``development`` lets a server start on the values above
+
+
+def check_deployable(settings: Settings, env: Mapping[str, str] | None = None) -> None:
+    """Refuse to serve on the committed development secret (or an empty one), or with an
+    admin token that is the secret or the development secret, unless ``TONGGUAN_ENV`` is
+    ``development`` (``make serve`` sets it).
+
+    Raises:
+        ConfigError: naming the setting and the environment variable to set.
+    """
+    env = os.environ if env is None else env
+    if env.get(ENV_VARIABLE, "").strip().lower() == "development":
+        return
+    if not settings.secret_key or settings.secret_key == DEV_SECRET_KEY:
+        raise ConfigError("secret_key", "is the committed development secret: set "
+                          "TONGGUAN_SECRET_KEY (≥ 32 random characters), or "
+                          f"{ENV_VARIABLE}=development on a developer's machine")
+    if settings.admin_token and settings.admin_token in (settings.secret_key, DEV_SECRET_KEY):
+        raise ConfigError("admin_token", "must not be the secret_key or the development "
+                          "secret: set TONGGUAN_ADMIN_TOKEN to its own random value")
+
+
+__all__ = ["CodesSettings", "DeclarationsSettings", "NluSettings", "RateLimitSettings",
+           "Settings", "WechatSettings", "check_deployable", "describe_settings",
+           "load_settings"]

@@ -103,27 +103,45 @@ def render_svg(text: str, *, box_size: int = 8) -> QRImage:
     return QRImage(svg.encode("utf-8"), qr.version, "image/svg+xml")
 
 
-def _as_image(source: Any) -> Image.Image:
+#: Largest image decode_image opens (pixels): a 12 MP phone photo fits; a 33 KB PNG that
+#: claims 12000 × 12000 (1.5 GB decoded) is refused from its header, before decoding.
+MAX_PIXELS = 16_000_000
+
+
+def _as_image(source: Any, max_pixels: int) -> Image.Image:
     if isinstance(source, Image.Image):
-        return source
+        image = source
+    else:
+        try:
+            if isinstance(source, bytes | bytearray):
+                image = Image.open(io.BytesIO(source))
+            else:
+                image = Image.open(Path(source))
+        except Image.DecompressionBombError as err:  # Pillow's own, far larger, cap
+            raise QRError(str(err), reason="image_too_large") from err
+        except (UnidentifiedImageError, OSError, ValueError) as err:
+            raise QRError(f"not a readable image: {err}", reason="bad_image") from err
+    width, height = image.size  # from the header: nothing decoded yet
+    if width * height > max_pixels:
+        raise QRError(f"an image of {width}×{height} pixels is larger than {max_pixels} "
+                      "pixels", reason="image_too_large")
     try:
-        if isinstance(source, bytes | bytearray):
-            image = Image.open(io.BytesIO(source))
-        else:
-            image = Image.open(Path(source))
         image.load()
-    except (UnidentifiedImageError, OSError, ValueError) as err:
+    except (Image.DecompressionBombError, OSError, ValueError, SyntaxError) as err:
         raise QRError(f"not a readable image: {err}", reason="bad_image") from err
     return image
 
 
-def decode_image(source: Any) -> list[str]:
+def decode_image(source: Any, *, max_pixels: int = MAX_PIXELS) -> list[str]:
     """Every QR code text found in a photo or screenshot (PIL image, bytes or path).
+    CPU-bound (up to a second for a large photo): async callers run it in a thread.
 
     Raises:
-        QRError: the image cannot be read (``bad_image``) or holds no QR code (``no_qr``).
+        QRError: the image cannot be read (``bad_image``), has more than ``max_pixels``
+            pixels (``image_too_large``, checked before decoding) or holds no QR code
+            (``no_qr``).
     """
-    image = _as_image(source)
+    image = _as_image(source, max_pixels)
     if image.mode not in ("L", "RGB"):
         image = image.convert("RGB")
     try:

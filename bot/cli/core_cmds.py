@@ -17,6 +17,7 @@ from bot.config import Settings
 from bot.errors import TongguanError
 
 SWITCH_INTERVAL = 0.0005  #: seconds; see _serve
+SHUTDOWN_SECONDS = 5.0  #: open requests get this long to finish on SIGTERM
 GC_YOUNG_THRESHOLD = 50_000  #: see _freeze_startup_heap
 
 __all__ = ["configure_logging", "register", "settings_from"]
@@ -26,12 +27,14 @@ def _serve(args: argparse.Namespace) -> int:
     import uvloop
     from aiohttp import web
 
+    from bot.config import check_deployable
     from bot.db.migrate import upgrade
     from bot.web.app import init_app
 
     settings = settings_from(args)
     configure_logging(settings)
     upgrade(settings.database_url)
+    check_deployable(settings)
     # The database drivers hand work to threads and back; with CPython's default 5 ms
     # GIL switch interval each hand-back can wait that long behind the event loop.
     sys.setswitchinterval(SWITCH_INTERVAL)
@@ -42,6 +45,7 @@ def _serve(args: argparse.Namespace) -> int:
     # uvloop (libuv, by asyncpg's authors) is a drop-in asyncio loop with a faster core
     # for sockets, callbacks and timers: it serves many connections with less CPU.
     web.run_app(app, host=host, port=port, access_log=None, loop=uvloop.new_event_loop(),
+                shutdown_timeout=SHUTDOWN_SECONDS,
                 print=lambda _msg: print(f"Tongguan serving on http://{host}:{port}/chat"))
     return 0
 

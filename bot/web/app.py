@@ -21,6 +21,7 @@ from bot.config import Settings
 from bot.features import FEATURES, Feature
 from bot.web.keys import BACKGROUND_KEY, HUB_KEY, SETTINGS_KEY, WEB_MODULES_KEY
 from bot.web.middlewares import error_middleware
+from bot.web.ratelimit import limiter_ctx
 
 log = logging.getLogger("tongguan.web")
 
@@ -48,6 +49,7 @@ def init_app(settings: Settings, *, clock: Clock | None = None, background: bool
                     await task
 
     app.cleanup_ctx.append(hub_ctx)
+    app.cleanup_ctx.append(limiter_ctx)
     modules = tuple(module for feature in features if feature.web is not None
                     for module in feature.web())
     app[WEB_MODULES_KEY] = modules

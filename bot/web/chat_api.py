@@ -13,6 +13,7 @@ always comes from the token.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
 from typing import Any
 
@@ -21,33 +22,16 @@ from aiohttp import web
 from bot import jsonfast
 from bot.messages import Inbound, Location
 from bot.web.auth import CHANNEL, create_session, require_session
+from bot.web.json_body import read_json_object
 from bot.web.keys import HUB_KEY
 from bot.web.middlewares import json_error
+from bot.web.ratelimit import client_address, limit
 
 MAX_TEXT_CHARS = 20_000
 MAX_WAIT_SECONDS = 25.0
 POLL_SECONDS = 0.5
 HISTORY_TURNS = 30  #: turns ``GET /api/v1/history`` returns by default
 MAX_HISTORY_TURNS = 100
-
-
-async def read_json_object(request: web.Request) -> dict[str, Any]:
-    """The JSON object body, or a 4xx JSON error raised."""
-    try:
-        raw = await request.read()
-    except web.HTTPRequestEntityTooLarge:
-        raise
-    try:
-        body = jsonfast.loads(raw) if raw else None
-    except jsonfast.JSONDecodeError:  # also invalid UTF-8
-        raise web.HTTPBadRequest(text=json_error(400, "invalid_json",
-                                                 "the body is not valid JSON").text,
-                                 content_type="application/json") from None
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text=json_error(400, "invalid_json",
-                                                 "the body must be a JSON object").text,
-                                 content_type="application/json")
-    return body
 
 
 def json_reply(data: Any, status: int = 200) -> web.Response:
@@ -104,6 +88,7 @@ def _coordinate(number: object, name: str, limit: int) -> float:
 
 
 async def new_session(request: web.Request) -> web.Response:
+    await limit(request, "sessions", client_address(request))
     token, user_id = await create_session(request.app[HUB_KEY])
     # user_key: the chat identity staff name when they grant it a role (tongguan roles grant)
     return json_reply({"token": token, "user_key": f"{CHANNEL}:{user_id}"}, status=201)
@@ -111,6 +96,7 @@ async def new_session(request: web.Request) -> web.Response:
 
 async def chat(request: web.Request) -> web.Response:
     user_id = await require_session(request)
+    await limit(request, "chat", user_id)
     inbound = inbound_from_body(user_id, await read_json_object(request))
     hub = request.app[HUB_KEY]
     replies = await hub.require_engine().handle(inbound)
@@ -154,30 +140,61 @@ async def history(request: web.Request) -> web.Response:
                                  for t in turns]})
 
 
+def _seconds_query(request: web.Request, name: str, high: float) -> float:
+    """A finite number of seconds in 0..high from the query (0 when absent), else 422."""
+    raw = request.query.get(name)
+    if raw is None:
+        return 0.0
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or not 0 <= value <= high:
+        raise _invalid(f"'{name}' must be a number of seconds within 0..{high:g}")
+    return value
+
+
+def client_gone(request: web.Request) -> bool:
+    """Whether the client has closed the connection."""
+    transport = request.transport
+    return transport is None or transport.is_closing()
+
+
 async def messages(request: web.Request) -> web.Response:
     user_id = await require_session(request)
-    try:
-        wait = min(max(float(request.query.get("wait", "0")), 0.0), MAX_WAIT_SECONDS)
-    except ValueError:
-        raise _invalid("'wait' must be a number of seconds") from None
+    wait = _seconds_query(request, "wait", MAX_WAIT_SECONDS)
     after = _int_query(request, "after", None, 0, 2 ** 63 - 1)
     outbox = request.app[HUB_KEY].outbox
     if after is not None:
         await outbox.acknowledge(CHANNEL, user_id, after)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
+    stopping = request.app[STOPPING_KEY]
     while True:
         items = await outbox.pull(CHANNEL, user_id)
-        if items or loop.time() >= deadline:
+        if items or loop.time() >= deadline or stopping.is_set():
             break
-        await asyncio.sleep(POLL_SECONDS)
+        if client_gone(request):  # nobody to answer: leave the messages queued
+            raise web.HTTPNoContent()
+        with contextlib.suppress(TimeoutError):  # a shutdown ends every poll at once
+            await asyncio.wait_for(stopping.wait(), POLL_SECONDS)
     if after is None and items:  # a client that never acknowledges: delivered as returned
         await outbox.acknowledge(CHANNEL, user_id, max(i.id for i in items))
     return json_reply({"messages": [{**r.to_json(), "id": i.id}
                                     for i in items for r in i.replies]})
 
 
+#: set when the app shuts down: long-polls answer at once instead of holding it up
+STOPPING_KEY = web.AppKey("chat_stopping", asyncio.Event)
+
+
 def setup(app: web.Application) -> None:
+    app[STOPPING_KEY] = stopping = asyncio.Event()
+
+    async def stop_polls(_app: web.Application) -> None:
+        stopping.set()
+
+    app.on_shutdown.append(stop_polls)
     app.router.add_post("/api/v1/sessions", new_session)
     app.router.add_post("/api/v1/chat", chat)
     app.router.add_get("/api/v1/messages", messages)

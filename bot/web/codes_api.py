@@ -11,6 +11,7 @@ The pages (``/code/<token>``, ``/checkpoint``) are in :mod:`bot.web.codes_pages`
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
 import os
@@ -25,14 +26,49 @@ from bot.services.declarations.checkins import record_checkin, venue_for
 from bot.services.declarations.service import Declarations
 from bot.services.health_codes import all_revoked_code_ids
 from bot.services.staff import audit
-from bot.web.chat_api import read_json_object
+from bot.web.json_body import read_json_object
 from bot.web.keys import HUB_KEY, SETTINGS_KEY
 from bot.web.middlewares import json_error
+from bot.web.ratelimit import client_address, limit
 from bot.web.staff_auth import require_staff
+from codes.qr import MAX_PIXELS
 
 NO_STORE = {"Cache-Control": "no-store"}
 _MOUNTED: web.AppKey[bool] = web.AppKey("codes_api_mounted", bool)
 log = logging.getLogger("tongguan.codes")
+
+
+class ImageDecoder:
+    """QR images decoded on threads, ``rate_limits.image_decodes`` at once; up to 4 × that
+    more wait, and beyond that a request is refused (503 ``busy``): a burst of large
+    images can neither block the event loop nor pile up decoded pixels in memory."""
+
+    def __init__(self, at_once: int) -> None:
+        self.slots = asyncio.Semaphore(at_once)
+        self.room = at_once * 5  #: running plus waiting
+        self.inside = 0
+
+    async def decode(self, data: bytes) -> list[str]:
+        """:func:`codes.decode_image` on a thread.
+
+        Raises:
+            codes.QRError: as decode_image does.
+            HTTPServiceUnavailable: too many images already wait (503, Retry-After).
+        """
+        if self.inside >= self.room:
+            raise _json_exc(web.HTTPServiceUnavailable, 503, "busy",
+                            "too many images are being checked; try again in a moment",
+                            message_zh="正在核验的图片过多，请稍后再试。",
+                            headers={"Retry-After": "1"})
+        self.inside += 1
+        try:
+            async with self.slots:
+                return await asyncio.to_thread(codes.decode_image, data)
+        finally:
+            self.inside -= 1
+
+
+DECODER_KEY = web.AppKey("codes_image_decoder", ImageDecoder)
 
 
 class DccCertificates:
@@ -76,9 +112,10 @@ def svc_of(request: web.Request) -> Declarations:
 
 
 def _json_exc(cls: type[web.HTTPException], status: int, error: str,
-              message: str, **extra: object) -> web.HTTPException:
+              message: str, headers: dict[str, str] | None = None,
+              **extra: object) -> web.HTTPException:
     return cls(text=json_error(status, error, message, **extra).text,
-               content_type="application/json")
+               content_type="application/json", headers=headers)
 
 
 async def trust_list(request: web.Request) -> web.Response:
@@ -124,8 +161,16 @@ async def _verdict(svc: Declarations, request: web.Request, *,
     if request.content_type.startswith("image/"):
         data = await request.read()
         try:
-            texts = codes.decode_image(data)
+            texts = await request.app[DECODER_KEY].decode(data)
         except codes.QRError as err:
+            if err.reason == "image_too_large":
+                raise web.HTTPRequestEntityTooLarge(
+                    max_size=MAX_PIXELS, actual_size=MAX_PIXELS + 1,
+                    text=json_error(413, "image_too_large",
+                                    f"the image has more than {MAX_PIXELS:,} pixels; send a "
+                                    "smaller photo or a screenshot of the code",
+                                    message_zh="图片像素过多，请发送较小的照片或二维码截图。").text,
+                    content_type="application/json") from None
             return codes.Verdict(False, err.reason, codes.message(err.reason, "en"),
                                  codes.message(err.reason, "zh"))
         verdicts = [check(t, at=now) for t in texts]
@@ -141,6 +186,7 @@ async def _verdict(svc: Declarations, request: web.Request, *,
 async def verify(request: web.Request) -> web.Response:
     """Server-side verdict for devices that prefer not to verify themselves: a health code
     or a resumption notice (``format`` ``TGN1``, ``claims.type`` ``resumption_notice``)."""
+    await limit(request, "verify", client_address(request))
     verdict = await _verdict(svc_of(request), request, notices=True)
     data = verdict.to_dict()
     data.pop("detail", None)
@@ -223,6 +269,7 @@ def setup(app: web.Application) -> None:
     if app.get(_MOUNTED):
         return
     app[_MOUNTED] = True
+    app[DECODER_KEY] = ImageDecoder(app[SETTINGS_KEY].rate_limits.image_decodes)
     r = app.router
     r.add_get("/api/v1/trust-list", trust_list)
     r.add_get("/api/v1/revocations", revocations)

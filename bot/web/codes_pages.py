@@ -41,6 +41,7 @@ from bot.web import codes_api
 from bot.web.codes_api import NO_STORE, dcc_certificates, svc_of
 from bot.web.keys import HUB_KEY, SETTINGS_KEY
 from bot.web.middlewares import json_error
+from bot.web.ratelimit import limit as rate_limit
 
 STATIC = Path(__file__).parent / "static"
 GONE = {"revoked": ("此码已失效（已有更新的申报或已被撤销）。",
@@ -133,6 +134,7 @@ async def paper_json(request: web.Request) -> web.Response:
 
 async def issue_paper(request: web.Request) -> web.Response:
     """POST: issue a paper code from the resident's own code page (limited, logged)."""
+    await rate_limit(request, "paper", request.match_info["token"])  # requests, not codes
     svc, status = await _active(request)
     limit = request.app[SETTINGS_KEY].codes.paper_per_day
     try:

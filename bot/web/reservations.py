@@ -32,8 +32,10 @@ from bot.services.reservations.staff import StaffMember, lookup, member_at_store
 from bot.services.staff import logout, principal_for
 from bot.web import staff_api
 from bot.web.auth import require_session
+from bot.web.json_body import read_json_object
 from bot.web.keys import BACKGROUND_KEY, HUB_KEY
 from bot.web.middlewares import json_error
+from bot.web.ratelimit import limit
 from bot.web.staff_auth import COOKIE, staff_of, staff_route
 
 FEED_TTL = 2.0  #: server-side cache; with max-age 3 a client is never > 5 s behind
@@ -51,7 +53,10 @@ def ctx_of(request: web.Request) -> SupplyContext:
 
 
 def error_response(err: ReservationError) -> web.Response:
-    return json_error(err.status, err.code, err.en, message_zh=err.zh, **err.detail)
+    resp = json_error(err.status, err.code, err.en, message_zh=err.zh, **err.detail)
+    if err.status == 429 and "retry_after" in err.detail:
+        resp.headers["Retry-After"] = str(err.detail["retry_after"])
+    return resp
 
 
 async def stock(request: web.Request) -> web.Response:
@@ -96,11 +101,8 @@ async def create_reservation(request: web.Request) -> web.Response:
     the session on first use, as a health declaration binds it); ``"other"`` for a family
     member, a dependant of the session within ``declarations.max_dependants``."""
     user_id = await require_session(request)
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        return json_error(400, "bad_request", "body must be JSON")
-    if not isinstance(body, dict) or [f for f in FIELDS if f not in body]:
+    body = await read_json_object(request)
+    if [f for f in FIELDS if f not in body]:
         return json_error(422, "invalid", "fields required: " + ", ".join(FIELDS))
     if [k for k in body if k not in FIELDS + OPTIONAL]:
         return json_error(422, "invalid", "unknown field(s): " + ", ".join(
@@ -192,17 +194,6 @@ async def _staff(request: web.Request) -> StaffMember:
     return member
 
 
-async def _json_body(request: web.Request) -> dict[str, Any]:
-    try:
-        body = await request.json()
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        body = None
-    if not isinstance(body, dict):
-        raise web.HTTPBadRequest(text=json_error(400, "bad_request", "body must be JSON").text,
-                                 content_type="application/json")
-    return body
-
-
 async def store_login(request: web.Request) -> web.StreamResponse:
     """The staff login (``POST /api/v1/staff/sessions``) kept at its old path for the
     store page: the same cookies, plus the store; other roles get 403."""
@@ -239,7 +230,12 @@ async def store_me(request: web.Request) -> web.Response:
 async def store_code(request: web.Request) -> web.Response:
     """``POST /api/v1/store/lookup`` or ``/redeem`` with ``{"code": ...}``."""
     member = await _staff(request)
-    typed = str((await _json_body(request)).get("code", ""))[:64]
+    await limit(request, "pickup", f"account:{member.id}")
+    typed = (await read_json_object(request)).get("code", "")
+    if not isinstance(typed, str):
+        return json_error(422, "invalid", '"code" must be a string',
+                          message_zh="取货码须为字符串。")
+    typed = typed[:64]
     ctx = ctx_of(request)
     act = lookup if request.match_info["op"] == "lookup" else redeem
     try:

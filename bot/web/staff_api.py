@@ -9,42 +9,40 @@ readable CSRF cookie; ``DELETE /api/v1/staff/sessions`` logs out; ``GET
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from aiohttp import web
 
 from bot.hub import Hub
 from bot.roles import STAFF_ROLES
 from bot.services.staff import StaffError, StaffPrincipal, csrf_token, login, logout, read_audit
-from bot.web.chat_api import read_json_object
+from bot.web.json_body import read_json_object
 from bot.web.keys import HUB_KEY
 from bot.web.middlewares import json_error
+from bot.web.ratelimit import LIMITER_KEY, client_address, limit
 from bot.web.staff_auth import COOKIE, CSRF_COOKIE, credentials, staff_of, staff_route
 
 #: a source (client address) with this many failed logins in :data:`SLOW_WINDOW` waits
-#: before each further answer, doubling up to :data:`SLOW_MAX` seconds
+#: before each further answer, doubling up to :data:`SLOW_MAX` seconds; counted with the
+#: abuse limits' counters (shared by every process when Redis is configured)
 SLOW_AFTER = 3
 SLOW_WINDOW = timedelta(minutes=15)
 SLOW_MAX = 8.0
 
 
-@dataclass
-class FailedSources:
-    """This process's count of failed staff logins by client address (a hub part)."""
+def slow_down(failures_before: float) -> float:
+    """Seconds a source waits after a failed login, given its failures before this one."""
+    return 0.0 if failures_before < SLOW_AFTER else \
+        min(SLOW_MAX, 0.5 * 2 ** (failures_before - SLOW_AFTER))
 
-    failures: dict[str, list[datetime]] = field(default_factory=dict)
 
-    def delay(self, source: str, now: datetime) -> float:
-        recent = [t for t in self.failures.get(source, ()) if t > now - SLOW_WINDOW]
-        return 0.0 if len(recent) < SLOW_AFTER else \
-            min(SLOW_MAX, 0.5 * 2 ** (len(recent) - SLOW_AFTER))
-
-    def add(self, source: str, now: datetime) -> None:
-        if len(self.failures) > 10_000:
-            self.failures.clear()
-        recent = [t for t in self.failures.get(source, ()) if t > now - SLOW_WINDOW]
-        self.failures[source] = [*recent[-20:], now]
+async def _failed_from(request: web.Request, source: str) -> float:
+    """Count a failed login of ``source``; the delay its answer waits."""
+    limiter = request.app.get(LIMITER_KEY)
+    if limiter is None:
+        return 0.0
+    count = await limiter.counters.hit(f"login_fail:{source}", SLOW_WINDOW.total_seconds())
+    return slow_down(round(count.estimate) - 1)
 
 
 def staff_error(err: StaffError) -> web.Response:
@@ -66,14 +64,14 @@ async def create_session(request: web.Request) -> web.Response:
     if not isinstance(username, str) or not isinstance(password, str):
         return json_error(422, "invalid", "username and password are required strings",
                           message_zh="请填写用户名和密码。")
-    source = request.remote or ""
-    sources = hub.parts.setdefault(FailedSources, FailedSources)
+    source = client_address(request)
+    await limit(request, "staff_login_address", source)
+    await limit(request, "staff_login", username.strip().lower()[:60])
     try:
         done = await login(hub, username, password, source=source)
     except StaffError as err:
-        now = hub.clock.now()
-        await asyncio.sleep(sources.delay(source, now))  # slow a guessing source down
-        sources.add(source, now)
+        if err.code != "busy":
+            await asyncio.sleep(await _failed_from(request, source))  # slow a guesser down
         return staff_error(err)
     csrf = csrf_token(hub, done.token)
     resp = web.json_response({"token": done.token, **done.principal.to_json(),

@@ -66,6 +66,7 @@ def test_missing_flows_folder_stops_start_up(tmp_path: Path) -> None:
         result = subprocess.run([sys.executable, "-m", "bot.cli", *args], cwd=ROOT,
                                 env={**env, "PYTHONPATH": str(ROOT),
                                      "TONGGUAN_DATABASE_URL": db,
+                                     "TONGGUAN_ENV": "development",
                                      "TONGGUAN_LOG_LEVEL": "ERROR"},
                                 input="你好\n", capture_output=True, text=True, timeout=300)
         assert result.returncode == 2, result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -28,11 +29,12 @@ from bot.channels.wechat.wire import (
 )
 from bot.hub import Hub
 from bot.messages import Inbound, Reply
+from bot.web.counters import Counters, MemoryCounters
 
 log = logging.getLogger("tongguan.wechat")
 
 SUCCESS = "success"
-SHUTDOWN_GRACE = 10.0
+SHUTDOWN_GRACE = 4.0  #: within tongguan serve's 5 s shutdown
 
 
 @dataclass(frozen=True)
@@ -47,8 +49,12 @@ class Incoming:
 class WechatChannel:
     """Handles ``GET``/``POST`` on the callback path for one Official Account."""
 
-    def __init__(self, hub: Hub, media: MediaStore | None = None) -> None:
+    def __init__(self, hub: Hub, media: MediaStore | None = None,
+                 nonces: Counters | None = None) -> None:
         self.hub = hub
+        #: (timestamp, nonce) → body digest, kept for the window (shared through Redis
+        #: when the abuse limits use it)
+        self.nonces: Counters = nonces if nonces is not None else MemoryCounters()
         self.settings = hub.settings.wechat
         self.envelope = (Envelope(self.settings.aes_key, self.settings.app_id)
                          if self.settings.aes_key else None)
@@ -90,11 +96,26 @@ class WechatChannel:
                 raise CallbackRejected(413, "too_large")
         return bytes(body)
 
+    async def _fresh(self, timestamp: str, nonce: str, body: bytes) -> None:
+        """Refuse a signed query replayed with another body within the timestamp window
+        (the plaintext signature covers the query only; a retry of the same body is
+        WeChat's and passes, to be deduplicated by its MsgId)."""
+        digest = hashlib.sha256(body).hexdigest()
+        held = await self.nonces.once(f"wx_nonce:{timestamp}:{nonce}", digest,
+                                      2 * self.settings.timestamp_window)
+        if held is not None and held != digest:
+            raise CallbackRejected(403, "replayed_nonce")
+
     async def _open(self, request: web.Request) -> Incoming:
         timestamp, nonce = self._authenticate(request)
-        fields = parse_xml(await self._read(request))
-        if request.query.get("encrypt_type", "raw").lower() != "aes":
-            return Incoming(to_message(fields), False, nonce)
+        encrypted = request.query.get("encrypt_type", "raw").lower() == "aes"
+        if self.envelope is not None and not encrypted:  # safe mode: never plaintext
+            raise CallbackRejected(403, "plaintext_refused")
+        body = await self._read(request)
+        if not encrypted:  # (encrypted: msg_signature covers the body as well)
+            await self._fresh(timestamp, nonce, body)
+            return Incoming(to_message(parse_xml(body)), False, nonce)
+        fields = parse_xml(body)
         encrypt = fields.get("Encrypt")
         if self.envelope is None or not isinstance(encrypt, str):
             raise CallbackRejected(400, "no_aes_key" if self.envelope is None else

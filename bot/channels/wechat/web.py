@@ -17,6 +17,7 @@ from bot.channels.wechat.tokens import TokenStore
 from bot.config import WechatSettings
 from bot.hub import Hub
 from bot.web.keys import HUB_KEY, SETTINGS_KEY
+from bot.web.ratelimit import LIMITER_KEY
 
 log = logging.getLogger("tongguan.wechat")
 
@@ -68,7 +69,9 @@ def setup(app: web.Application) -> None:
         async with aiohttp.ClientSession() as http:
             runtime.api = build_api(hub, http)
             media = MediaStore(hub.db, hub.clock, runtime.api)
-            runtime.channel = WechatChannel(hub, media)
+            limiter = app.get(LIMITER_KEY)
+            runtime.channel = WechatChannel(
+                hub, media, nonces=limiter.counters if limiter is not None else None)
             runtime.deliverer = WechatDeliverer(hub, runtime.api, media)
             hub.deliverers["wechat"] = runtime.deliverer
             log.info("wechat.enabled path=%s safe_mode=%s", settings.path,

@@ -7,6 +7,8 @@ NAME --role store_staff --store CODE``): they log in like every other staff memb
 
 from __future__ import annotations
 
+import asyncio
+import math
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,8 +25,10 @@ from bot.services.staff.passwords import hash_async
 from codes import mask_name
 
 RES, REL = SupplyReservation, SupplyRelease
-GUESS_LIMIT = 10  #: failed lookups per staff account …
-GUESS_WINDOW = timedelta(minutes=10)  #: … within this window, then 429 until it passes
+GUESS_LIMIT = 10  #: unknown codes per staff account …
+GUESS_WINDOW = timedelta(minutes=10)  #: … within this window, then each further miss waits
+BACKOFF_BASE = 0.25  #: seconds the first miss beyond the limit waits, doubling …
+BACKOFF_MAX = 8.0  #: … up to this
 
 
 async def add_staff(ctx: SupplyContext, store: str, username: str) -> str:
@@ -81,22 +85,34 @@ async def member_at_store(ctx: SupplyContext, account_id: int, username: str,
     return None if row is None else StaffMember(account_id, username, row[0], store, row[1])
 
 
-async def _guard(ctx: SupplyContext, staff: StaffMember, failed: bool) -> None:
-    """Count failed lookups; raise ``rate_limited`` once too many fall in the window."""
+def backoff(misses: int) -> float:
+    """Seconds a miss beyond :data:`GUESS_LIMIT` waits: doubling, at most BACKOFF_MAX."""
+    return 0.0 if misses <= GUESS_LIMIT else \
+        min(BACKOFF_MAX, BACKOFF_BASE * 2 ** (misses - GUESS_LIMIT - 1))
+
+
+async def _missed(ctx: SupplyContext, staff: StaffMember) -> None:
+    """Count a lookup of an unknown code; beyond :data:`GUESS_LIMIT` misses in the window
+    the answer waits (:func:`backoff`) and says so (429 ``rate_limited``). Codes that are
+    found are never counted nor slowed: a clerk who mistyped keeps serving the queue."""
     now = ctx.clock.now()
 
     async def work(session: AsyncSession) -> int:
-        row = await session.get(StaffAccount, staff.id)
+        row = await session.get(StaffAccount, staff.id, with_for_update=True)
         assert row is not None
         if row.failed_since is None or row.failed_since <= now - GUESS_WINDOW:
             row.failed_since, row.failed_lookups = now, 0
-        if failed:
-            row.failed_lookups += 1
+        row.failed_lookups += 1
         return row.failed_lookups
 
-    if await ctx.db.retrying(work) >= GUESS_LIMIT:
-        err = ReservationError("rate_limited", "错误次数过多，请 10 分钟后再试。",
-                               "Too many wrong codes; try again in 10 minutes.")
+    wait = backoff(await ctx.db.retrying(work))
+    if wait:
+        await asyncio.sleep(wait)  # a guessing script slows down; Retry-After tells people
+        seconds = math.ceil(wait)
+        err = ReservationError(
+            "rate_limited", f"错误的取货码过多：请核对后再输入，每次错误需等待 {seconds} 秒。",
+            f"Too many wrong codes: check the code; each wrong one now waits {seconds} s.",
+            retry_after=seconds)
         err.status = 429
         raise err
 
@@ -124,8 +140,12 @@ class Ticket:
 
 
 async def lookup(ctx: SupplyContext, staff: StaffMember, typed: str) -> Ticket:
-    """The reservation behind a typed or scanned code, at this staff member's store."""
-    await _guard(ctx, staff, failed=False)
+    """The reservation behind a typed or scanned code, at this staff member's store.
+
+    Raises:
+        NotFound: ``unknown_code`` (404); ReservationError ``rate_limited`` (429) instead
+            once this account has missed too often (see :func:`_missed`).
+    """
     code = pickup_codes.normalize(typed)
     row = None
     if code is not None:
@@ -137,7 +157,7 @@ async def lookup(ctx: SupplyContext, staff: StaffMember, typed: str) -> Ticket:
                        REL.store_id == staff.store_id)
             )).first()
     if row is None:
-        await _guard(ctx, staff, failed=True)
+        await _missed(ctx, staff)
         raise NotFound("unknown_code", "取货码无效（或不属于本店）。",
                        "Unknown pickup code (or not for this store).")
     res, product = row

@@ -40,8 +40,13 @@ async def fake_api() -> AsyncIterator[FakeWechatApi]:
 
 
 @pytest.fixture
-def settings(db_url: str, fake_api: FakeWechatApi) -> Settings:
-    return make_settings(db_url, fake_api.base_url)  # type: ignore[attr-defined]
+def settings(request: pytest.FixtureRequest, db_url: str, fake_api: FakeWechatApi) -> Settings:
+    """A test parametrized with ``mode="plain"`` gets a server without an EncodingAESKey:
+    with one, the server refuses plaintext callbacks (safe mode)."""
+    params = getattr(request.node, "callspec", None)
+    plain = params is not None and params.params.get("mode") == "plain"
+    extra = {"aes_key": ""} if plain else {}
+    return make_settings(db_url, fake_api.base_url, **extra)  # type: ignore[attr-defined]
 
 
 @pytest.fixture

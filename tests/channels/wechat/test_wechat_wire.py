@@ -72,7 +72,8 @@ def test_garbage_ciphertext_is_refused(blob: str) -> None:
 def test_dtd_and_entities_are_refused(body: bytes) -> None:
     with pytest.raises(CallbackRejected) as info:
         parse_xml(body)
-    assert info.value.event == "xml_entities"
+    # a DTD the parser reads is refused as such; one out of place is not XML at all
+    assert info.value.event in ("xml_entities", "bad_xml")
 
 
 @pytest.mark.parametrize("body", [b"<xml><A>1</xml>", b"", b"plain text", b"<other/>",

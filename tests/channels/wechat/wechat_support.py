@@ -62,11 +62,11 @@ async def temporary_database(kind: str, tmp_path: Path) -> AsyncIterator[str]:
 def make_settings(db_url: str, api_base: str, **wechat: Any) -> Settings:
     settings = load_settings(path=Path("/nonexistent.yml"),
                              env={"TONGGUAN_SECRET_KEY": "s" * 40})
-    aes_key = base64.b64encode(secrets.token_bytes(32)).decode().rstrip("=")
+    wechat.setdefault("aes_key", base64.b64encode(secrets.token_bytes(32)).decode().rstrip("="))
     return dataclasses.replace(settings, database_url=db_url, secret_key="s" * 40,
                                wechat=dataclasses.replace(
                                    settings.wechat, app_id=APP_ID, app_secret=APP_SECRET,
-                                   token=TOKEN, aes_key=aes_key, api_base=api_base, **wechat))
+                                   token=TOKEN, api_base=api_base, **wechat))
 
 
 class StubEngine:
@@ -120,10 +120,14 @@ class Running:
     def client(self) -> aiohttp.ClientSession:
         return aiohttp.ClientSession()
 
-    def emulator(self, mode: str = "plain", **kw: Any) -> WechatEmulator:
+    def emulator(self, mode: str | None = None, **kw: Any) -> WechatEmulator:
+        """An emulated WeChat; by default plaintext when the server has no EncodingAESKey,
+        else compatible mode (a server with a key refuses plaintext)."""
         w = self.settings.wechat
-        return WechatEmulator(self.url(), token=w.token, app_id=w.app_id, aes_key=w.aes_key,
-                              mode=mode, **kw)  # type: ignore[arg-type]
+        mode = mode or ("compat" if w.aes_key else "plain")
+        return WechatEmulator(self.url(), token=w.token, app_id=w.app_id,
+                              aes_key=w.aes_key or None, mode=mode,  # type: ignore[arg-type]
+                              **kw)
 
 
 @contextlib.asynccontextmanager
