@@ -226,6 +226,8 @@ async def post_status(request: web.Request) -> web.Response:
     subject, color = body.get("subject"), body.get("color")
     zh, en = body.get("reason_zh"), body.get("reason_en")
     hours = body.get("hours")
+    if isinstance(hours, float) and hours.is_integer():  # 157.0 is an integer in JSON
+        hours = int(hours)
     if not isinstance(subject, str) or color not in ("green", "yellow", "red") \
             or not isinstance(zh, str) or not zh.strip() or not isinstance(en, str) \
             or not en.strip() or len(zh) + len(en) > 400 \
@@ -298,7 +300,7 @@ OPENAPI_PATHS = {
     "/api/v1/verify": {"post": {
         "summary": "Verify a TG1: or HC1: code or a TGN1: resumption notice ({\"code\"}) or "
                    "a QR image (image/*); scans are not recorded",
-        "security": [], "requestBody": {"content": {
+        "security": [], "requestBody": {"required": True, "content": {
             "application/json": {"schema": {"type": "object", "required": ["code"], "properties": {
                 "code": {"type": "string"}}}}, "image/png": {}, "image/jpeg": {}}},
         "responses": {"200": {"description": "verdict", "content": _JSON},
@@ -309,9 +311,12 @@ OPENAPI_PATHS = {
                    "codes)",
         "requestBody": {"content": {"application/json": {"schema": {
             "type": "object", "required": ["subject", "color", "reason_zh", "reason_en"],
-            "properties": {"subject": {"type": "string"},
+            "properties": {"subject": {"type": "string", "minLength": 1},
                            "color": {"enum": ["green", "yellow", "red"]},
-                           "reason_zh": {"type": "string"}, "reason_en": {"type": "string"},
+                           "reason_zh": {"type": "string", "pattern": "\\S",
+                                         "maxLength": 200},
+                           "reason_en": {"type": "string", "pattern": "\\S",
+                                         "maxLength": 200},
                            "hours": {"type": "integer", "minimum": 1, "maximum": 168}}}}}},
         "responses": {"200": {"description": "new status", "content": _JSON},
                       "401": _ERR, "403": _ERR, "404": _ERR, "422": _ERR}}},
