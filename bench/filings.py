@@ -126,6 +126,7 @@ async def fill(url: str, rows: int) -> None:
     from bot.config import load_settings
     from bot.db.migrate import upgrade_async
     from bot.db.models.filings import Filing, FilingFlag
+    from bot.db.models.firms import FirmProgress, ResumptionCount
     from bot.hub import open_base_hub
     from bot.services.staff import add_account
 
@@ -172,6 +173,17 @@ async def fill(url: str, rows: int) -> None:
                 await session.execute(sa.insert(Filing), batch)
                 if flags:
                     await session.execute(sa.insert(FilingFlag), flags)
+                # the counters a transition keeps (bot/services/filings/progress.py)
+                await session.execute(sa.insert(FirmProgress), [
+                    {"uscc": f["uscc"], "district": f["district"], "industry": f["industry"],
+                     "filed": f["state"] != "withdrawn", "approved": f["state"] == "approved"}
+                    for f in batch])
+            await session.execute(sa.insert(ResumptionCount).from_select(
+                ["district", "industry", "filed", "approved"],
+                sa.select(FirmProgress.district, FirmProgress.industry,
+                          sa.func.sum(sa.case((FirmProgress.filed, 1), else_=0)),
+                          sa.func.sum(sa.case((FirmProgress.approved, 1), else_=0)))
+                .group_by(FirmProgress.district, FirmProgress.industry)))
         if hub.db.dialect == "postgresql":  # new ids after ours; fresh planner statistics
             async with hub.db.engine.connect() as conn:
                 conn = await conn.execution_options(isolation_level="AUTOCOMMIT")

@@ -108,7 +108,10 @@ def make_settings(database_url: str, tmp_path: Path, **overrides: object) -> Set
     values: dict[str, object] = dict(
         database_url=database_url, secret_key=TEST_SECRET, flows_dir=ROOT / "flows",
         intents_dir=ROOT / "intents", keys_dir=tmp_path / "keys", flows_reload_seconds=0.0,
-        public_url="http://testserver")
+        public_url="http://testserver",
+        # A scripted conversation sends more than a resident could type in a minute; the
+        # per-session turn limit has its own tests (tests/web/test_abuse_limits.py).
+        rate_limits=dataclasses.replace(base.rate_limits, chat_turns_per_minute=0))
     values.update(overrides)
     return dataclasses.replace(base, **values)
 

@@ -271,7 +271,7 @@ OPENAPI_PATHS = {
             {"name": "wait", "in": "query", "description": "seconds", "schema": {
                 "type": "number", "minimum": 0, "maximum": MAX_WAIT_SECONDS}},
             {"name": "after", "in": "query", "description": "the last id shown",
-             "schema": {"type": "integer", "minimum": 0}}],
+             "schema": {"type": "integer", "minimum": 0, "maximum": 2 ** 63 - 1}}],
         "responses": {"200": _ok("messages", "messages", "QueuedReply"),
                       "401": _ERROR, "422": _ERROR}}},
 }
