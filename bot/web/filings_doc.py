@@ -59,6 +59,9 @@ OPENAPI_SCHEMAS: dict[str, Any] = {
                        "different current version → 409 stale)")},
                    "flags": {"type": "array", "items": {"type": "object"}},
                    "notice_no": {"type": ["string", "null"]},
+                   "notice_url": {"type": "string", "description": (
+                       "GET /api/v1/filings/mine only, once approved: the firm's "
+                       "printable notice page (a secret link; give it only to the firm)")},
                    "reason": {"type": ["string", "null"]},
                    "history": {"type": "array", "items": {"type": "object"}}}},
     "FilingInvalid": {"type": "object", "properties": {

@@ -29,6 +29,7 @@ from bot.services.filings.origins import format_origins, parse_origins
 from bot.services.filings.queries import latest_of
 from bot.services.filings.service import resubmit, submit
 from bot.services.filings.validation import SUPPLIES
+from bot.services.notice_links import notice_url
 
 if TYPE_CHECKING:
     from bot.hub import Hub
@@ -173,6 +174,6 @@ async def status_text(svc: Filings, user_key: str, lang: str) -> str:
     if not rows:
         return ("您还没有提交过复工申报。回复「复工申报」开始填写。" if lang == "zh" else
                 "You have not filed for resumption yet. Reply \"file resumption\" to start.")
-    lines = [notice_text(row, lang) for row in rows]
+    lines = [notice_text(row, lang, notice_url(svc.hub, row.id)) for row in rows]
     head = "您的复工申报：" if lang == "zh" else "Your resumption filings:"
     return "\n".join([head, *lines])

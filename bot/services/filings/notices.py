@@ -23,8 +23,17 @@ def _day(value: date, lang: str) -> str:
     return f"{value.month}月{value.day}日" if lang == "zh" else value.strftime("%d %b %Y")
 
 
-def notice_text(row: Filing, lang: str) -> str:
-    """What the firm is told about the filing's current state: the reason, what next."""
+def notice_text(row: Filing, lang: str, link: str | None = None) -> str:
+    """What the firm is told about the filing's current state: the reason, what next;
+    ``link`` (an approved filing's printable notice page) is added when given."""
+    text = _state_text(row, lang)
+    if link and row.state == "approved":
+        text += (f"\nPrintable resumption notice: {link}" if lang == "en"
+                 else f"\n可打印的复工通知：{link}")
+    return text
+
+
+def _state_text(row: Filing, lang: str) -> str:
     reason = row.reason or ""
     if lang == "en":
         head = f"[Resumption filing no. {row.id}, {row.firm_name}] "
@@ -62,11 +71,13 @@ async def firm_language(session: AsyncSession, row: Filing) -> str:
     return lang if lang in ("zh", "en") else row.lang
 
 
-async def queue_notice(session: AsyncSession, outbox: Outbox, row: Filing) -> None:
-    """Queue the firm's message about ``row``'s current state in ``session``."""
+async def queue_notice(session: AsyncSession, outbox: Outbox, row: Filing,
+                       link: str | None = None) -> None:
+    """Queue the firm's message about ``row``'s current state in ``session`` (``link``:
+    the notice page of an approved filing)."""
     channel, sep, user_id = row.user_key.partition(":")
     if not sep or not user_id:
         return  # no chat identity to write to
-    text = notice_text(row, await firm_language(session, row))
+    text = notice_text(row, await firm_language(session, row), link)
     await outbox.enqueue(channel=channel, user_id=user_id, replies=[Reply.say(text)],
                          dedupe_key=f"filing:{row.id}:{row.version}", session=session)

@@ -19,6 +19,7 @@ from bot.services.filings.context import Filings
 from bot.services.filings.errors import FieldError, FilingInvalid, not_found
 from bot.services.filings.review import in_scope
 from bot.services.filings.transitions import history_of
+from bot.services.notice_links import notice_url
 
 PAGE = 50  #: queue items per page by default (``limit`` up to MAX_PAGE)
 MAX_PAGE = 200
@@ -67,14 +68,18 @@ async def get_filing(ctx: Filings, filing_id: int, *, scope: str | None = None,
 
 
 async def mine(ctx: Filings, user_key: str, *, limit: int = 20) -> list[dict[str, Any]]:
-    """The firm's filings, newest first, each with its history."""
+    """The firm's filings, newest first, each with its history (and, once approved, the
+    ``notice_url`` of its printable notice)."""
     async with ctx.hub.db.sessions() as session:
         rows = (await session.scalars(sa.select(Filing).where(Filing.user_key == user_key)
                                       .order_by(Filing.id.desc()).limit(limit))).all()
         out = []
         for row in rows:
-            out.append({**filing_json(ctx, row),
-                        "history": history_json(await history_of(session, row.id))})
+            item = {**filing_json(ctx, row),
+                    "history": history_json(await history_of(session, row.id))}
+            if row.state == "approved":  # the firm's own printable notice (a secret link)
+                item["notice_url"] = notice_url(ctx.hub, row.id)
+            out.append(item)
     return out
 
 

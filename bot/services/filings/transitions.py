@@ -13,6 +13,7 @@ from bot.services.filings.catalog import OPEN_STATES
 from bot.services.filings.context import Filings
 from bot.services.filings.notices import queue_notice
 from bot.services.filings.progress import record_progress
+from bot.services.notice_links import notice_url
 from bot.services.ops.counters import Tally, count, filing_metric
 
 
@@ -48,7 +49,8 @@ async def transition(session: AsyncSession, ctx: Filings, row: Filing, state: st
     await count(session, now, Tally(filing_metric(state), district=row.district,
                                     street=row.street or ""))  # the operations view
     if notify:
-        await queue_notice(session, ctx.hub.outbox, row)
+        link = notice_url(ctx.hub, row.id) if state == "approved" else None
+        await queue_notice(session, ctx.hub.outbox, row, link)
     await session.flush()
 
 

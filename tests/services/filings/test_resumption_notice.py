@@ -156,3 +156,19 @@ async def test_post_verify_recognises_a_notice(api: Api) -> None:
     forged = "TG1:" + notice.text[5:]
     data = await (await api.client.post("/api/v1/verify", json={"code": forged})).json()
     assert not data["valid"] and data["reason"] == "not_a_health_code"
+
+
+async def test_the_firm_gets_its_link_in_chat_and_in_mine(api: Api) -> None:
+    filing_id = await approved(api)
+    link = notice_url(api.hub, filing_id)
+    resp = await api.client.get("/api/v1/messages", headers=api.resident)
+    texts = [m["text"] for m in (await resp.json())["messages"]]
+    [approval] = [t for t in texts if "已批准" in t]
+    assert approval.endswith(f"可打印的复工通知：{link}")
+    mine = await (await api.client.get("/api/v1/filings/mine", headers=api.resident)).json()
+    assert [item.get("notice_url") for item in mine["items"]] == [link]
+    # a filing not approved has no link, in chat or in mine
+    other = await submit(api.ctx, body(2), user_key=f"web:{api.user_id}", lang="zh")
+    mine = await (await api.client.get("/api/v1/filings/mine", headers=api.resident)).json()
+    assert {item["id"]: item.get("notice_url") for item in mine["items"]} == {
+        filing_id: link, other.id: None}
