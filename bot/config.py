@@ -167,6 +167,11 @@ class Settings:
     session_days: int = _doc("Days a chat API session token stays valid.", 30)
     flows_reload_seconds: float = _doc("How often the server looks for changed flow files "
                                        "(0 turns reloading off).", 2.0)
+    flows_poll_seconds: float = _doc("How often each server process looks in the database "
+                                     "for a newly published flow version (docs/flows-studio."
+                                     "md; 0 turns it off).", 1.0)
+    flows_max_bytes: int = _doc("Largest flow YAML the studio and `tongguan flows import` "
+                                "accept, in bytes.", 65536)
     outbox_poll_seconds: float = _doc("How often the outbox worker looks for due messages.",
                                       1.0)
     log_level: str = _doc("DEBUG, INFO, WARNING or ERROR.", "INFO")
