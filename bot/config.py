@@ -12,6 +12,7 @@ import os
 import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -96,6 +97,38 @@ class OpsSettings:
 
 
 @dataclass(frozen=True)
+class JobsSettings:
+    """Background jobs (docs/deployment.md): each runs once across every process and
+    server (one process holds the runner's lease), except reloads, which every process
+    does for itself."""
+
+    enabled: bool = _doc("false: this process never runs the shared jobs (it still serves "
+                         "and reloads); e.g. servers kept for the web only.", True)
+    lease_seconds: float = _doc("The runner's lease: when the process holding it stops "
+                                "(killed, cut off), another takes the jobs over within "
+                                "this long.", 30.0)
+    supply_release_at: str = _doc("City time (ops.timezone) of the daily supply release "
+                                  "from capacity and stock, HH:MM; empty: release by hand "
+                                  "(`tongguan supply release`).", "07:30")
+    supply_sweep_seconds: float = _doc("How often unclaimed holds expire, pickup reminders "
+                                       "go out and due lottery draws run (0: off).", 5.0)
+    checkins_sweep_seconds: float = _doc("How often check-ins older than 21 days are "
+                                         "deleted (0: off).", 3600.0)
+
+
+@dataclass(frozen=True)
+class MetricsSettings:
+    """``GET /metrics`` in Prometheus text format (docs/deployment.md). Off while both
+    ``token`` and ``allow_from`` are empty."""
+
+    token: str = _doc("Bearer token a scraper sends (`Authorization: Bearer …`); empty: "
+                      "no token is accepted. Set it from the environment.", "")
+    allow_from: str = _doc("Client addresses or networks (comma-separated, e.g. "
+                           "`127.0.0.1,10.0.0.0/8`) that may scrape without the token; "
+                           "empty: the token only.", "127.0.0.1,::1")
+
+
+@dataclass(frozen=True)
 class CodesSettings:
     """Health codes: lifetimes, paper-code limits, checkpoint lists (docs/codes.md)."""
 
@@ -175,6 +208,9 @@ class Settings:
     outbox_poll_seconds: float = _doc("How often the outbox worker looks for due messages.",
                                       1.0)
     log_level: str = _doc("DEBUG, INFO, WARNING or ERROR.", "INFO")
+    log_format: str = _doc("`text` (one readable line per event) or `json` (one JSON "
+                           "object per line with the request id; no identity data); "
+                           "`tongguan serve --log-format` overrides it.", "text")
     admin_token: str = _doc("Older shared bearer token POST /api/v1/status still accepts "
                             "while set (staff accounts are the way now: docs/staff.md); "
                             "empty: accounts only. Set it from the environment.", "")
@@ -192,6 +228,10 @@ class Settings:
     rate_limits: RateLimitSettings = _doc("Abuse limits (docs/security.md).",
                                           default_factory=RateLimitSettings)
     ops: OpsSettings = _doc("Operations view settings.", default_factory=OpsSettings)
+    jobs: JobsSettings = _doc("Background job settings (docs/deployment.md).",
+                              default_factory=JobsSettings)
+    metrics: MetricsSettings = _doc("Metrics endpoint settings (docs/deployment.md).",
+                                    default_factory=MetricsSettings)
 
 
 _VALIDATORS: dict[str, typing.Callable[[Any], str | None]] = {
@@ -231,11 +271,25 @@ _VALIDATORS: dict[str, typing.Callable[[Any], str | None]] = {
                                                                         "unix://"))
     else "must be empty or a redis://, rediss:// or unix:// URL",
     "rate_limits.image_decodes": lambda v: None if 1 <= v <= 64 else "must be 1-64",
+    "log_format": lambda v: None if v in ("text", "json") else "must be text or json",
+    "jobs.lease_seconds": lambda v: None if 1 <= v <= 3600 else "must be 1-3600 seconds",
+    "jobs.supply_release_at": lambda v: None if v == "" or _clock_time(v)
+    else "must be empty or HH:MM",
+    "jobs.supply_sweep_seconds": lambda v: None if v >= 0 else "must be 0 or more",
+    "jobs.checkins_sweep_seconds": lambda v: None if v >= 0 else "must be 0 or more",
     **{f"rate_limits.{name}": (lambda v: None if 0 <= v <= 1_000_000 else "must be 0 or more")
        for name in ("sessions_per_minute", "chat_turns_per_minute", "verify_per_minute",
                     "staff_logins_per_minute", "staff_logins_per_address_per_minute",
                     "pickup_lookups_per_minute", "paper_codes_per_hour")},
 }
+
+
+def _clock_time(text: str) -> bool:
+    try:
+        time.fromisoformat(text)
+    except ValueError:
+        return False
+    return len(text) == 5
 
 
 def _known_zone(name: str) -> bool:

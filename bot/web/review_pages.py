@@ -16,12 +16,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from aiohttp import web
 
-from bot.db.models.filings import Filing, FilingFlag
 from bot.services.filings import FilingError, QueueQuery, filings
 from bot.services.filings.catalog import DISTRICTS, INDUSTRIES, NEEDS, STATES
+from bot.services.filings.queries import state_counts
 from bot.web.filings_api import REVIEWERS, error_response
 from bot.web.keys import HUB_KEY
 from bot.web.staff_auth import staff_of, staff_route
@@ -50,24 +49,6 @@ async def catalog(request: web.Request) -> web.Response:
     }, headers=NO_CACHE)
 
 
-def _filtered(stmt: Any, query: QueueQuery, scope: str | None) -> Any:
-    """The queue's filters (as ``bot.services.filings.queries.queue`` applies them),
-    without the state and the cursor."""
-    if scope is not None:
-        stmt = stmt.where(Filing.district == scope)
-    if query.district:
-        stmt = stmt.where(Filing.district == query.district)
-    if query.industry:
-        stmt = stmt.where(Filing.industry == query.industry)
-    if query.flag:
-        stmt = stmt.where(sa.exists().where(FilingFlag.filing_id == Filing.id,
-                                            FilingFlag.flag == query.flag))
-    if query.q:
-        stmt = stmt.where(sa.or_(sa.func.lower(Filing.firm_name).contains(
-            query.q.lower(), autoescape=True), Filing.uscc == query.q.upper()))
-    return stmt
-
-
 @staff_route(*REVIEWERS)
 async def filing_counts(request: web.Request) -> web.Response:
     """Filings per state under the queue's filters, within the caller's district."""
@@ -76,10 +57,7 @@ async def filing_counts(request: web.Request) -> web.Response:
         query = QueueQuery.from_params(dict(request.query))
     except FilingError as err:
         return error_response(err)
-    stmt = _filtered(sa.select(Filing.state, sa.func.count()), query, staff.district)
-    async with request.app[HUB_KEY].db.sessions() as session:
-        found = {state: n for state, n in await session.execute(stmt.group_by(Filing.state))}
-    counts = {state: int(found.get(state, 0)) for state in STATES}
+    counts = await state_counts(filings(request.app[HUB_KEY]), query, scope=staff.district)
     return web.json_response({"counts": counts, "total": sum(counts.values())})
 
 

@@ -136,26 +136,38 @@ class QueueQuery:
                    cursor=numbers["cursor"], limit=numbers["limit"] or PAGE)
 
 
-async def queue(ctx: Filings, query: QueueQuery, *, scope: str | None
-                ) -> tuple[list[dict[str, Any]], str | None]:
-    """A page of the reviewer's queue (no contact data) and the next cursor, or None."""
-    stmt = sa.select(Filing)
+def filtered(stmt: Any, query: QueueQuery, scope: str | None) -> Any:
+    """``stmt`` with the queue's filters but the state and the cursor, within ``scope``."""
     if scope is not None:
         stmt = stmt.where(Filing.district == scope)
     if query.district:
         stmt = stmt.where(Filing.district == query.district)
-    if query.state:
-        stmt = stmt.where(Filing.state == query.state)
     if query.industry:
         stmt = stmt.where(Filing.industry == query.industry)
     if query.flag:
         stmt = stmt.where(sa.exists().where(FilingFlag.filing_id == Filing.id,
                                             FilingFlag.flag == query.flag))
     if query.q:
-        needle = query.q.lower()
-        stmt = stmt.where(sa.or_(sa.func.lower(Filing.firm_name).contains(needle,
-                                                                         autoescape=True),
-                                 Filing.uscc == query.q.upper()))
+        stmt = stmt.where(sa.or_(sa.func.lower(Filing.firm_name).contains(
+            query.q.lower(), autoescape=True), Filing.uscc == query.q.upper()))
+    return stmt
+
+
+async def state_counts(ctx: Filings, query: QueueQuery, *, scope: str | None
+                       ) -> dict[str, int]:
+    """Filings per state (every state, zeros too) under the queue's other filters."""
+    stmt = filtered(sa.select(Filing.state, sa.func.count()), query, scope)
+    async with ctx.hub.db.sessions() as session:
+        found = {state: n for state, n in await session.execute(stmt.group_by(Filing.state))}
+    return {state: int(found.get(state, 0)) for state in STATES}
+
+
+async def queue(ctx: Filings, query: QueueQuery, *, scope: str | None
+                ) -> tuple[list[dict[str, Any]], str | None]:
+    """A page of the reviewer's queue (no contact data) and the next cursor, or None."""
+    stmt = filtered(sa.select(Filing), query, scope)
+    if query.state:
+        stmt = stmt.where(Filing.state == query.state)
     if query.cursor is not None:
         stmt = stmt.where(Filing.id > query.cursor)
     stmt = stmt.order_by(Filing.id).limit(query.limit + 1)
