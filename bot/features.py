@@ -2,8 +2,9 @@
 
 :data:`FEATURES` is the one list: ``bot.assembly.open_hub`` registers the features'
 actions and media sources on the hub, ``bot.web.app.init_app`` mounts their web modules
-and starts their background jobs, the ``tongguan`` parser adds their command groups and
-``tongguan demo seed`` runs their seeders — in this order. Adding a feature touches this
+and hands their background jobs to the job runner (``bot/services/jobs/``), the
+``tongguan`` parser adds their command groups and ``tongguan demo seed`` runs their
+seeders — in this order. Adding a feature touches this
 list and the feature's own package only.
 
 Each contribution is a function that imports the feature's entry point when called:
@@ -13,14 +14,15 @@ handler and model up front would cost it most of a second.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     import argparse
 
     from bot.actions import ActionRegistry
+    from bot.config import Settings
     from bot.hub import Hub, MediaGetter
     from bot.web.keys import WebModule
 
@@ -35,6 +37,27 @@ class MediaSource:
 
 
 @dataclass(frozen=True)
+class Job:
+    """Background work a feature declares; the job runner (``bot/services/jobs/``) runs it.
+
+    Unless ``each_process``, a job runs **once across every process and server** (the
+    process holding the runner's lease runs it); ``tongguan jobs list`` shows it with its
+    last run and ``tongguan jobs run NAME`` runs it now.
+    """
+
+    #: ``feature.what``, e.g. ``outbox.deliver``; the key of its row in ``job_state``
+    name: str
+    #: one pass: ``await run(hub)``; what it returns (a count, a dict) is shown as its result
+    run: Callable[[Hub], Awaitable[object]]
+    #: from settings: ``every 5s``, ``daily 07:30`` (city time, ``ops.timezone``),
+    #: ``always`` (a watcher that runs until cancelled; ``each_process`` only) or ``off``
+    schedule: Callable[[Settings], str]
+    #: True: every process runs it, on its own state (reloading its copy of flows or rules)
+    each_process: bool = False
+    description: str = ""
+
+
+@dataclass(frozen=True)
 class Feature:
     """One feature and what it contributes; every part is optional."""
 
@@ -45,9 +68,9 @@ class Feature:
     web: Callable[[], Sequence[WebModule]] | None = None
     #: adds the feature's ``tongguan`` commands to the subparsers
     cli: Callable[[argparse._SubParsersAction], None] | None = None
-    #: long-running work of the web process, each ``job(hub)`` started once the hub is open
-    #: and cancelled at shutdown (only when the app is built with ``background=True``)
-    jobs: tuple[Callable[[Hub], Coroutine[Any, Any, None]], ...] = ()
+    #: background jobs, run by every server process's job runner (not when the app is
+    #: built with ``background=False``)
+    jobs: tuple[Job, ...] = ()
     media: tuple[MediaSource, ...] = ()
     #: ``tongguan demo seed``: adds demo data (idempotent), returns what it did
     demo: Callable[[Hub], Awaitable[str]] | None = None
@@ -65,17 +88,18 @@ def _core_web() -> Sequence[WebModule]:
 
 
 async def _watch_flows(hub: Hub) -> None:
-    """Reload flow files as they change."""
-    assert hub.flows is not None, "the web app's hub has its dialogue"
-    await hub.flows.watch(hub.settings.flows_reload_seconds)
+    """Follow published flow versions (flows_poll_seconds) and edited flow files
+    (flows_reload_seconds): docs/flows-studio.md."""
+    from bot.dialogue.flows.published import follow
+
+    await follow(hub)
 
 
-async def _deliver_outbox(hub: Hub) -> None:
-    """Push queued messages to the channels that take pushes."""
+async def _deliver_outbox(hub: Hub) -> int:
+    """Push queued messages to the channels that take pushes (until none is due)."""
     from bot.services.outbox import OutboxWorker
 
-    worker = OutboxWorker(hub.outbox, hub.deliverers, hub.settings.outbox_poll_seconds)
-    await worker.run_forever()
+    return await OutboxWorker(hub.outbox, hub.deliverers).run_until_idle()
 
 
 def _roles_cli(sub: argparse._SubParsersAction) -> None:
@@ -85,7 +109,12 @@ def _roles_cli(sub: argparse._SubParsersAction) -> None:
 
 
 CORE = Feature(
-    "core", web=_core_web, cli=_roles_cli, jobs=(_watch_flows, _deliver_outbox),
+    "core", web=_core_web, cli=_roles_cli,
+    jobs=(Job("flows.reload", _watch_flows, lambda s: "always", each_process=True,
+              description="this process reloads edited flows (flows_reload_seconds)"),
+          Job("outbox.deliver", _deliver_outbox,
+              lambda s: f"every {s.outbox_poll_seconds}s",
+              description="push queued messages (WeChat customer-service API)")),
     migrations=("0001_core", "0006_id_blocks", "0009_chat_roles"))
 
 
@@ -167,9 +196,22 @@ async def _watch_risk_rules(hub: Hub) -> None:
     await watch_rules(hub)
 
 
+async def _sweep_checkins(hub: Hub) -> int:
+    """Delete venue check-ins older than 21 days."""
+    from bot.services.declarations.checkins import sweep_checkins
+    from bot.services.declarations.service import declarations
+
+    return await sweep_checkins(declarations(hub))
+
+
 DECLARATIONS = Feature(
     "declarations", actions=_declarations_actions, web=_declarations_web,
-    cli=_declarations_cli, jobs=(_watch_risk_rules,),
+    cli=_declarations_cli,
+    jobs=(Job("declarations.rules_reload", _watch_risk_rules, lambda s: "always",
+              each_process=True, description="this process reloads an edited risk_rules.yml"),
+          Job("declarations.checkins_sweep", _sweep_checkins,
+              lambda s: f"every {s.jobs.checkins_sweep_seconds}s",
+              description="delete check-ins older than 21 days")),
     media=(MediaSource("/code/", _code_images),),
     demo=_declarations_demo,
     migrations=("0004_declarations", "0007_trust", "0008_code_issues",
@@ -237,9 +279,31 @@ async def _reservations_demo(hub: Hub) -> str:
     return await demo.seed_demo(hub)
 
 
+async def _sweep_supply(hub: Hub) -> dict[str, int]:
+    """Expire unclaimed holds, queue pickup reminders, run due lottery draws."""
+    from bot.services.reservations import supply_context, sweep_once
+
+    return await sweep_once(supply_context(hub))
+
+
+async def _release_supply(hub: Hub) -> str:
+    """The day's releases from capacity and stock (idempotent)."""
+    from bot.services.reservations import compute_releases, supply_context
+
+    ctx = supply_context(hub)
+    reports = await compute_releases(ctx, ctx.rules.city_day(ctx.clock.now()))
+    return " ".join(f"{r.product}={r.released}" for r in reports) or "no products"
+
+
 RESERVATIONS = Feature(
     "reservations", actions=_reservations_actions, web=_reservations_web,
     cli=_reservations_cli, demo=_reservations_demo,
+    jobs=(Job("reservations.sweep", _sweep_supply,
+              lambda s: f"every {s.jobs.supply_sweep_seconds}s",
+              description="expire holds, send reminders, run lottery draws"),
+          Job("reservations.release", _release_supply,
+              lambda s: f"daily {s.jobs.supply_release_at}" if s.jobs.supply_release_at
+              else "off", description="release the day's supply from capacity and stock")),
     migrations=("0005_reservations", "0010_supply_rolling"))
 
 
@@ -278,7 +342,10 @@ async def _filings_demo(hub: Hub) -> str:
 
 FILINGS = Feature("filings", actions=_filings_actions, web=_filings_web, cli=_filings_cli,
                   demo=_filings_demo,
-                  jobs=(_watch_filing_rules,), migrations=("0013_filings", "0014_firms"))
+                  jobs=(Job("filings.rules_reload", _watch_filing_rules, lambda s: "always",
+                            each_process=True,
+                            description="this process reloads an edited filing_rules.yml"),),
+                  migrations=("0013_filings", "0014_firms"))
 
 
 # -- the handoff inbox: staff answer residents who asked for a person -------------------
@@ -306,14 +373,17 @@ def _ops_cli(sub: argparse._SubParsersAction) -> None:
     ops_cmds.register(sub)
 
 
-async def _fold_ops(hub: Hub) -> None:
-    """Fold counted events into the daily counts as they come."""
-    from bot.services.ops.fold import fold_forever
+async def _fold_ops(hub: Hub) -> int:
+    """Fold counted events into the daily counts."""
+    from bot.services.ops.fold import fold
 
-    await fold_forever(hub)
+    return await fold(hub)
 
 
-OPS = Feature("ops", web=_ops_web, cli=_ops_cli, jobs=(_fold_ops,), migrations=("0016_ops",))
+OPS = Feature("ops", web=_ops_web, cli=_ops_cli,
+              jobs=(Job("ops.fold", _fold_ops, lambda s: f"every {s.ops.poll_seconds * 2}s",
+                        description="fold counted events into the daily counts"),),
+              migrations=("0016_ops",))
 
 
 #: Every feature, in the order their parts are registered.

@@ -221,3 +221,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     demo = sub.add_parser("demo", help="demo data").add_subparsers(dest="demo_cmd")
     p = demo.add_parser("seed", help="migrate and add demo data (idempotent)")
     p.set_defaults(func=_demo_seed)
+
+    from bot.cli import jobs_cmds
+
+    jobs_cmds.register(sub)

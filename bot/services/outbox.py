@@ -14,7 +14,6 @@ same message from being queued twice; clients drop a repeated id).
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -183,13 +182,11 @@ class Outbox:
 
 
 class OutboxWorker:
-    """Delivers due messages of push channels through their deliverers, forever."""
+    """Delivers due messages of push channels through their deliverers."""
 
-    def __init__(self, outbox: Outbox, deliverers: dict[str, Deliverer],
-                 poll_seconds: float = 1.0) -> None:
+    def __init__(self, outbox: Outbox, deliverers: dict[str, Deliverer]) -> None:
         self.outbox = outbox
         self.deliverers = deliverers
-        self.poll_seconds = poll_seconds
 
     async def run_once(self) -> int:
         """Deliver what is due now; returns how many were handled."""
@@ -209,14 +206,13 @@ class OutboxWorker:
                 await self.outbox.mark_sent(item.id)
         return len(items)
 
-    async def run_forever(self) -> None:
-        while True:
-            try:
-                handled = await self.run_once()
-            except asyncio.CancelledError:
-                raise
-            except Exception:
-                log.exception("outbox.worker.error")
-                handled = 0
+    async def run_until_idle(self, batches: int = 50) -> int:
+        """Deliver until nothing is due (at most ``batches`` claims); returns how many
+        were handled. The job runner calls it every ``outbox_poll_seconds``."""
+        total = 0
+        for _ in range(batches):
+            handled = await self.run_once()
+            total += handled
             if not handled:
-                await asyncio.sleep(self.poll_seconds)
+                break
+        return total

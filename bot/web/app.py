@@ -3,7 +3,8 @@
 Every feature of ``bot/features.py`` contributes web modules, each exposing
 ``setup(app)``: it adds routes (and, when it owns background work, a ``cleanup_ctx``).
 Handlers reach shared parts through ``request.app[HUB_KEY]``; the hub is opened by the
-first cleanup context, which also starts the features' background jobs.
+first cleanup context, which also starts this process's job runner (the features'
+background jobs, ``bot/services/jobs/``).
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from bot.assembly import open_hub
 from bot.clock import Clock
 from bot.config import Settings
 from bot.features import FEATURES, Feature
-from bot.web.keys import BACKGROUND_KEY, HUB_KEY, SETTINGS_KEY, WEB_MODULES_KEY
+from bot.services.jobs import JobRunner
+from bot.web.keys import BACKGROUND_KEY, HUB_KEY, JOB_RUNNER_KEY, SETTINGS_KEY, WEB_MODULES_KEY
 from bot.web.middlewares import error_middleware
 from bot.web.ratelimit import limiter_ctx
 
@@ -38,12 +40,14 @@ def init_app(settings: Settings, *, clock: Clock | None = None, background: bool
     async def hub_ctx(app: web.Application) -> AsyncIterator[None]:
         async with open_hub(settings, clock=clock, features=features) as hub:
             app[HUB_KEY] = hub
-            tasks: list[asyncio.Task[None]] = []
+            runner = None
             if background:
-                tasks = [asyncio.create_task(job(hub))
-                         for feature in features for job in feature.jobs]
+                runner = JobRunner(hub, [job for feature in features for job in feature.jobs],
+                                   cluster=settings.jobs.enabled)
+                app[JOB_RUNNER_KEY] = runner
+                task = asyncio.create_task(runner.run_forever())
             yield
-            for task in tasks:
+            if runner is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task

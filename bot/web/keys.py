@@ -6,6 +6,7 @@ from aiohttp import web
 
 from bot.config import Settings
 from bot.hub import Hub
+from bot.services.jobs import JobRunner
 
 
 class WebModule(Protocol):
@@ -24,3 +25,6 @@ BACKGROUND_KEY = web.AppKey("background", bool)
 
 #: The web modules mounted, in order (the OpenAPI document gathers their paths).
 WEB_MODULES_KEY: web.AppKey[tuple[WebModule, ...]] = web.AppKey("web_modules", tuple)
+
+#: This process's job runner (absent when the app was built with ``background=False``).
+JOB_RUNNER_KEY = web.AppKey("job_runner", JobRunner)

@@ -7,13 +7,11 @@ Routes: ``GET /api/v1/stock`` (JSON or ``?format=csv``), ``POST /api/v1/reservat
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import csv
 import hashlib
 import io
 import json
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +38,6 @@ from bot.web.staff_auth import COOKIE, staff_of, staff_route
 
 FEED_TTL = 2.0  #: server-side cache; with max-age 3 a client is never > 5 s behind
 FEED_MAX_AGE = 3
-SWEEP_SECONDS = 5.0
 FIELDS = ("product", "store", "quantity", "name", "id_number")
 OPTIONAL = ("for",)  #: ``"self"`` (the default: bound to this session) or ``"other"``
 FOR = {"self": False, "other": True}  #: ``for`` → a proxy reservation
@@ -162,20 +159,6 @@ async def pickup_qr(request: web.Request) -> web.Response:
                         headers={"Cache-Control": "private, max-age=86400"})
 
 
-async def sweeper_ctx(app: web.Application) -> AsyncIterator[None]:
-    """Expire holds, send reminders, draw lotteries in the background (every process)."""
-    from bot.services.reservations.sweeper import sweep_forever
-
-    task = None
-    if app.get(BACKGROUND_KEY, True):
-        task = asyncio.create_task(sweep_forever(supply_context(app[HUB_KEY]), SWEEP_SECONDS))
-    yield
-    if task is not None:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
-
-
 async def store_page(request: web.Request) -> web.FileResponse:
     name = request.match_info.get("asset") or "index.html"
     if name not in ("index.html", "store.js", "store.css"):
@@ -265,4 +248,3 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/api/v1/store/me", store_me)
     app.router.add_get("/api/v1/store/today", store_today)
     app.router.add_post("/api/v1/store/{op:lookup|redeem}", store_code)
-    app.cleanup_ctx.append(sweeper_ctx)

@@ -3,7 +3,6 @@ folded once: the ``DELETE … RETURNING`` that reads it also removes it)."""
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections import Counter
 from datetime import date, datetime, tzinfo
@@ -58,16 +57,3 @@ async def fold(hub: Hub) -> int:
         if moved < BATCH:
             break
     return total
-
-
-async def fold_forever(hub: Hub) -> None:
-    """The web process's folding job: every ``ops.poll_seconds``, when events wait."""
-    while True:
-        try:
-            async with hub.db.sessions() as session:
-                waiting = await session.scalar(sa.select(OpsEvent.id).limit(1))
-            if waiting is not None:
-                await fold(hub)
-        except Exception:  # noqa: BLE001 - logged; the next round tries again
-            log.exception("ops.fold.failed")
-        await asyncio.sleep(hub.settings.ops.poll_seconds * 2)

@@ -34,7 +34,7 @@ from bot.services.reservations.supply import (
     set_stock,
     split_by_weight,
 )
-from bot.services.reservations.sweeper import sweep_forever, sweep_once
+from bot.services.reservations.sweeper import sweep_once
 
 __all__ = [
     "ImportProblem", "InvalidInput", "MyReservation", "NotFound", "Outcome", "ReservationError",
@@ -42,5 +42,5 @@ __all__ = [
     "compute_releases", "draw_winners", "import_stores", "list_mine", "load_rules",
     "lookup", "nearest", "parse_rules", "redeem", "reserve", "run_draw", "set_capacity",
     "set_release", "set_stock", "split_by_weight", "member_at_store", "status", "stock_feed",
-    "supply_context", "sweep_forever", "sweep_once", "today",
+    "supply_context", "sweep_once", "today",
 ]

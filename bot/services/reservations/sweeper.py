@@ -8,7 +8,6 @@ Expired units go back into stock through the next day's carry-over (see supply.p
 
 from __future__ import annotations
 
-import asyncio
 import logging
 
 import sqlalchemy as sa
@@ -107,17 +106,3 @@ async def sweep_once(ctx: SupplyContext) -> dict[str, int]:
     """One pass of every background job (tests call this directly)."""
     return {"draws": await run_due_draws(ctx), "expired": await expire_due(ctx),
             "reminders": await send_reminders(ctx)}
-
-
-async def sweep_forever(ctx: SupplyContext, every: float = 5.0,
-                        stop: asyncio.Event | None = None) -> None:
-    """Run :func:`sweep_once` every ``every`` seconds until cancelled."""
-    while stop is None or not stop.is_set():
-        try:
-            await sweep_once(ctx)
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("reservations.sweeper.error")
-        await asyncio.sleep(every)
-
