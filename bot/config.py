@@ -175,6 +175,58 @@ class RateLimitSettings:
 
 
 @dataclass(frozen=True)
+class SealSettings:
+    """The key that seals identity data at rest and its rotation (docs/privacy.md)."""
+
+    key: str = _doc("Secret (≥ 32 chars) of the seal key; empty: derived from secret_key. "
+                    "Set it from the environment.", "")
+    previous_keys: str = _doc("Earlier seal secrets, comma-separated, still accepted for "
+                              "opening until `tongguan secrets rotate-seal` has moved "
+                              "everything to `seal.key` (the old secret_key when the seal "
+                              "key was derived from it); empty once it finished.", "")
+
+    def previous(self) -> tuple[str, ...]:
+        """The earlier seal secrets, in order."""
+        return tuple(k.strip() for k in self.previous_keys.split(",") if k.strip())
+
+
+#: the kinds of data :class:`RetentionSettings` keeps for a number of days
+RETENTION_KINDS = ("declarations", "statuses", "turns", "handoffs", "records", "reservations",
+                   "checkins", "audit", "filings")
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """Days each kind of data is kept before the retention job deletes or anonymises it
+    (docs/privacy.md); 0 keeps it for ever."""
+
+    declarations_days: int = _doc("Health declarations (ID number, name, answers): deleted "
+                                  "after this many days; a subject under an official status "
+                                  "in force or a legal hold keeps them.", 60)
+    statuses_days: int = _doc("Health statuses no longer in force (ended or replaced) and "
+                              "their codes: deleted this many days after they ended, once "
+                              "every code issued under them has expired.", 60)
+    turns_days: int = _doc("Chat turn logs (sealed messages and replies).", 30)
+    handoffs_days: int = _doc("Closed handoff requests with their transcripts and threads, "
+                              "counted from when they were closed.", 90)
+    records_days: int = _doc("Form records saved by `records.save` (e.g. screenings).", 60)
+    reservations_days: int = _doc("Closed reservations and lottery entries: anonymised (name, "
+                                  "pickup code and person removed; the row stays so stock "
+                                  "still adds up).", 90)
+    checkins_days: int = _doc("Venue check-ins (contact tracing).", 21)
+    audit_days: int = _doc("Staff audit log entries (logins, staff actions).", 365)
+    filings_days: int = _doc("Decided or withdrawn business-resumption filings: the "
+                             "contact's name and phone and who filed are removed (the "
+                             "firm's data stays).", 365)
+    batch_size: int = _doc("Rows deleted or changed per transaction, so a large clean-up "
+                           "never locks a table for long.", 500)
+
+    def days(self, kind: str) -> int:
+        """Days ``kind`` (one of :data:`RETENTION_KINDS`) is kept."""
+        return int(getattr(self, f"{kind}_days"))
+
+
+@dataclass(frozen=True)
 class Settings:
     """All settings of one Tongguan process."""
 
@@ -232,6 +284,10 @@ class Settings:
                               default_factory=JobsSettings)
     metrics: MetricsSettings = _doc("Metrics endpoint settings (docs/deployment.md).",
                                     default_factory=MetricsSettings)
+    seal: SealSettings = _doc("Seal key settings (docs/privacy.md).",
+                              default_factory=SealSettings)
+    retention: RetentionSettings = _doc("Retention settings (docs/privacy.md).",
+                                        default_factory=RetentionSettings)
 
 
 _VALIDATORS: dict[str, typing.Callable[[Any], str | None]] = {
@@ -277,6 +333,15 @@ _VALIDATORS: dict[str, typing.Callable[[Any], str | None]] = {
     else "must be empty or HH:MM",
     "jobs.supply_sweep_seconds": lambda v: None if v >= 0 else "must be 0 or more",
     "jobs.checkins_sweep_seconds": lambda v: None if v >= 0 else "must be 0 or more",
+    "seal.key": lambda v: None if v == "" or len(v) >= MIN_SECRET_LENGTH
+    else f"must be empty or at least {MIN_SECRET_LENGTH} characters",
+    "seal.previous_keys": lambda v: None if all(
+        len(k.strip()) >= MIN_SECRET_LENGTH for k in v.split(",") if k.strip())
+    else f"each secret must be at least {MIN_SECRET_LENGTH} characters",
+    "retention.batch_size": lambda v: None if 1 <= v <= 100_000 else "must be 1-100000",
+    **{f"retention.{kind}_days": (lambda v: None if 0 <= v <= 36_500
+                                  else "must be 0 (keep) or a number of days")
+       for kind in RETENTION_KINDS},
     **{f"rate_limits.{name}": (lambda v: None if 0 <= v <= 1_000_000 else "must be 0 or more")
        for name in ("sessions_per_minute", "chat_turns_per_minute", "verify_per_minute",
                     "staff_logins_per_minute", "staff_logins_per_address_per_minute",
@@ -425,6 +490,6 @@ def check_deployable(settings: Settings, env: Mapping[str, str] | None = None) -
                           "secret: set TONGGUAN_ADMIN_TOKEN to its own random value")
 
 
-__all__ = ["CodesSettings", "DeclarationsSettings", "NluSettings", "RateLimitSettings",
-           "Settings", "WechatSettings", "check_deployable", "describe_settings",
-           "load_settings"]
+__all__ = ["RETENTION_KINDS", "CodesSettings", "DeclarationsSettings", "NluSettings",
+           "RateLimitSettings", "RetentionSettings", "SealSettings", "Settings",
+           "WechatSettings", "check_deployable", "describe_settings", "load_settings"]

@@ -167,7 +167,8 @@ def base_hub(settings: Settings, *, clock: Clock | None = None) -> Hub:
     """A hub with the base parts only (no action, no dialogue); opens no connection."""
     db = make_database(settings.database_url, pool_size=settings.database_pool_size)
     clock = clock or Clock()
-    sealer = Sealer(settings.secret_key)
+    sealer = Sealer(settings.secret_key, seal_secret=settings.seal.key,
+                    previous=settings.seal.previous())
     return Hub(settings=settings, db=db, sealer=sealer, clock=clock,
                actions=ActionRegistry(), outbox=Outbox(db, sealer, clock))
 
