@@ -60,10 +60,11 @@ def _fill(ctx: Filings, row: Filing, data: FilingInput) -> None:
 
 async def _screened(session: AsyncSession, ctx: Filings, row: Filing, *, notify: bool) -> None:
     """Flags stored; submitted; approved at once when the rules say so and none match."""
-    await session.execute(sa.delete(FilingFlag).where(FilingFlag.filing_id == row.id))
+    if row.id is not None:  # a resubmission: its earlier flags go (a new row has none)
+        await session.execute(sa.delete(FilingFlag).where(FilingFlag.filing_id == row.id))
+    await transition(session, ctx, row, "submitted", actor=FIRM, notify=notify)
     for flag in row.flags:
         session.add(FilingFlag(filing_id=row.id, flag=flag["id"]))
-    await transition(session, ctx, row, "submitted", actor=FIRM, notify=notify)
     if ctx.rules.auto_approve_without_flags and not row.flags:
         await transition(session, ctx, row, "approved", actor=RULES,
                          reason="预审无异常，自动批准 / No pre-screen flags: approved "
@@ -84,18 +85,14 @@ async def submit(ctx: Filings, body: Any, *, user_key: str, lang: str,
         FilingError: 409 ``open_filing_exists`` with ``open_filing_id``.
     """
     data = validate_filing(body, today=ctx.today())
-    open_id = await open_filing_id(ctx, data.uscc)
-    if open_id is not None:
-        raise already_open(open_id)
     now = ctx.hub.clock.now()
     row = Filing(user_key=user_key[:160], lang=lang if lang in ("zh", "en") else "zh",
                  state="new", version=0, created_at=now, updated_at=now)
     _fill(ctx, row, data)
     try:
+        # One INSERT, already submitted (the transition flushes the new row): the unique
+        # open_uscc refuses a second open filing, a concurrent twin included.
         async with ctx.hub.db.write() as session:
-            row.open_uscc = data.uscc  # claimed first: a concurrent twin fails here
-            session.add(row)
-            await session.flush()
             await _screened(session, ctx, row, notify=notify)
     except IntegrityError:
         open_id = await open_filing_id(ctx, data.uscc)
