@@ -62,4 +62,32 @@ def current_heads(url: str) -> list[str]:
     return list(ScriptDirectory.from_config(alembic_config(url)).get_heads())
 
 
-__all__ = ["alembic_config", "current_heads", "ensure_sqlite_dir", "upgrade", "upgrade_async"]
+def revision_parents(url: str) -> dict[str, frozenset[str]]:
+    """Every revision the code has → the revisions it needs first (its down revisions
+    and ``depends_on``)."""
+    from alembic.script import ScriptDirectory
+
+    def names(value: object) -> frozenset[str]:
+        if not value:
+            return frozenset()
+        return frozenset([value] if isinstance(value, str) else value)  # type: ignore[arg-type]
+
+    return {rev.revision: names(rev.down_revision) | names(rev.dependencies)
+            for rev in ScriptDirectory.from_config(alembic_config(url)).walk_revisions()}
+
+
+def missing_revisions(parents: dict[str, frozenset[str]], applied: set[str]) -> list[str]:
+    """The code's revisions not applied to a database whose ``alembic_version`` rows are
+    ``applied`` (a revision is applied when an applied one needs it, at any remove)."""
+    done: set[str] = set()
+    todo = [rev for rev in applied if rev in parents]
+    while todo:
+        rev = todo.pop()
+        if rev not in done:
+            done.add(rev)
+            todo.extend(parents[rev])
+    return sorted(set(parents) - done)
+
+
+__all__ = ["alembic_config", "current_heads", "ensure_sqlite_dir", "missing_revisions",
+           "revision_parents", "upgrade", "upgrade_async"]

@@ -26,6 +26,7 @@ from bot.services.declarations.checkins import record_checkin, venue_for
 from bot.services.declarations.service import Declarations
 from bot.services.health_codes import all_revoked_code_ids
 from bot.services.staff import audit
+from bot.web.health import add_ready_check
 from bot.web.json_body import read_json_object
 from bot.web.keys import HUB_KEY, SETTINGS_KEY
 from bot.web.middlewares import json_error
@@ -266,12 +267,19 @@ async def post_checkin(request: web.Request) -> web.Response:
                               "message_zh": verdict.message_zh, "venue": venue.name})
 
 
+async def _signing_keys(hub: Hub) -> str | None:
+    """/readyz: the active health-code signing key opens."""
+    declarations(hub).signing.store.active_signer()
+    return None
+
+
 def setup(app: web.Application) -> None:
     """Add the routes once (a second call — e.g. from codes_pages — does nothing)."""
     if app.get(_MOUNTED):
         return
     app[_MOUNTED] = True
     app[DECODER_KEY] = ImageDecoder(app[SETTINGS_KEY].rate_limits.image_decodes)
+    add_ready_check(app, "signing_keys", _signing_keys)
     r = app.router
     r.add_get("/api/v1/trust-list", trust_list)
     r.add_get("/api/v1/revocations", revocations)
