@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+from collections.abc import Sequence
 from pathlib import Path
 
 from alembic import command
@@ -67,10 +68,10 @@ def revision_parents(url: str) -> dict[str, frozenset[str]]:
     and ``depends_on``)."""
     from alembic.script import ScriptDirectory
 
-    def names(value: object) -> frozenset[str]:
+    def names(value: str | Sequence[str] | None) -> frozenset[str]:
         if not value:
             return frozenset()
-        return frozenset([value] if isinstance(value, str) else value)  # type: ignore[arg-type]
+        return frozenset([value] if isinstance(value, str) else value)
 
     return {rev.revision: names(rev.down_revision) | names(rev.dependencies)
             for rev in ScriptDirectory.from_config(alembic_config(url)).walk_revisions()}
