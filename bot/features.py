@@ -82,9 +82,9 @@ class Feature:
 # -- core: the chat itself ---------------------------------------------------------------
 
 def _core_web() -> Sequence[WebModule]:
-    from bot.web import chat_api, chat_page, health, openapi
+    from bot.web import chat_api, chat_page, health, metrics, openapi
 
-    return (health, chat_api, chat_page, openapi)
+    return (health, metrics, chat_api, chat_page, openapi)
 
 
 async def _watch_flows(hub: Hub) -> None:
@@ -102,6 +102,13 @@ async def _deliver_outbox(hub: Hub) -> int:
     return await OutboxWorker(hub.outbox, hub.deliverers).run_until_idle()
 
 
+async def _pool_gauges(hub: Hub) -> None:
+    """This process's database connection gauges, for GET /metrics."""
+    from bot.web.metrics import update_pool
+
+    update_pool(hub)
+
+
 def _roles_cli(sub: argparse._SubParsersAction) -> None:
     from bot.cli import roles_cmds
 
@@ -114,7 +121,9 @@ CORE = Feature(
               description="this process reloads edited flows (flows_reload_seconds)"),
           Job("outbox.deliver", _deliver_outbox,
               lambda s: f"every {s.outbox_poll_seconds}s",
-              description="push queued messages (WeChat customer-service API)")),
+              description="push queued messages (WeChat customer-service API)"),
+          Job("metrics.db_pool", _pool_gauges, lambda s: "every 5s", each_process=True,
+              description="this process's database connection gauges (GET /metrics)")),
     migrations=("0001_core", "0006_id_blocks", "0009_chat_roles"))
 
 

@@ -7,7 +7,6 @@ not from ``bot.cli.core_cmds``: the application's own commands sit above the fea
 from __future__ import annotations
 
 import argparse
-import logging
 from pathlib import Path
 
 from bot.config import Settings, load_settings
@@ -18,5 +17,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def configure_logging(settings: Settings) -> None:
-    logging.basicConfig(level=settings.log_level.upper(),
-                        format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    """Log at ``log_level`` in ``log_format`` (text or JSON lines; ``bot/logs.py``)."""
+    from bot.logs import configure
+
+    configure(settings.log_level, settings.log_format)

@@ -6,15 +6,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import dataclasses
 import gc
 import json
 import logging
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from bot.cli import flow_cmds
 from bot.cli.common import configure_logging, settings_from
 from bot.config import Settings
 from bot.errors import TongguanError
+
+if TYPE_CHECKING:
+    from aiohttp import web
 
 SWITCH_INTERVAL = 0.0005  #: seconds; see _serve
 SHUTDOWN_SECONDS = 5.0  #: open requests get this long to finish on SIGTERM
@@ -29,10 +35,16 @@ def _serve(args: argparse.Namespace) -> int:
 
     from bot.config import check_deployable
     from bot.db.migrate import upgrade
-    from bot.web.app import init_app
 
     settings = settings_from(args)
+    if args.log_format:
+        settings = dataclasses.replace(settings, log_format=args.log_format)
     configure_logging(settings)
+    if args.workers < 1:
+        raise TongguanError("serve: --workers must be 1 or more")
+    if args.workers > 1 and not settings.database_url.startswith("postgresql"):
+        raise TongguanError("serve: --workers needs PostgreSQL (SQLite has one writer: "
+                            "serve one process, or set TONGGUAN_DATABASE_URL)")
     upgrade(settings.database_url)
     check_deployable(settings)
     # The database drivers hand work to threads and back; with CPython's default 5 ms
@@ -40,14 +52,28 @@ def _serve(args: argparse.Namespace) -> int:
     sys.setswitchinterval(SWITCH_INTERVAL)
     host = args.host or settings.host
     port = args.port or settings.port
-    app = init_app(settings)
-    app.on_startup.append(_freeze_startup_heap)  # after the hub and workers are up
+    if args.workers > 1:
+        from bot.cli.workers import run_workers
+
+        run_workers(settings, host=host, port=port, workers=args.workers, make_app=_app,
+                    shutdown_seconds=SHUTDOWN_SECONDS)
+        return 0
+    app = _app(settings)
     # uvloop (libuv, by asyncpg's authors) is a drop-in asyncio loop with a faster core
     # for sockets, callbacks and timers: it serves many connections with less CPU.
     web.run_app(app, host=host, port=port, access_log=None, loop=uvloop.new_event_loop(),
                 shutdown_timeout=SHUTDOWN_SECONDS,
                 print=lambda _msg: print(f"Tongguan serving on http://{host}:{port}/chat"))
     return 0
+
+
+def _app(settings: Settings) -> web.Application:
+    """The app one server process runs (each worker builds its own)."""
+    from bot.web.app import init_app
+
+    app = init_app(settings)
+    app.on_startup.append(_freeze_startup_heap)  # after the hub and workers are up
+    return app
 
 
 async def _freeze_startup_heap(_app: object) -> None:
@@ -186,6 +212,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("serve", help="migrate, then serve the web app")
     p.add_argument("--host")
     p.add_argument("--port", type=int)
+    p.add_argument("--workers", type=int, default=1,
+                   help="server processes on the one port (gunicorn; PostgreSQL only)")
+    p.add_argument("--log-format", choices=["text", "json"],
+                   help="log lines: text or one JSON object each (default: log_format)")
     p.set_defaults(func=_serve)
 
     db = sub.add_parser("db", help="database commands").add_subparsers(dest="db_cmd")
@@ -199,6 +229,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_flows_validate)
     p = flows.add_parser("actions", help="list the registered actions flows may name")
     p.set_defaults(func=_flows_actions)
+    flow_cmds.register(flows)
 
     records = sub.add_parser("records", help="form submissions").add_subparsers(dest="rec_cmd")
     p = records.add_parser("export", help="export one flow's records")

@@ -99,6 +99,18 @@ class Database:
                     self._pg_pools[purpose] = pool
         return pool
 
+    def pool_use(self) -> dict[str, tuple[int, int]]:
+        """Connections of this process by pool: (in use, idle) — SQLAlchemy's pool
+        (``orm``) and the driver-level asyncpg pools (``metrics``)."""
+        pool: Any = self.engine.pool
+        use = {}
+        if hasattr(pool, "checkedout"):
+            use["orm"] = (pool.checkedout(), pool.checkedin())
+        for purpose, pg in self._pg_pools.items():
+            idle = pg.get_idle_size()
+            use[purpose] = (pg.get_size() - idle, idle)
+        return use
+
     async def next_id(self, table: str) -> int:
         """An id for a row of ``table`` written later (see :mod:`bot.db.ids`)."""
         if self._ids is None:

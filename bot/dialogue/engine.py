@@ -11,10 +11,12 @@ before it is released (see :mod:`bot.dialogue.store`).
 from __future__ import annotations
 
 import logging
+import time
 import unicodedata
 from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 
+from bot import metrics
 from bot.actions import ActionRegistry
 from bot.clock import Clock
 from bot.conditions import ConditionError
@@ -97,12 +99,16 @@ class Engine:
         fresh state (it wrote nothing: see :mod:`bot.dialogue.store`); the last attempt
         locks the conversation before it starts.
         """
-        for attempt in range(1, STALE_ATTEMPTS + 1):
-            try:
-                return await self._handle(inbound, lock_first=attempt == STALE_ATTEMPTS)
-            except StaleConversation:
-                log.info("conversation.stale attempt=%d", attempt)
-        raise AssertionError("unreachable")
+        started = time.perf_counter()
+        try:
+            for attempt in range(1, STALE_ATTEMPTS + 1):
+                try:
+                    return await self._handle(inbound, lock_first=attempt == STALE_ATTEMPTS)
+                except StaleConversation:
+                    log.info("conversation.stale attempt=%d", attempt)
+            raise AssertionError("unreachable")
+        finally:
+            metrics.TURN_SECONDS.labels(inbound.channel).observe(time.perf_counter() - started)
 
     async def _handle(self, inbound: Inbound, *, lock_first: bool) -> list[Reply]:
         flows = self.parts.flows
@@ -136,12 +142,13 @@ class Engine:
             conv.state.touch(self.parts.clock.now())
             stamp(conv.state, flows.get)
             parse = turn.parse
+            flow_id = conv.state.top.flow if conv.state.top else None
             conv.log(TurnRecord(
                 inbound=inbound.to_json(), parse=parse.to_dict() if parse else None,
-                replies=[r.to_json() for r in turn.replies],
-                flow_id=conv.state.top.flow if conv.state.top else None,
+                replies=[r.to_json() for r in turn.replies], flow_id=flow_id,
                 intent=parse.intent.name if parse else None))
-            return turn.replies
+        metrics.CHAT_TURNS.labels(inbound.channel, flow_id or "none").inc()  # saved: counts
+        return turn.replies
 
     async def _follow(self, turn: Turn, outcome: Outcome) -> None:
         """Act on outcomes until the turn is done."""

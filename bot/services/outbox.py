@@ -22,6 +22,7 @@ from typing import Protocol
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.clock import Clock
 from bot.db.database import Database, affected_rows
 from bot.db.models import OutboxMessage
@@ -41,9 +42,10 @@ PULL_CHANNELS = frozenset({"web", "terminal"})  #: channels whose clients fetch 
 class DeliveryError(TongguanError):
     """A delivery failed; ``retry`` says whether trying later may help."""
 
-    def __init__(self, message: str, *, retry: bool = True) -> None:
+    def __init__(self, message: str, *, retry: bool = True, code: str = "error") -> None:
         super().__init__(message)
         self.retry = retry
+        self.code = code  #: the channel's error code (WeChat's errcode), for metrics
 
 
 class Deliverer(Protocol):
@@ -181,6 +183,18 @@ class Outbox:
             return {status: n for status, n in rows.all()}
 
 
+async def backlog(db: Database) -> dict[str, tuple[int, datetime | None]]:
+    """Messages not yet sent (pending or being sent) by channel: how many, the oldest's
+    creation time (``GET /metrics``)."""
+    async with db.sessions() as session:
+        rows = await session.execute(
+            sa.select(OutboxMessage.channel, sa.func.count(),
+                      sa.func.min(OutboxMessage.created_at))  # typed as the column: UTC
+            .where(OutboxMessage.status.in_(("pending", "sending")))
+            .group_by(OutboxMessage.channel))
+        return {channel: (n, oldest) for channel, n, oldest in rows.all()}
+
+
 class OutboxWorker:
     """Delivers due messages of push channels through their deliverers."""
 
@@ -198,8 +212,10 @@ class OutboxWorker:
             try:
                 await self.deliverers[item.channel].deliver(item.user_id, item.replies)
             except DeliveryError as err:
+                metrics.DELIVERY_FAILURES.labels(item.channel, err.code).inc()
                 await self.outbox.mark_failed(item, str(err), retry=err.retry)
             except Exception as err:  # a deliverer bug must not stop the worker
+                metrics.DELIVERY_FAILURES.labels(item.channel, "crash").inc()
                 log.exception("outbox.delivery.crashed id=%s", item.id)
                 await self.outbox.mark_failed(item, repr(err), retry=True)
             else:

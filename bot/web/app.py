@@ -24,6 +24,7 @@ from bot.services.jobs import JobRunner
 from bot.web.keys import BACKGROUND_KEY, HUB_KEY, JOB_RUNNER_KEY, SETTINGS_KEY, WEB_MODULES_KEY
 from bot.web.middlewares import error_middleware
 from bot.web.ratelimit import limiter_ctx
+from bot.web.request_id import request_id_middleware
 
 log = logging.getLogger("tongguan.web")
 
@@ -33,7 +34,8 @@ MAX_BODY_BYTES = 256 * 1024
 def init_app(settings: Settings, *, clock: Clock | None = None, background: bool = True,
              features: Sequence[Feature] = FEATURES) -> web.Application:
     """Build the application; ``background=False`` leaves workers off (tests drive them)."""
-    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(middlewares=[request_id_middleware, error_middleware],
+                          client_max_size=MAX_BODY_BYTES)
     app[SETTINGS_KEY] = settings
     app[BACKGROUND_KEY] = background
 

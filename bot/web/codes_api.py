@@ -20,6 +20,7 @@ from pathlib import Path
 from aiohttp import web
 
 import codes
+from bot import metrics
 from bot.hub import Hub
 from bot.services.declarations import declarations, set_status
 from bot.services.declarations.checkins import record_checkin, venue_for
@@ -189,6 +190,7 @@ async def verify(request: web.Request) -> web.Response:
     or a resumption notice (``format`` ``TGN1``, ``claims.type`` ``resumption_notice``)."""
     await limit(request, "verify", client_address(request))
     verdict = await _verdict(svc_of(request), request, notices=True)
+    metrics.CODES.labels("verified", "valid" if verdict.valid else verdict.reason).inc()
     data = verdict.to_dict()
     data.pop("detail", None)
     if data["claims"]:

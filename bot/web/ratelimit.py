@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from aiohttp import web
 
+from bot import metrics
 from bot.config import RateLimitSettings
 from bot.web.counters import Counters, MemoryCounters, RedisCounters
 from bot.web.keys import SETTINGS_KEY
@@ -88,6 +89,7 @@ LIMITER_KEY = web.AppKey("limiter", Limiter)
 
 def too_many(name: str, retry_after: float) -> web.HTTPTooManyRequests:
     """The 429 of limit ``name``: JSON (``rate_limited``, zh and en) and ``Retry-After``."""
+    metrics.RATE_LIMITED.labels(name).inc()
     rule, seconds = LIMITS[name], math.ceil(retry_after)
     body = json_error(429, "rate_limited", rule.en, message_zh=rule.zh, retry_after=seconds)
     return web.HTTPTooManyRequests(text=body.text, content_type="application/json",

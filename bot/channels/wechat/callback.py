@@ -13,6 +13,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
 from wechatpy.messages import BaseMessage
 
+from bot import metrics
 from bot.channels.wechat import render, users
 from bot.channels.wechat.dedupe import DedupeStore, Passive
 from bot.channels.wechat.errors import CallbackRejected
@@ -222,10 +223,12 @@ class WechatChannel:
             passive = self._text(text) if text and not answer.done() else None
             if passive is None and rest and not answer.done():
                 passive, rest = await self._passive_image(rest, deadline)
-            if answer.done():  # answered ``success`` at the budget: push everything
+            late = answer.done()
+            if late:  # answered ``success`` at the budget: push everything
                 passive, rest = None, render.for_push(replies)
             else:
                 answer.set_result(passive)
+            metrics.wechat_answered(passive=passive is not None, pushed=len(rest), late=late)
             await self.dedupe.settle(key, passive, self._push(key, openid, rest))
         except Exception:
             log.exception("wechat.turn.failed kind=%s", inbound.kind)

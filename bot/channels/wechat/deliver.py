@@ -44,7 +44,8 @@ class WechatDeliverer:
             48-hour window, or a quota is used up; ``retry=True`` for passing trouble.
         """
         if not await push_allowed(self.hub.db, user_id):
-            raise DeliveryError("user unfollowed or turned pushes off", retry=False)
+            raise DeliveryError("user unfollowed or turned pushes off", retry=False,
+                                code="unfollowed")
         for reply in replies:
             try:
                 if reply.type == "image":
@@ -56,7 +57,8 @@ class WechatDeliverer:
                     log.info("wechat.push.out_of_window")
                 elif err.errcode in QUOTA_ERRORS:
                     log.warning("wechat.push.quota errcode=%s", err.errcode)
-                raise DeliveryError(str(err), retry=retryable(err)) from err
+                raise DeliveryError(str(err), retry=retryable(err),
+                                    code=str(err.errcode)) from err
 
     async def _image(self, user_id: str, reply: Reply) -> None:
         data = await fetch_media(self.hub.media, reply.url)

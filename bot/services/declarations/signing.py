@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import codes
+from bot import metrics
 from codes.revocation import build_revocation_list, sign_revocation_list
 
 log = logging.getLogger("tongguan.declarations")
@@ -38,6 +39,7 @@ class Signing:
         """A signed code text and its code id; ``proxy``: declared by proxy (代报), which
         the code states."""
         code_id = codes.new_code_id()
+        metrics.CODES.labels("issued", color).inc()
         text = codes.issue_code(key=self.store.active_signer(), subject=subject, color=color,
                                 masked_name=masked_name or "*", kind=kind, ttl=ttl, at=at,
                                 rules_version=rules_version, code_id=code_id, proxy=proxy)

@@ -20,6 +20,7 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from bot import metrics
 from bot.db.models.reservations import SupplyQuota, SupplyRelease, SupplyReservation
 from bot.services.reservations import pickup_codes
 from bot.services.reservations.context import SupplyContext, local
@@ -144,6 +145,18 @@ def priority_of(ctx: SupplyContext, req: HoldRequest, now: datetime) -> tuple[bo
 
 async def place_hold(ctx: SupplyContext, conn: AsyncConnection | AsyncSession | None,
                      req: HoldRequest, now: datetime) -> Hold:
+    """:func:`_place_hold`, counted (``tongguan_reservations_total``)."""
+    try:
+        hold = await _place_hold(ctx, conn, req, now)
+    except ReservationError as err:
+        metrics.RESERVATIONS.labels(err.code).inc()
+        raise
+    metrics.RESERVATIONS.labels("held").inc()
+    return hold
+
+
+async def _place_hold(ctx: SupplyContext, conn: AsyncConnection | AsyncSession | None,
+                      req: HoldRequest, now: datetime) -> Hold:
     """Binding, quota, household, stock and reservation row in one go (raises on refusal).
 
     Refusals leave partial writes in the transaction: raising rolls it back whole.

@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.db.database import affected_rows
 from bot.db.models.reservations import SupplyProduct, SupplyRelease, SupplyReservation
 from bot.services.ops.counters import PICKED_UP, count_reservations
@@ -47,6 +48,7 @@ async def redeem(ctx: SupplyContext, staff: StaffMember, typed: str) -> Ticket:
         return 1
 
     if await ctx.db.retrying(work) == 1:
+        metrics.RESERVATIONS.labels("picked_up").inc()
         return await lookup(ctx, staff, typed)
     ticket = await lookup(ctx, staff, typed)
     if ticket.status == "redeemed" and ticket.closed_at is not None:

@@ -13,6 +13,7 @@ import logging
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot import metrics
 from bot.db.database import affected_rows
 from bot.db.models.reservations import SupplyProduct, SupplyRelease, SupplyReservation, SupplyStore
 from bot.messages import Reply
@@ -51,6 +52,7 @@ async def expire_due(ctx: SupplyContext) -> int:
     while (n := await ctx.db.retrying(work)) > 0:
         total += n
     if total:
+        metrics.RESERVATIONS.labels("expired").inc(total)
         log.info("reservations.expired count=%s", total)
     return total
 
