@@ -68,8 +68,8 @@ def stores_csv(n: int) -> str:
     rnd = random.Random(7)
     rows = ["code,name,address,district,lat,lng,opening_hours,weight"]
     for i in range(n):
-        rows.append(f"B{i:05d},店{i},路{i}号,区{i % 16},{31.23 + rnd.uniform(-.2, .2):.5f},"
-                    f"{121.47 + rnd.uniform(-.2, .2):.5f},08:00-21:00,1")
+        rows.append(f"B{i:05d},店{i},路{i}号,区{i % 16},{30.59 + rnd.uniform(-.2, .2):.5f},"
+                    f"{114.31 + rnd.uniform(-.2, .2):.5f},08:00-21:00,1")
     return "\n".join(rows) + "\n"
 
 

@@ -1,4 +1,5 @@
-"""Demo data for health codes: three declarations (green, yellow, red), idempotent."""
+"""Demo data for health codes: three declarations (green, yellow, red) in Wuhan, the demo
+city (``bot/services/ops/wuhan.geo.json``), idempotent."""
 
 from __future__ import annotations
 
@@ -13,13 +14,17 @@ if TYPE_CHECKING:
 DEMO_OWNER = "demo:declarations"  #: accounts demo:declarations-1, -2, -3
 #: Made-up people; the ID numbers carry valid GB 11643 check digits.
 PEOPLE = (
-    (Person("张三明", "11010519491231002X", None), {"temperature": 36.5, "symptoms": ["none"],
+    (Person("张三明", "11010519491231002X", None), {"district": "jiangan",
+                                                   "street": "花桥街一村社区",
+                                                   "temperature": 36.5, "symptoms": ["none"],
                                                    "travel": ["none"], "contact": False,
                                                    "quarantine": "free"}),
-    (Person("李四", "110105194912310038", None), {"temperature": 37.8, "symptoms": ["cough"],
+    (Person("李四", "110105194912310038", None), {"district": "wuchang", "street": "中南路街",
+                                                 "temperature": 37.8, "symptoms": ["cough"],
                                                  "travel": ["none"], "contact": False,
                                                  "quarantine": "free"}),
-    (Person("王五", "110105195001010012", None), {"temperature": 36.6, "symptoms": ["none"],
+    (Person("王五", "110105195001010012", None), {"district": "hongshan", "street": "珞南街",
+                                                 "temperature": 36.6, "symptoms": ["none"],
                                                  "travel": ["none"], "contact": True,
                                                  "quarantine": "home"}),
 )

@@ -23,7 +23,7 @@ def test_training_time_is_measured() -> None:
     # Reported, never asserted: machines differ.
     print(f"\nbuiltin NLU: load+train {elapsed:.3f}s (train {nlu.train_seconds:.3f}s)")
     assert nlu.train_seconds > 0
-    assert len(nlu.intents) == 13
+    assert len(nlu.intents) == 15
 
 
 def test_heldout_accuracy(builtin: BuiltinInterpreter) -> None:
@@ -44,23 +44,23 @@ def test_heldout_accuracy_per_language(builtin: BuiltinInterpreter, lang: str) -
 
 
 def test_entities_with_offsets_and_synonyms(builtin: BuiltinInterpreter) -> None:
-    text = "我想在静安区预约两盒儿童口罩和84消毒液"
+    text = "我想在江岸区预约两盒儿童口罩和84消毒液"
     result = builtin.parse_sync(text)
     assert result.intent.name == "reserve_supply"
     got = [(e.entity, e.value, text[e.start:e.end], e.extractor) for e in result.entities]
-    assert got == [("district", "jingan", "静安区", "builtin"),
+    assert got == [("district", "jiangan", "江岸区", "builtin"),
                    ("product", "mask-child", "儿童口罩", "builtin"),
                    ("product", "disinfectant", "84消毒液", "builtin")]
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("Reserve N95 masks in Pudong New Area", [("product", "mask-adult", "N95 masks"),
-                                             ("district", "pudong", "Pudong New Area")]),
+    ("Reserve N95 masks in Hongshan District", [("product", "mask-adult", "N95 masks"),
+                                              ("district", "hongshan", "Hongshan District")]),
     ("ＮＩＮＥ？ no: ｍａｓｋｓ please", [("product", "mask-adult", "ｍａｓｋｓ")]),
-    ("book hand sanitizer, Jing'an", [("product", "disinfectant", "hand sanitizer"),
-                                      ("district", "jingan", "Jing'an")]),
+    ("book hand sanitizer, Jiang'an", [("product", "disinfectant", "hand sanitizer"),
+                                       ("district", "jiangan", "Jiang'an")]),
     ("我要84个口罩", [("product", "mask-adult", "口罩")]),
-    ("maskless in xuhuiville", []),
+    ("maskless in wuchangville", []),
     ("🙂🙂 酒精 🙂", [("product", "disinfectant", "酒精")]),
 ])
 def test_entity_matching(builtin: BuiltinInterpreter, text: str,
@@ -101,7 +101,7 @@ def test_confident_result_is_rasa_shaped(builtin: BuiltinInterpreter) -> None:
 
 ODD = ["", " ", "\n\t", "x" * 10_000, "口罩" * 5_000, "😷" * 50, "\x00\x01\x1b[31m\x7f",
        "\ud800 lone surrogate", "ǅ ﬁ ㎏ ＡＢＣ", "مرحبا", "こんにちは", "Привет мир",
-       "我要N95口罩in浦东asap!!!", "[口罩](product)", "\u200b\u200d\ufeff", "1" * 600]
+       "我要N95口罩in武昌asap!!!", "[口罩](product)", "\u200b\u200d\ufeff", "1" * 600]
 
 
 @pytest.mark.parametrize("text", ODD, ids=range(len(ODD)))

@@ -30,14 +30,14 @@ def tongguan(*args: str, stdin: str | None = None) -> subprocess.CompletedProces
 
 
 def test_parse_one_text(config: Path) -> None:
-    done = tongguan("--config", str(config), "parse", "我想在徐汇预约口罩")
+    done = tongguan("--config", str(config), "parse", "我想在洪山预约口罩")
     assert done.returncode == 0, done.stderr
     assert "\\u" not in done.stdout  # ensure_ascii=False
     data = json.loads(done.stdout)
-    assert data["text"] == "我想在徐汇预约口罩"
+    assert data["text"] == "我想在洪山预约口罩"
     assert data["intent"]["name"] == "reserve_supply"
     assert {(e["entity"], e["value"]) for e in data["entities"]} == {
-        ("district", "xuhui"), ("product", "mask-adult")}
+        ("district", "hongshan"), ("product", "mask-adult")}
     assert data["intent_ranking"][0]["name"] == "reserve_supply"
 
 

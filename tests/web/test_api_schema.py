@@ -63,7 +63,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, objec
     subprocess.run([*cli, "demo", "seed"], cwd=ROOT, env=env, check=True,
                    capture_output=True, timeout=300)
     for role in ROLES:
-        extra = ["--store", "HP001"] if role == "store_staff" else []
+        extra = ["--store", "JA001"] if role == "store_staff" else []
         subprocess.run([*cli, "staff", "add", f"fuzz-{role}".replace("_", "-"), "--role",
                         role, "--password-stdin", *extra], cwd=ROOT, env=env,
                        input=f"{PASSWORD}\n", capture_output=True, text=True, timeout=300,

@@ -147,7 +147,7 @@ async def test_location_share_and_pickup_image(sqlite_url, tmp_path, aiohttp_ser
         browser = await p.chromium.launch(executable_path=chromium_path(), args=ARGS)
         context = await browser.new_context(
             viewport={"width": 390, "height": 800}, locale="zh-CN",
-            geolocation={"latitude": 31.1951, "longitude": 121.4371},  # by 雷允上 Xujiahui
+            geolocation={"latitude": 30.5402, "longitude": 114.3332},  # by 马应龙 Zhongnan Rd
             permissions=["geolocation"])
         page = await context.new_page()
         await page.goto(f"http://127.0.0.1:{server.port}/chat?start=supply_reservation")
@@ -156,9 +156,9 @@ async def test_location_share_and_pickup_image(sqlite_url, tmp_path, aiohttp_ser
         assert page.url.endswith("/chat")  # the deep link starts its flow once only
         await page.click("#loc")
         await page.wait_for_function("document.body.innerText.includes('离您最近')")
-        assert "📍 31.1951,121.4371" in await page.evaluate(texts(".row.me .bubble"))
+        assert "📍 30.5402,114.3332" in await page.evaluate(texts(".row.me .bubble"))
         stores = (await page.evaluate(texts(".row.bot .bubble")))[-2]
-        assert stores.splitlines()[1].startswith("1. 雷允上药城（徐家汇店）"), stores
+        assert stores.splitlines()[1].startswith("1. 马应龙大药房（中南路店）"), stores
         assert "0.0 km" in stores.splitlines()[1]
 
         for answer, expect in (("1", "您为谁预约"), ("1", "您的姓名"), ("张三明", "18位身份证号"),
@@ -176,7 +176,7 @@ async def test_location_share_and_pickup_image(sqlite_url, tmp_path, aiohttp_ser
         await browser.close()
     turns = await app[HUB_KEY].engine.store.recent_turns(f"web:{user}")
     shared = [t.inbound["location"] for t in turns if t.inbound["kind"] == "location"]
-    assert shared == [{"lat": 31.1951, "lng": 121.4371, "label": ""}]
+    assert shared == [{"lat": 30.5402, "lng": 114.3332, "label": ""}]
 
 
 async def test_queued_message_appears_live_and_is_acknowledged(sqlite_url, tmp_path,

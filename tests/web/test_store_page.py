@@ -50,9 +50,9 @@ async def test_staff_redeems_a_typed_code_once(sqlite_url: str, tmp_path: Path,
     day = sc.rules.city_day(clock.now())
     await set_capacity(sc, "mask-adult", day, 300)
     await compute_releases(sc, day)
-    made = await reserve(sc, ReserveRequest("mask-adult", "HP001", 1, "王小明",
+    made = await reserve(sc, ReserveRequest("mask-adult", "JA001", 1, "王小明",
                                             fake_id(3, last_odd=False), "web", "u1"))
-    password = await add_staff(sc, "HP001", "clerk1")
+    password = await add_staff(sc, "JA001", "clerk1")
     typed = " ".join(made.pickup_code[i:i + 4] for i in range(0, 13, 4)).lower()
 
     async with async_playwright() as pw:

@@ -170,7 +170,7 @@ def parse_rules(data: dict[str, Any]) -> Rules:
         raise RulesError("supply rules: must be a mapping")
     city, release = data.get("city") or {}, data.get("release") or {}
     pickup, nearest = data.get("pickup") or {}, data.get("nearest") or {}
-    center = city.get("center") or [31.2304, 121.4737]
+    center = city.get("center") or [30.5928, 114.3055]
     rules = Rules(
         tz=ZoneInfo(data.get("timezone", "Asia/Shanghai")),
         city_name=_texts(city.get("name", {"zh": "本市", "en": "the city"}), "city.name"),

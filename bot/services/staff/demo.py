@@ -17,7 +17,8 @@ DEMO_PASSWORD = "tongguan-demo"
 #: (username, role, district)
 ACCOUNTS = (("admin", "admin", None), ("officer", "health_officer", None),
             ("reviewer", "reviewer", "jiangan"), ("reviewer2", "reviewer", None),
-            ("auditor", "auditor", None), ("operator", "operator", None))
+            ("auditor", "auditor", None), ("operator", "operator", None),
+            ("officer_wc", "health_officer", "wuchang"))
 
 
 async def seed_demo(hub: Hub) -> str:

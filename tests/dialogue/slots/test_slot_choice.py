@@ -12,9 +12,9 @@ from slot_helpers import refused, run
 from bot.dialogue.slots import SLOT_TYPES
 
 DISTRICTS = [
-    {"value": "huangpu", "zh": "黄浦区", "en": "Huangpu"},
-    {"value": "xuhui", "zh": "徐汇区", "en": "Xuhui"},
-    {"value": "pudong", "zh": "浦东新区", "en": "Pudong New Area"},
+    {"value": "wuchang", "zh": "武昌区", "en": "Wuchang"},
+    {"value": "hongshan", "zh": "洪山区", "en": "Hongshan"},
+    {"value": "donghu", "zh": "东湖高新区", "en": "East Lake Hi Tech"},
 ]
 SYMPTOMS = [
     {"value": "fever", "zh": "发热", "en": "Fever"},
@@ -29,18 +29,18 @@ MULTI: dict[str, Any] = {"options": SYMPTOMS, "exclusive": ["none"]}
 @pytest.mark.parametrize(
     ("text", "value"),
     [
-        ("1", "huangpu"), ("１", "huangpu"), (" 2 ", "xuhui"), ("3.", "pudong"), ("①", "huangpu"),
-        ("第二个", "xuhui"), ("选3", "pudong"), ("二", "xuhui"), ("(1)", "huangpu"),
-        ("徐汇区", "xuhui"), ("xuhui", "xuhui"), ("XUHUI", "xuhui"), ("pudong new area", "pudong"),
-        ("Pudong New Area", "pudong"), ("Pudong  New   Area", "pudong"), ("黄浦区。", "huangpu"),
-        ("ＨＵＡＮＧＰＵ", "huangpu"),
+        ("1", "wuchang"), ("１", "wuchang"), (" 2 ", "hongshan"), ("3.", "donghu"),
+        ("①", "wuchang"), ("第二个", "hongshan"), ("选3", "donghu"), ("二", "hongshan"),
+        ("(1)", "wuchang"), ("洪山区", "hongshan"), ("hongshan", "hongshan"),
+        ("HONGSHAN", "hongshan"), ("east lake hi tech", "donghu"), ("East Lake Hi Tech", "donghu"),
+        ("East  Lake   Hi Tech", "donghu"), ("武昌区。", "wuchang"), ("ＷＵＣＨＡＮＧ", "wuchang"),
     ],
 )  # fmt: skip
 def test_choice_spellings(text: str, value: str) -> None:
     assert run("choice", text, options=DISTRICTS) == value
 
 
-@pytest.mark.parametrize("text", ["", "4", "0", "静安区", "1,2", "-1"])
+@pytest.mark.parametrize("text", ["", "4", "0", "江岸区", "1,2", "-1"])
 def test_choice_refuses(text: str) -> None:
     error = refused("choice", text, options=DISTRICTS)
     assert "1–3" in error.zh and "1–3" in error.en
@@ -54,8 +54,8 @@ def test_choice_label_beats_number() -> None:
 
 def test_choice_display_and_params() -> None:
     slot = SLOT_TYPES["choice"]
-    assert slot.display("xuhui", "zh", {"options": DISTRICTS}) == "徐汇区"
-    assert slot.display("xuhui", "en", {"options": DISTRICTS}) == "Xuhui"
+    assert slot.display("hongshan", "zh", {"options": DISTRICTS}) == "洪山区"
+    assert slot.display("hongshan", "en", {"options": DISTRICTS}) == "Hongshan"
     assert slot.display("gone", "en", {"options": DISTRICTS}) == "gone"
     assert slot.check_params({"options": DISTRICTS}) == []
     assert slot.check_params({}) != []

@@ -41,7 +41,7 @@ async def reserve_in_chat(client, headers, idn: str, *, family: bool = False,  #
     """The reservation flow to its end (adult masks, the nearest store): the last replies."""
     await say(client, headers, {"text": "我要约口罩"})
     await say(client, headers, {"text": "1"})  # adult masks
-    await say(client, headers, {"location": {"lat": 31.2356, "lng": 121.479}})
+    await say(client, headers, {"location": {"lat": 30.6082, "lng": 114.2952}})
     await say(client, headers, {"text": "1"})  # the nearest store
     await say(client, headers, {"text": "2" if family else "1"})  # for whom
     await say(client, headers, {"text": name})

@@ -13,7 +13,7 @@ EVEN = fake_id(11, birth=date(1980, 3, 3), last_odd=False)
 
 
 def body(**kw: object) -> dict[str, object]:
-    return {"product": "mask-adult", "store": "HP001", "quantity": 1, "name": "张三",
+    return {"product": "mask-adult", "store": "JA001", "quantity": 1, "name": "张三",
             "id_number": EVEN, **kw}
 
 
@@ -27,9 +27,9 @@ async def test_reserve_over_api_with_idempotency(api) -> None:
                          "window"}
     again = await client.post("/api/v1/reservations", json=body(), headers=headers)
     assert again.status == 201 and await again.json() == data
-    other = await client.post("/api/v1/reservations", json=body(store="PD001"), headers=headers)
+    other = await client.post("/api/v1/reservations", json=body(store="HS001"), headers=headers)
     assert other.status == 422 and (await other.json())["error"] == "idempotency_mismatch"
-    limit = await client.post("/api/v1/reservations", json=body(store="PD001"), headers=auth)
+    limit = await client.post("/api/v1/reservations", json=body(store="HS001"), headers=auth)
     assert limit.status == 409 and (await limit.json())["error"] == "limit_reached"
 
 
@@ -55,7 +55,7 @@ async def test_stock_feed_is_fresh_and_cacheable(api) -> None:
     assert resp.status == 200
     assert "max-age=3" in resp.headers["Cache-Control"]
     feed = await resp.json()
-    hp = [r for r in feed["stock"] if r["store"] == "HP001" and r["product"] == "mask-adult"]
+    hp = [r for r in feed["stock"] if r["store"] == "JA001" and r["product"] == "mask-adult"]
     assert hp[0]["remaining"] == hp[0]["released"] == 60
     same = await client.get("/api/v1/stock", headers={"If-None-Match": resp.headers["ETag"]})
     assert same.status == 304
@@ -66,7 +66,7 @@ async def test_stock_feed_is_fresh_and_cacheable(api) -> None:
 async def test_staff_redeem_once_and_guessing_is_limited(api) -> None:
     client, auth, sc, _ = api
     made = await (await client.post("/api/v1/reservations", json=body(), headers=auth)).json()
-    password = await add_staff(sc, "HP001", "alice")
+    password = await add_staff(sc, "JA001", "alice")
     bad = await client.post("/api/v1/store/login", json={"username": "alice", "password": "x"})
     assert bad.status == 401
     ok = await client.post("/api/v1/store/login",
@@ -97,7 +97,7 @@ async def test_redeem_after_expiry_is_refused(api) -> None:
 
     client, auth, sc, clock = api
     made = await (await client.post("/api/v1/reservations", json=body(), headers=auth)).json()
-    password = await add_staff(sc, "HP001", "bob")
+    password = await add_staff(sc, "JA001", "bob")
     clock.current = city(2020, 2, 5, 20, 0)  # the window has just closed; no sweeper ran
     ok = await client.post("/api/v1/store/login", json={"username": "bob", "password": password})
     resp = await client.post("/api/v1/store/redeem", json={"code": made["pickup_code"]},

@@ -27,8 +27,8 @@ async def test_reserve_then_cancel_in_chat(api) -> None:
     client, auth, sc, _ = api
     await say(client, auth, {"text": "我要约口罩"})
     await say(client, auth, {"text": "1"})  # adult masks
-    stores = text(await say(client, auth, {"location": {"lat": 31.2356, "lng": 121.479}}))
-    assert "第一医药商店（南京东路店）" in stores and "km" in stores
+    stores = text(await say(client, auth, {"location": {"lat": 30.6082, "lng": 114.2952}}))
+    assert "老百姓大药房（解放大道店）" in stores and "km" in stores
     await say(client, auth, {"text": "1"})
     whom = text(await say(client, auth, {"text": "1"}))  # for myself
     assert "姓名" in whom

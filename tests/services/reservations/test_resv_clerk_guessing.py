@@ -12,7 +12,7 @@ from bot.services.reservations.staff import GUESS_LIMIT
 async def test_a_valid_code_goes_through_after_many_misses(api) -> None:
     client, auth, sc, _ = api
     made = await (await client.post("/api/v1/reservations", json=body(), headers=auth)).json()
-    password = await add_staff(sc, "HP001", "clerk")
+    password = await add_staff(sc, "JA001", "clerk")
     ok = await client.post("/api/v1/store/login",
                            json={"username": "clerk", "password": password})
     staff = {"X-CSRF-Token": (await ok.json())["csrf_token"]}

@@ -31,7 +31,7 @@ async def _try(sc, r: ReserveRequest) -> str:
         return err.code
 
 
-def _req(i: int, store: str = "HP001", idn: str | None = None) -> ReserveRequest:
+def _req(i: int, store: str = "JA001", idn: str | None = None) -> ReserveRequest:
     return ReserveRequest("mask-adult", store, 1, "李四", idn or fake_id(i, last_odd=False),
                           "web", f"user{i}")
 
@@ -39,22 +39,22 @@ def _req(i: int, store: str = "HP001", idn: str | None = None) -> ReserveRequest
 async def test_64_clients_on_one_hot_store_never_oversell(postgres_sc, clock) -> None:
     sc = postgres_sc
     clock.current = city(2020, 2, 4, 13, 0)  # after noon: no share kept for priority groups
-    await set_release(sc, DAY, "mask-adult", "HP001", 20)
+    await set_release(sc, DAY, "mask-adult", "JA001", 20)
     results = await asyncio.gather(*(_try(sc, _req(i)) for i in range(64)))
     assert results.count("ok") == 20
     assert set(results) == {"ok", "sold_out"}
-    hot = [b for b in await balances(sc, DAY) if b.store == "HP001" and b.product == "mask-adult"]
+    hot = [b for b in await balances(sc, DAY) if b.store == "JA001" and b.product == "mask-adult"]
     assert hot[0].remaining == 0 and hot[0].active == 20
     assert all(b.balanced for b in await balances(sc))
 
 
-STORES = ["HP001", "HP002", "XH001", "XH002", "JA001", "JA002", "CN001", "PT001"]
+STORES = ["JA001", "JA002", "WC001", "WC002", "JH001", "JH002", "QK001", "QK002"]
 
 
 async def test_one_person_racing_at_many_stores_gets_one(postgres_sc) -> None:
     sc = postgres_sc
     idn = fake_id(42, last_odd=False)
-    await reserve(sc, dataclasses.replace(_req(0, "PD001", fake_id(43, last_odd=False)),
+    await reserve(sc, dataclasses.replace(_req(0, "HS001", fake_id(43, last_odd=False)),
                                           user_id="me"))  # "me" is bound to ID 43 ...
     family = [dataclasses.replace(_req(0, s, idn), user_id="me", proxy=True)
               for s in STORES * 4]  # ... and reserves for ID 42 (a dependant) everywhere
@@ -79,7 +79,7 @@ async def test_identities_racing_for_one_id_number_one_binds_it(postgres_sc) -> 
 async def test_two_sweepers_expire_each_hold_once(postgres_sc, clock) -> None:
     sc = postgres_sc
     for i in range(30):
-        await reserve(sc, _req(i, "PD001"))
+        await reserve(sc, _req(i, "HS001"))
     clock.current = city(2020, 2, 5, 20, 0)  # window of day 4 ends day 5 at 20:00
     other = dataclasses.replace(sc, db=make_database(sc.db.engine.url.render_as_string(
         hide_password=False)))
@@ -88,6 +88,6 @@ async def test_two_sweepers_expire_each_hold_once(postgres_sc, clock) -> None:
     finally:
         await other.db.dispose()
     assert sum(counts) == 30
-    books = [b for b in await balances(sc) if b.store == "PD001" and b.product == "mask-adult"]
+    books = [b for b in await balances(sc) if b.store == "HS001" and b.product == "mask-adult"]
     assert books[0].expired == 30 and books[0].active == 0 and books[0].balanced
     assert await expire_due(sc) == 0

@@ -31,29 +31,29 @@ def req(store: str, seed: int, user: str | None = None) -> ReserveRequest:
 
 async def test_a_refused_hold_keeps_nothing(sc) -> None:
     day = sc.rules.city_day(sc.clock.now())
-    await set_release(sc, day, "mask-adult", "HP001", 0)
+    await set_release(sc, day, "mask-adult", "JA001", 0)
     with pytest.raises(ReservationError) as err:
-        await reserve(sc, req("HP001", 7))
+        await reserve(sc, req("JA001", 7))
     assert err.value.code == "sold_out"
     async with sc.db.sessions() as s:  # neither the person's nor the household's quota
         assert (await s.scalar(sa.select(sa.func.count()).select_from(SupplyQuota))) == 0
         # ... nor the binding it would have made (nothing of a refusal is kept)
         assert (await s.scalar(sa.select(sa.func.count()).select_from(HealthSubject))) == 0
-    out = await reserve(sc, req("HP002", 7))  # the same person elsewhere: still allowed
+    out = await reserve(sc, req("JA002", 7))  # the same person elsewhere: still allowed
     assert out.kind == "reserved"
     with pytest.raises(ReservationError) as err:
-        await reserve(sc, req("XH001", 7))
+        await reserve(sc, req("WC001", 7))
     assert err.value.code == "limit_reached"
     assert all(b.balanced for b in await balances(sc))
 
 
 async def test_a_store_closed_after_it_was_cached_is_refused(sc) -> None:
-    await reserve(sc, req("HP001", 1))  # caches the store's release
+    await reserve(sc, req("JA001", 1))  # caches the store's release
     async with sc.db.sessions.begin() as s:
-        await s.execute(sa.update(SupplyStore).where(SupplyStore.code == "HP001")
+        await s.execute(sa.update(SupplyStore).where(SupplyStore.code == "JA001")
                         .values(active=False))
     with pytest.raises(NotFound) as err:
-        await reserve(sc, req("HP001", 2))
+        await reserve(sc, req("JA001", 2))
     assert err.value.code == "unknown_store"
 
 
@@ -62,8 +62,8 @@ async def test_reminders_speak_the_users_language(sc, clock) -> None:
     async with sc.db.sessions.begin() as s:
         s.add(Conversation(user_key="web:en-user", lang="en", version=0, push_allowed=True,
                            created_at=now, updated_at=now))
-    await reserve(sc, req("HP001", 1, "en-user"))
-    await reserve(sc, req("HP001", 2, "zh-user"))  # never chatted: Chinese
+    await reserve(sc, req("JA001", 1, "en-user"))
+    await reserve(sc, req("JA001", 2, "zh-user"))  # never chatted: Chinese
     clock.advance(hours=33, minutes=30)  # Wednesday 18:30, window ends 20:00
     assert (await sweep_once(sc))["reminders"] == 2
     async with sc.db.sessions() as s:

@@ -17,7 +17,7 @@ ODD = fake_id(31, birth=date(1980, 3, 3), last_odd=True)  # odd IDs: Mon, Wed, F
 
 
 def body(**kw: object) -> dict[str, object]:
-    return {"product": "mask-adult", "store": "HP001", "quantity": 1, "name": "张三",
+    return {"product": "mask-adult", "store": "JA001", "quantity": 1, "name": "张三",
             "id_number": ODD, **kw}
 
 
@@ -28,7 +28,7 @@ async def december(client, clock) -> dict[str, str]:  # type: ignore[no-untyped-
     return {"Authorization": f"Bearer {token}"}
 
 
-async def reserve_at(client, auth, clock, sc, *when: int, store: str = "HP001"):  # type: ignore[no-untyped-def]
+async def reserve_at(client, auth, clock, sc, *when: int, store: str = "JA001"):  # type: ignore[no-untyped-def]
     clock.current = city(*when)
     await release_today(sc)
     resp = await client.post("/api/v1/reservations", json=body(store=store), headers=auth)
@@ -41,7 +41,7 @@ async def test_ten_days_count_from_the_reservation_not_the_calendar(api) -> None
     status, _ = await reserve_at(client, auth, clock, sc, 2020, 12, 4, 13, 0)  # a Friday
     assert status == 201
     status, refused = await reserve_at(client, auth, clock, sc, 2020, 12, 4, 14, 0,
-                                       store="PD001")
+                                       store="HS001")
     assert status == 409 and refused["error"] == "limit_reached"
     assert refused["next_possible"] == "2020-12-14"  # not a calendar period's end
     assert "12月14日" in refused["message_zh"] and "Dec 14" in refused["message"]
@@ -57,7 +57,7 @@ async def test_a_pickup_moves_the_window_to_the_pickup_day(api) -> None:
     sc.rules = dataclasses.replace(sc.rules, pickup_days=2)  # collect until Dec 06 20:00
     status, made = await reserve_at(client, auth, clock, sc, 2020, 12, 4, 13, 0)
     assert status == 201
-    password = await add_staff(sc, "HP001", "clerk")
+    password = await add_staff(sc, "JA001", "clerk")
     clock.current = city(2020, 12, 6, 10, 0)
     ok = await client.post("/api/v1/store/login",
                            json={"username": "clerk", "password": password})

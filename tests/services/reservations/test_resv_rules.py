@@ -25,29 +25,29 @@ ODD = fake_id(7, birth=date(1985, 6, 15), last_odd=True)
 BORN_1982 = fake_id(8, birth=date(1982, 3, 1), last_odd=True)
 
 
-def req(store: str = "HP001", idn: str = EVEN, user: str = "u1", channel: str = "web",
+def req(store: str = "JA001", idn: str = EVEN, user: str = "u1", channel: str = "web",
         product: str = "mask-adult", qty: object = 1, proxy: bool = False) -> ReserveRequest:
     return ReserveRequest(product, store, qty, "张三", idn, channel, user, proxy)
 
 
 async def test_limit_holds_across_stores_channels_and_accounts(sc) -> None:
-    await reserve(sc, req("HP001"))
+    await reserve(sc, req("JA001"))
     with pytest.raises(ReservationError) as err:  # the same person at another store
-        await reserve(sc, req("PD001"))
+        await reserve(sc, req("HS001"))
     assert err.value.code == "limit_reached"
     assert err.value.detail["next_possible"] == "2020-02-14"  # 10 days from this one
     # a person nobody is bound to, reserved for by two family accounts on two channels
-    await reserve(sc, req("HP001", idn=BORN_1982, user="son", proxy=True,
+    await reserve(sc, req("JA001", idn=BORN_1982, user="son", proxy=True,
                           product="disinfectant", qty=1))
     with pytest.raises(ReservationError) as err:
-        await reserve(sc, req("PD001", idn=BORN_1982, channel="wechat", user="daughter",
+        await reserve(sc, req("HS001", idn=BORN_1982, channel="wechat", user="daughter",
                               proxy=True, product="disinfectant", qty=2))
     assert err.value.code == "limit_reached"  # 2 per 7 days: 1 is left, 2 asked
     assert err.value.detail["next_possible"] == "2020-02-11"
-    await reserve(sc, req("PD001", idn=BORN_1982, channel="wechat", user="daughter",
+    await reserve(sc, req("HS001", idn=BORN_1982, channel="wechat", user="daughter",
                           proxy=True, product="disinfectant", qty=1))
     with pytest.raises(ReservationError) as err:
-        await reserve(sc, req("XH001", idn=BORN_1982, user="son", proxy=True,
+        await reserve(sc, req("WC001", idn=BORN_1982, user="son", proxy=True,
                               product="disinfectant", qty=1))
     assert err.value.code == "limit_reached"
     assert all(b.balanced for b in await balances(sc))
@@ -58,8 +58,8 @@ async def test_cancel_returns_stock_and_quota_at_once(sc) -> None:
     before = {b.store: b.remaining for b in await balances(sc) if b.product == "mask-adult"}
     await cancel(sc, "web", "u1", out.public_id)
     after = {b.store: b.remaining for b in await balances(sc) if b.product == "mask-adult"}
-    assert after["HP001"] == before["HP001"] + 1
-    await reserve(sc, req("XH001"))  # quota given back too
+    assert after["JA001"] == before["JA001"] + 1
+    await reserve(sc, req("WC001"))  # quota given back too
     with pytest.raises(ReservationError, match="already"):
         await cancel(sc, "web", "u1", out.public_id)
 
@@ -84,9 +84,9 @@ async def test_priority_share_kept_until_noon(sc, clock) -> None:
 
     day = date(2020, 2, 4)
     await set_stock(sc, "mask-adult", 10)
-    await set_release(sc, day, "mask-adult", "HP001", 70)  # 20% = 14 kept for priority
+    await set_release(sc, day, "mask-adult", "JA001", 70)  # 20% = 14 kept for priority
     with pytest.raises(ReservationError, match="on hand"):
-        await set_release(sc, day, "mask-adult", "HP002", 41)  # 40 + 1 > nothing left
+        await set_release(sc, day, "mask-adult", "JA002", 41)  # 40 + 1 > nothing left
     general = [fake_id(1000 + i, last_odd=False) for i in range(61)]
     got = 0
     for i, idn in enumerate(general):

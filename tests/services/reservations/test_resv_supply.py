@@ -46,7 +46,7 @@ async def test_release_is_idempotent_and_expired_units_carry_over(sc, clock) -> 
     again = await compute_releases(sc, day)
     assert all(r.released == 0 for r in again)
     for i in range(5):
-        await reserve(sc, ReserveRequest("mask-adult", "HP001", 1, "王五",
+        await reserve(sc, ReserveRequest("mask-adult", "JA001", 1, "王五",
                                          fake_id(i, last_odd=False), "web", f"u{i}"))
     clock.current = city(2020, 2, 5, 21, 0)  # holds of the 4th end on the 5th at 20:00
     assert (await sweep_once(sc))["expired"] == 5
@@ -61,29 +61,29 @@ async def test_release_is_idempotent_and_expired_units_carry_over(sc, clock) -> 
 async def test_lottery_draw_tells_everyone_and_never_exceeds_supply(sc, clock) -> None:
     entries = 30
     for i in range(entries):
-        out = await reserve(sc, ReserveRequest("mask-child", "HP001", 1, "赵六",
+        out = await reserve(sc, ReserveRequest("mask-child", "JA001", 1, "赵六",
                                                fake_id(i), "wechat", f"o{i}"))
         assert out.kind == "registered"
     with pytest.raises(ReservationError, match="already registered"):
-        await reserve(sc, ReserveRequest("mask-child", "HP002", 1, "赵六", fake_id(0),
+        await reserve(sc, ReserveRequest("mask-child", "JA002", 1, "赵六", fake_id(0),
                                          "wechat", "o0"))
     with pytest.raises(ReservationError) as err:  # someone else with that ID number
-        await reserve(sc, ReserveRequest("mask-child", "HP002", 1, "赵六", fake_id(0),
+        await reserve(sc, ReserveRequest("mask-child", "JA002", 1, "赵六", fake_id(0),
                                          "web", "x"))
     assert err.value.code == "bound_elsewhere"
     clock.current = city(2020, 2, 4, 20, 0, 1)
     assert (await sweep_once(sc))["draws"] == 12  # 12 releases of mask-child
-    books = [b for b in await balances(sc) if b.product == "mask-child" and b.store == "HP001"]
+    books = [b for b in await balances(sc) if b.product == "mask-child" and b.store == "JA001"]
     assert books[0].active == 12 and books[0].remaining == 0  # 120 × 3/30 = 12 packs
     assert (await sc.outbox.counts())["pending"] == entries
-    (hp,) = [d for d in await verify_draws(sc, date(2020, 2, 4)) if d["store"] == "HP001"]
+    (hp,) = [d for d in await verify_draws(sc, date(2020, 2, 4)) if d["store"] == "JA001"]
     assert hp["reproduced"] and len(hp["winners"]) == 12 and hp["entries"] == entries
     assert (await sweep_once(sc))["draws"] == 0
 
 
 async def test_bad_csv_imports_nothing_and_names_lines(sc) -> None:
-    text = ("code,name,address,district,lat,lng\nOK1,a,b,c,31.2,121.4\n"
-            "BAD1,a,b,c,91,121\nBAD2,a,b,c,31.2\nBAD3,a,b,c,39.9,116.4\nOK1,a,b,c,31.2,121.4\n"
+    text = ("code,name,address,district,lat,lng\nOK1,a,b,c,30.6,114.3\n"
+            "BAD1,a,b,c,91,121\nBAD2,a,b,c,31.2\nBAD3,a,b,c,39.9,116.4\nOK1,a,b,c,30.6,114.3\n"
             "BAD4,a,b,c,abc,121\n")
     with pytest.raises(ImportProblem) as err:
         await import_stores(sc, text)

@@ -29,7 +29,7 @@ def person(seed: int) -> str:
 ME, GRANDMA, NEIGHBOUR = person(1), person(2), person(3)
 
 
-def body(idn: str, whom: str = "self", product: str = "mask-adult", store: str = "HP001",
+def body(idn: str, whom: str = "self", product: str = "mask-adult", store: str = "JA001",
          name: str = "张三") -> dict[str, object]:
     return {"product": product, "store": store, "quantity": 1, "name": name,
             "id_number": idn, "for": whom}
@@ -58,12 +58,12 @@ async def test_two_sessions_fight_over_one_id_number(api) -> None:
     owner, intruder = await Session.open(client), await Session.open(client)
     status, made = await owner.reserve(ME)
     assert status == 201
-    status, refused = await intruder.reserve(ME, store="PD001")
+    status, refused = await intruder.reserve(ME, store="HS001")
     assert status == 409 and refused["error"] == "bound_elsewhere"
     assert "社区工作人员" in refused["message_zh"] and "community worker" in refused["message"]
     assert f"web:{intruder.user_id}" in refused["message"]  # what the worker re-binds to
     assert ME not in refused["message"] + refused["message_zh"]
-    status, refused = await intruder.reserve(ME, "other", store="PD001")
+    status, refused = await intruder.reserve(ME, "other", store="HS001")
     assert status == 409 and refused["error"] == "proxy_bound"
     # the owner's reservation and quota are intact ...
     assert [m.public_id for m in await list_mine(sc, "web", owner.user_id)] == [

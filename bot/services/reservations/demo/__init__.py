@@ -1,4 +1,5 @@
-"""Demo supply: a dozen Shanghai pharmacies and a day's capacity (``tongguan demo seed``)."""
+"""Demo supply: a dozen Wuhan pharmacies (two in each district on the operations map) and
+a day's capacity (``tongguan demo seed``)."""
 
 from __future__ import annotations
 
@@ -39,6 +40,6 @@ async def _demo_clerk(hub: Hub) -> str:
     """A store staff account for the first demo store's /store page."""
     username = "store"
     if all(a.username != username for a in await list_accounts(hub)):
-        await add_account(hub, username, "store_staff", DEMO_PASSWORD, store="HP001",
+        await add_account(hub, username, "store_staff", DEMO_PASSWORD, store="JA001",
                           actor="demo")
     return username
