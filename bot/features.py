@@ -395,6 +395,17 @@ OPS = Feature("ops", web=_ops_web, cli=_ops_cli,
               migrations=("0016_ops",))
 
 
+# -- the flow studio: published flow versions, editing, preview, forms ------------------
+
+def _studio_web() -> Sequence[WebModule]:
+    from bot.web import flows_api
+
+    return (flows_api,)
+
+
+FLOW_STUDIO = Feature("flow_studio", web=_studio_web, migrations=("0017_flow_versions",))
+
+
 #: Every feature, in the order their parts are registered.
 FEATURES: tuple[Feature, ...] = (CORE, STAFF, RECORDS, DECLARATIONS, NLU, WECHAT, RESERVATIONS,
-                                  FILINGS, HANDOFFS, OPS)
+                                  FILINGS, HANDOFFS, OPS, FLOW_STUDIO)

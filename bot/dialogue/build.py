@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from bot.dialogue.engine import Engine
+from bot.dialogue.flows.published import open_published
 from bot.dialogue.flows.registry import FlowRegistry
 from bot.dialogue.slots import SLOT_TYPES
 from bot.dialogue.sql_store import SqlStore
@@ -53,8 +54,9 @@ async def build_dialogue(hub: Hub) -> None:
     settings = hub.settings
     if not Path(settings.flows_dir).is_dir():
         raise ConfigError("flows_dir", f"no such folder: {settings.flows_dir}")
-    hub.flows = make_flow_registry(settings.flows_dir, hub.actions)
-    problems = hub.flows.load()
+    hub.flows = registry = make_flow_registry(settings.flows_dir, hub.actions)
+    await open_published(hub)  # the database's live versions, seeded from the files
+    problems = registry.problems
     log.info("flows.loaded count=%d problems=%d", len(hub.flows.flows), len(problems))
     hub.interpreter = build_interpreter(settings)
     hub.engine = Engine(

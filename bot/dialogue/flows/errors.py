@@ -16,10 +16,11 @@ class FlowError(TongguanError):
     rule = "flow"
 
     def __init__(self, message: str, *, file: str = "", line: int = 0, flow: str = "",
-                 step: str = "") -> None:
+                 step: str = "", column: int = 0) -> None:
         self.message = message
         self.file = file
         self.line = line
+        self.column = column  #: 1-based where known (YAML syntax errors), else 0
         self.flow = flow
         self.step = step
         super().__init__(self.describe())
@@ -66,6 +67,12 @@ class DuplicateIdError(FlowError):
 
 class UnknownTargetError(FlowError):
     rule = "unknown-target"
+
+
+class CallCycleError(FlowError):
+    """A flow that calls itself, directly or through others: it would never end."""
+
+    rule = "call-cycle"
 
 
 class UnknownSlotTypeError(FlowError):

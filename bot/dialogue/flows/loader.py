@@ -301,6 +301,7 @@ def parse_flow(text: str, file: str) -> ParsedFile:
         mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
         ctx.add(E.YamlSyntaxError, f"not valid YAML: {getattr(err, 'problem', None) or err}",
                 mark.line + 1 if mark else 1)
+        ctx.problems[-1].column = mark.column + 1 if mark else 0
         return ParsedFile(None, ctx.problems)
     try:
         obj = _document(ctx, data, text)

@@ -1,10 +1,13 @@
 """The live set of flows: loaded from a folder, reloaded on change, last good kept.
 
-Each process watches the folder itself (``watch``), so every worker picks up an edit
-without a restart. An edit that fails validation leaves that file's last good version
-live and logs why (``flows.reload.rejected``); at start-up there is no last good version,
-so such a file is simply left out. Nothing in a file stops the loading or the watching: a
-failure of the checks themselves is logged with its traceback and reported as a problem.
+Flows are named by their file's stem. A text of a name in :attr:`FlowRegistry.published`
+(the live versions in the database, see :mod:`bot.dialogue.flows.published`) is used
+instead of that file, and may name a flow that has no file. Edits reach every process
+through the database (``published.follow``). An edit that fails validation leaves that
+flow's last good version live and logs why (``flows.reload.rejected``); at start-up
+there is no last good version, so such a file is simply left out. Nothing in a file
+stops the loading or the watching: a failure of the checks themselves is logged with
+its traceback and reported as a problem.
 """
 
 from __future__ import annotations
@@ -13,11 +16,11 @@ import asyncio
 import functools
 import logging
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 
 from bot.dialogue.flows import errors as E
-from bot.dialogue.flows.loader import ParsedFile, load_flow_file
+from bot.dialogue.flows.loader import ParsedFile, load_flow_file, parse_flow
 from bot.dialogue.flows.model import Flow, Menu
 from bot.dialogue.flows.validate import validate_flow, validate_menu
 
@@ -50,6 +53,8 @@ class FlowRegistry:
         self._good: dict[str, Flow | Menu] = {}
         self._stamps: dict[str, float] = {}
         self._version = 0
+        #: name → YAML text of the live database version, used instead of the file
+        self.published: dict[str, str] = {}
         #: versions replaced while this process ran, by (flow id, version): what a
         #: conversation started on one was asked (see bot.dialogue.flow_update)
         self._earlier: dict[tuple[str, str], Flow] = {}
@@ -65,14 +70,43 @@ class FlowRegistry:
         except OSError:
             return {}
 
-    def load(self) -> list[E.FlowError]:
-        """(Re)load every file; returns the problems found (the live set stays valid)."""
+    def label(self, name: str) -> str:
+        """Where problems of the flow named ``name`` say they are."""
+        return str(self.directory / f"{name}.yml")
+
+    def file_texts(self) -> dict[str, str]:
+        """name → text of every readable file in the folder."""
+        texts = {}
+        for file in self._scan():
+            try:
+                texts[Path(file).stem] = Path(file).read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError):
+                continue
+        return texts
+
+    def _texts(self, files: Iterable[str], candidates: Mapping[str, str]
+               ) -> dict[str, str | None]:
+        """label → text to parse (None: read the file), files and published names."""
+        units: dict[str, str | None] = {}
+        for file in files:
+            name = Path(file).stem
+            units[file] = candidates.get(name, self.published.get(name))
+        for name, text in {**self.published, **candidates}.items():
+            units.setdefault(self.label(name), text)
+        return units
+
+    def load(self, candidates: Mapping[str, str] | None = None) -> list[E.FlowError]:
+        """(Re)load every flow; returns the problems found (the live set stays valid).
+
+        ``candidates`` (name → text) are tried instead of the published or file text;
+        one that fails keeps its flow's last good version live.
+        """
         stamps = self._scan()
         problems: list[E.FlowError] = []
         parsed: dict[str, Flow | Menu] = {}
         partial: list[tuple[Flow, frozenset[str]]] = []  # with problems: checked, never live
-        for file in stamps:
-            result = self._parse(file)
+        for file, text in self._texts(stamps, candidates or {}).items():
+            result = self._parse(file, text)
             problems += result.problems
             if result.obj is not None and not result.problems:
                 parsed[file] = result.obj
@@ -135,10 +169,13 @@ class FlowRegistry:
         """A version of a flow that was live earlier in this process, if still kept."""
         return self._earlier.get((flow_id, version))
 
-    def _parse(self, file: str) -> ParsedFile:
-        """One file's result; a failure of the loader itself becomes a reported problem."""
+    def _parse(self, file: str, text: str | None = None) -> ParsedFile:
+        """One file's (or text's) result; a failure of the loader itself becomes a
+        reported problem."""
         try:
-            return load_flow_file(Path(file))
+            if text is None:
+                return load_flow_file(Path(file))
+            return parse_flow(text, file)
         except Exception as err:  # a bug must not stop the others loading
             log.exception("flows.reload.failed %s", file)
             return ParsedFile(None, [E.CheckFailedError(_failure(err), file=file, line=1)])
@@ -158,6 +195,51 @@ class FlowRegistry:
 
     def changed(self) -> bool:
         return self._scan() != self._stamps
+
+    def edited_files(self) -> dict[str, str]:
+        """name → text of the files changed or added since the last load (not gone ones)."""
+        edited = {}
+        for file, stamp in self._scan().items():
+            if self._stamps.get(file) != stamp:
+                try:
+                    edited[Path(file).stem] = Path(file).read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError):
+                    continue
+        return edited
+
+    def note_files(self) -> None:
+        """Take the files as they are now as seen (their texts need no reload)."""
+        self._stamps = self._scan()
+
+    def check_text(self, name: str, text: str, *, require_name: bool = True
+                   ) -> tuple[Flow | Menu | None, list[E.FlowError]]:
+        """What ``text`` would be as the flow named ``name``, checked against the live
+        flows (it replaces the live one of that name); nothing changes.
+        ``require_name``: its ``id`` must be ``name`` (files may differ)."""
+        result = self._parse(self.label(name), text)
+        problems = list(result.problems)
+        obj = result.obj
+        if isinstance(obj, Flow):
+            if require_name and obj.id != name:
+                problems.append(E.BadValueError(
+                    f"'id' is '{obj.id}' but this flow is named '{name}'",
+                    file=obj.file, line=obj.line, flow=obj.id))
+            others = {fid: f for fid, f in self.flows.items() if fid != obj.id}
+            problems += self._check(obj, {**others, obj.id: obj},
+                                    result.unparsed if result.problems else None)
+        elif isinstance(obj, Menu):
+            problems += validate_menu(obj, self.flows)
+        return obj, _unique(problems)
+
+    def with_draft(self, flow: Flow) -> FlowRegistry:
+        """A copy of this registry with ``flow`` live in place of its namesake (for a
+        preview); this registry is unchanged."""
+        copy = FlowRegistry(self.directory, action_names=self._action_names,
+                            action_sets=self._action_sets,
+                            slot_param_problems=self._slot_param_problems)
+        copy.flows = {**self.flows, flow.id: flow}
+        copy.menu = self.menu
+        return copy
 
     async def watch(self, interval: float) -> None:
         """Reload whenever a file changes, appears or goes; ``interval`` 0 turns it off.

@@ -140,6 +140,7 @@ def validate_flow(flow: Flow, flows: dict[str, Flow], *, action_names: Iterable[
                     problems.append(_err(E.BadConditionError, flow, step,
                                          f"'{cmp.op}' compares numbers but '{cmp.slot}' "
                                          f"is a {kind} slot"))
+    problems += _call_cycles(flow, flows)
     reachable = _reachable(flow) if complete else ids
     for step in flow.steps:
         if step.id not in reachable and step.id in ids:
@@ -147,6 +148,38 @@ def validate_flow(flow: Flow, flows: dict[str, Flow], *, action_names: Iterable[
                                  "no path leads here (it follows a goto/link and nothing "
                                  "jumps to it)"))
     return problems
+
+
+def _call_cycles(flow: Flow, flows: dict[str, Flow]) -> list[E.FlowError]:
+    """A ``call`` step from which the calls lead back to ``flow``: it would call itself
+    for ever (each call waits for the called flow to end)."""
+    problems = []
+    for step in flow.steps:
+        if not isinstance(step, CallStep):
+            continue
+        path = _path_back(step.flow, flow.id, flows, [flow.id], set())
+        if path is not None:
+            problems.append(_err(E.CallCycleError, flow, step, "calls itself for ever ("
+                                 f"{' → '.join(path)}): a flow cannot call itself, even "
+                                 "through other flows"))
+    return problems
+
+
+def _path_back(at: str, home: str, flows: dict[str, Flow], path: list[str],
+               seen: set[str]) -> list[str] | None:
+    """The chain of calls from ``at`` back to ``home``, if there is one."""
+    path = [*path, at]
+    if at == home:
+        return path
+    if at in seen or at not in flows:
+        return None
+    seen.add(at)
+    for step in flows[at].steps:
+        if isinstance(step, CallStep):
+            found = _path_back(step.flow, home, flows, path, seen)
+            if found is not None:
+                return found
+    return None
 
 
 def _param_problems(flow: Flow, step: CollectStep,

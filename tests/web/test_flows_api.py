@@ -1,0 +1,222 @@
+"""The flow studio's API (issue 15 §1, §5): publish, history, diff, rollback, preview,
+and every bad input refused at the right place with the live version untouched; on
+SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from bot.services.flow_versions import flow_versions
+from bot.services.staff import read_audit
+from bot.web.keys import HUB_KEY
+from tests.conftest import ROOT
+from tests.roles_support import worker_session
+from tests.staff_support import staff_login
+from tests.web.test_chat_api import say, session
+
+BASE = "/api/v1/admin/flows"
+SCREENING = BASE + "/community_screening"
+GOOD = (ROOT / "flows" / "community_screening.yml").read_text(encoding="utf-8")
+EDITED = GOOD.replace("请输入楼栋号", "请告诉我楼号")
+
+
+async def first_question(client) -> str:  # type: ignore[no-untyped-def]
+    headers = await worker_session(client)
+    return (await say(client, headers, {"text": "楼栋排查"}))[0]["text"]
+
+
+async def live(client) -> tuple[int, str]:  # type: ignore[no-untyped-def]
+    row = (await flow_versions(client.server.app[HUB_KEY]).live())["community_screening"]
+    return row.version, row.yaml
+
+
+async def records(client) -> int:  # type: ignore[no-untyped-def]
+    async with client.server.app[HUB_KEY].db.sessions() as s:
+        return int(await s.scalar(sa.text("SELECT count(*) FROM records")))
+
+
+async def test_publish_history_diff_and_rollback(client):  # type: ignore[no-untyped-def]
+    admin = await staff_login(client, "wang", "admin")
+    listed = await (await client.get(BASE, headers=admin)).json()
+    names = {i["name"]: i for i in listed["items"]}
+    assert names["community_screening"]["version"] == 1
+    assert names["community_screening"]["kind"] == "flow" and names["menu"]["kind"] == "menu"
+    shown = await (await client.get(SCREENING, headers=admin)).json()
+    assert shown["version"] == 1 and shown["yaml"] == GOOD
+    assert [h["author"] for h in shown["history"]] == ["files"]
+
+    resp = await client.post(SCREENING + "/publish", headers=admin,
+                             json={"yaml": EDITED, "note": "shorter", "base_version": 1})
+    assert resp.status == 201, await resp.text()
+    assert await resp.json() == {"version": 2}
+    assert "请告诉我楼号" in await first_question(client)  # served at once, no restart
+
+    shown = await (await client.get(SCREENING, headers=admin)).json()
+    assert shown["version"] == 2 and shown["yaml"] == EDITED
+    assert [(h["version"], h["author"], h["note"]) for h in shown["history"]] == [
+        (2, "wang", "shorter"), (1, "files", "from flows/community_screening.yml")]
+    diff = await (await client.get(SCREENING + "/diff?from=1&to=2", headers=admin)).json()
+    assert "-    prompt: {zh: 请输入楼栋号" in diff["diff"]
+    assert "+    prompt: {zh: 请告诉我楼号" in diff["diff"]
+    svg = await client.get(SCREENING + "/diagram.svg", headers=admin)
+    assert svg.status == 200 and svg.content_type == "image/svg+xml"
+    body = await svg.text()
+    assert "ask building (text)" in body and "people_returned &gt; 0 → remind_returned" in body
+
+    resp = await client.post(SCREENING + "/rollback", headers=admin, json={"version": 1})
+    assert resp.status == 201 and await resp.json() == {"version": 3, "rollback_of": 1}
+    assert "请输入楼栋号" in await first_question(client)
+    assert await live(client) == (3, GOOD)
+    audit = [(e.action, e.actor, e.object, e.detail.get("version"))
+             for e in await read_audit(client.server.app[HUB_KEY])]
+    assert ("flows.publish", "staff:wang", "flow:community_screening", 2) in audit
+    assert ("flows.rollback", "staff:wang", "flow:community_screening", 3) in audit
+
+
+async def test_a_new_flow_is_published_and_starts_in_chat(client):  # type: ignore[no-untyped-def]
+    admin = await staff_login(client, "wang", "admin")
+    text = ("id: mask_survey\ntitle: {zh: 口罩调查, en: Mask survey}\n"
+            "start: {keywords: [口罩调查]}\nsteps:\n"
+            "  - collect: masks\n    type: integer\n    label: {zh: 口罩数, en: Masks}\n"
+            "    prompt: {zh: 家里还有几个口罩？, en: 'How many masks at home?'}\n"
+            "  - action: records.save\n  - say: {zh: 谢谢, en: Thanks}\n")
+    checked = await (await client.post(BASE + "/mask_survey/validate", headers=admin,
+                                       json={"yaml": text})).json()
+    assert checked == {"ok": True, "problems": []}
+    resp = await client.post(BASE + "/mask_survey/publish", headers=admin,
+                             json={"yaml": text, "note": "new", "base_version": None})
+    assert resp.status == 201 and (await resp.json())["version"] == 1
+    headers = await session(client)
+    assert "几个口罩" in (await say(client, headers, {"text": "口罩调查"}))[0]["text"]
+    assert (await say(client, headers, {"text": "3"}))[0]["text"] == "谢谢"
+    assert await records(client) == 1
+
+
+BAD = {
+    "yaml": ("id: community_screening\ntitle: {zh: a, en: b\nsteps: []\n", "yaml-syntax"),
+    "action": (GOOD.replace("action: records.save", "action: records.sav"), "unknown-action"),
+    "step": (GOOD.replace("goto: remind_returned", "goto: remind_them"), "unknown-target"),
+    "self": (GOOD.replace("  - id: done\n", "  - call: community_screening\n  - id: done\n"),
+             "call-cycle"),
+    "name": (GOOD.replace("id: community_screening", "id: other_name"), "bad-value"),
+}
+
+
+async def test_every_bad_draft_is_refused_where_it_is_and_live_is_untouched(
+        client):  # type: ignore[no-untyped-def]
+    admin = await staff_login(client, "wang", "admin")
+    lines = {"action": GOOD.splitlines().index("    action: records.sav".replace(
+        "records.sav", "records.save")) + 1}
+    for what, (text, rule) in BAD.items():
+        checked = await (await client.post(SCREENING + "/validate", headers=admin,
+                                           json={"yaml": text})).json()
+        assert checked["ok"] is False, what
+        problem = checked["problems"][0]
+        assert problem["rule"] == rule, (what, checked)
+        assert problem["line"] >= 1 and problem["column"] >= 1 and problem["message"]
+        if what in lines:
+            assert problem["line"] == lines[what] - 1  # the step's first line (id: save)
+        resp = await client.post(SCREENING + "/publish", headers=admin,
+                                 json={"yaml": text, "note": what, "base_version": 1})
+        assert resp.status == 422, what
+        refused = await resp.json()
+        assert refused["error"] == "invalid_flow" and refused["problems"] and \
+            refused["message_zh"], what
+        assert await live(client) == (1, GOOD), what
+    yaml_problem = (await (await client.post(SCREENING + "/validate", headers=admin, json={
+        "yaml": BAD["yaml"][0]})).json())["problems"][0]
+    assert (yaml_problem["line"], yaml_problem["column"]) == (3, 6)
+    assert "请输入楼栋号" in await first_question(client)
+    assert [e.action for e in await read_audit(client.server.app[HUB_KEY])
+            if e.action.startswith("flows.")] == []
+
+
+async def test_a_huge_paste_is_refused_by_size(client, settings):  # type: ignore[no-untyped-def]
+    admin = await staff_login(client, "wang", "admin")
+    huge = GOOD + "# " + "x" * settings.flows_max_bytes + "\n"
+    checked = await (await client.post(SCREENING + "/validate", headers=admin,
+                                       json={"yaml": huge})).json()
+    assert checked["ok"] is False and checked["problems"][0]["rule"] == "too-large"
+    resp = await client.post(SCREENING + "/publish", headers=admin,
+                             json={"yaml": huge, "note": "", "base_version": 1})
+    assert resp.status == 422
+    beyond = await client.post(SCREENING + "/publish", headers=admin, json={
+        "yaml": "x" * 300_000, "note": "", "base_version": 1})  # past the body limit
+    assert beyond.status == 413
+    assert await live(client) == (1, GOOD)
+
+
+async def test_a_stale_base_is_refused(client):  # type: ignore[no-untyped-def]
+    admin = await staff_login(client, "wang", "admin")
+    other = await staff_login(client, "liu", "admin")
+    first = await client.post(SCREENING + "/publish", headers=other,
+                              json={"yaml": EDITED, "note": "li", "base_version": 1})
+    assert first.status == 201
+    resp = await client.post(SCREENING + "/publish", headers=admin, json={
+        "yaml": GOOD.replace("哪个单元", "几单元"), "note": "wang", "base_version": 1})
+    assert resp.status == 409
+    body = await resp.json()
+    assert body["error"] == "stale_base" and body["live_version"] == 2 and body["message_zh"]
+    assert await live(client) == (2, EDITED)
+
+
+async def test_rollback_to_a_version_that_no_longer_passes(client):  # type: ignore[no-untyped-def]
+    """Version 2 named an action that has since gone: rolling back to it is refused."""
+    admin = await staff_login(client, "wang", "admin")
+    store = flow_versions(client.server.app[HUB_KEY])
+    gone = GOOD.replace("action: records.save", "action: records.retired")
+    assert await store.publish("community_screening", gone, author="old", note="",
+                               base_version=1) == 2
+    resp = await client.post(SCREENING + "/publish", headers=admin,
+                             json={"yaml": EDITED, "note": "", "base_version": 2})
+    assert resp.status == 201
+    resp = await client.post(SCREENING + "/rollback", headers=admin, json={"version": 2})
+    assert resp.status == 422
+    body = await resp.json()
+    assert body["problems"][0]["rule"] == "unknown-action"
+    assert await live(client) == (3, EDITED)
+    missing = await client.post(SCREENING + "/rollback", headers=admin, json={"version": 9})
+    assert missing.status == 404
+    assert (await client.post(SCREENING + "/rollback", headers=admin,
+                              json={"version": "1"})).status == 422
+
+
+async def test_preview_runs_the_draft_with_actions_dry(client):  # type: ignore[no-untyped-def]
+    admin = await staff_login(client, "wang", "admin")
+    url = SCREENING + "/preview"
+    first = await (await client.post(url, headers=admin, json={"yaml": EDITED})).json()
+    assert "请告诉我楼号" in first["replies"][0]["text"]
+    preview_id = first["preview_id"]
+    for text in ["12号楼", "跳过", "十二", "30", "0", "3", "跳过"]:
+        turn = await client.post(url, headers=admin, json={
+            "yaml": EDITED, "text": text, "preview_id": preview_id})
+        assert turn.status == 200, await turn.text()
+        preview_id = (await turn.json())["preview_id"]
+    done = await (await client.post(url, headers=admin, json={
+        "yaml": EDITED, "text": "确认", "preview_id": preview_id})).json()
+    texts = " ".join(r["text"] for r in done["replies"])
+    assert "records.save" in texts and "未执行" in texts
+    assert await records(client) == 0  # nothing saved
+    assert await live(client) == (1, GOOD)  # nor published
+    broken = await client.post(url, headers=admin, json={"yaml": BAD["action"][0]})
+    assert broken.status == 422
+    expired = await client.post(url, headers=admin, json={
+        "yaml": EDITED, "text": "1", "preview_id": "not-a-preview"})
+    assert expired.status == 422 and (await expired.json())["error"] == "preview_expired"
+
+
+async def test_wrong_callers(client):  # type: ignore[no-untyped-def]
+    resident = await session(client)
+    reviewer = await staff_login(client, "zhao", "reviewer")
+    auditor = await staff_login(client, "qian", "auditor")
+    publish = {"yaml": EDITED, "note": "", "base_version": 1}
+    for headers, status in ((resident, 401), (reviewer, 403), (auditor, 403), ({}, 401)):
+        assert (await client.post(SCREENING + "/publish", headers=headers,
+                                  json=publish)).status == status
+        assert (await client.post(SCREENING + "/rollback", headers=headers,
+                                  json={"version": 1})).status == status
+    for headers, status in ((resident, 401), (reviewer, 403)):
+        assert (await client.get(SCREENING, headers=headers)).status == status
+    assert (await client.get(SCREENING, headers=auditor)).status == 200  # auditors read
+    assert (await client.get(BASE + "/nothing_here", headers=auditor)).status == 404
+    assert await live(client) == (1, GOOD)
