@@ -53,9 +53,10 @@ def _parse(turn: Turn, frame: Frame, step: CollectStep, text: str,
     return get_slot_type(step.type).parse(answer, ctx)
 
 
-async def _interrupt(turn: Turn, text: str) -> Outcome | None:
-    """Start another flow the text clearly asks for, if any."""
-    other = await routing.other_flow(turn, text, strict=True) if text else None
+async def _interrupt(turn: Turn, text: str, *, nlu: bool = True) -> Outcome | None:
+    """Start another flow the text clearly asks for, if any: by keyword, and (``nlu``) by
+    an intent well above the NLU threshold."""
+    other = await routing.other_flow(turn, text, strict=True, nlu=nlu) if text else None
     return StartFlow(other) if other is not None else None
 
 
@@ -95,7 +96,10 @@ async def _ask(turn: Turn, flow: Flow, frame: Frame, text: str,
     if not isinstance(step, CollectStep):
         frame.mode = ""
         return ADVANCE
-    if text and step.type in FREE_TEXT_TYPES and (started := await _interrupt(turn, text)):
+    # An answer is not an intent: a free-text question accepts almost any reply ("B0-36"
+    # is a building, whatever the NLU makes of it), so only a keyword leaves it.
+    if text and step.type in FREE_TEXT_TYPES and (
+            started := await _interrupt(turn, text, nlu=False)):
         return started
     try:
         value = _parse(turn, frame, step, text, location)

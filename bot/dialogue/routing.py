@@ -23,12 +23,14 @@ async def parse(turn: Turn, text: str) -> ParseResult:
     return turn.parse
 
 
-async def other_flow(turn: Turn, text: str, *, strict: bool) -> Flow | None:
-    """A flow the text clearly asks for, other than the running one."""
+async def other_flow(turn: Turn, text: str, *, strict: bool, nlu: bool = True
+                     ) -> Flow | None:
+    """A flow the text clearly asks for, other than the running one: by keyword, else
+    (``nlu``) by intent."""
     flows = turn.parts.flows
     current = turn.state.stack[0].flow if turn.state.stack else None
     flow = flows.by_keyword(text)
-    if flow is None:
+    if flow is None and nlu:
         result = await parse(turn, text)
         need = INTERRUPT_CONFIDENCE if strict else turn.parts.threshold
         if result.intent.confidence >= need:
