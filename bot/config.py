@@ -220,6 +220,8 @@ class RetentionSettings:
                              "firm's data stays).", 365)
     batch_size: int = _doc("Rows deleted or changed per transaction, so a large clean-up "
                            "never locks a table for long.", 500)
+    run_at: str = _doc("City time (ops.timezone) of the daily retention job, HH:MM; empty: "
+                       "only by hand (`tongguan retention run`).", "03:30")
 
     def days(self, kind: str) -> int:
         """Days ``kind`` (one of :data:`RETENTION_KINDS`) is kept."""
@@ -339,6 +341,8 @@ _VALIDATORS: dict[str, typing.Callable[[Any], str | None]] = {
         len(k.strip()) >= MIN_SECRET_LENGTH for k in v.split(",") if k.strip())
     else f"each secret must be at least {MIN_SECRET_LENGTH} characters",
     "retention.batch_size": lambda v: None if 1 <= v <= 100_000 else "must be 1-100000",
+    "retention.run_at": lambda v: None if v == "" or _clock_time(v)
+    else "must be HH:MM (city time) or empty",
     **{f"retention.{kind}_days": (lambda v: None if 0 <= v <= 36_500
                                   else "must be 0 (keep) or a number of days")
        for kind in RETENTION_KINDS},

@@ -406,6 +406,36 @@ def _studio_web() -> Sequence[WebModule]:
 FLOW_STUDIO = Feature("flow_studio", web=_studio_web, migrations=("0017_flow_versions",))
 
 
+# -- privacy: retention, a resident's data and deletion requests, seal-key rotation -----
+
+def _privacy_actions(registry: ActionRegistry, hub: Hub) -> None:
+    from bot.services import privacy
+
+    privacy.register_actions(registry, hub)
+
+
+def _privacy_cli(sub: argparse._SubParsersAction) -> None:
+    from bot.cli import privacy_cmds
+
+    privacy_cmds.register(sub)
+
+
+async def _run_retention(hub: Hub) -> object:
+    """Delete or anonymise what is older than its retention.<kind>_days."""
+    from bot.services.privacy.retention import run_retention
+
+    return (await run_retention(hub, trigger="job")).to_json()["kinds"]
+
+
+PRIVACY = Feature("privacy", actions=_privacy_actions, cli=_privacy_cli,
+                  jobs=(Job("privacy.retention", _run_retention,
+                            lambda s: f"daily {s.retention.run_at}" if s.retention.run_at
+                            else "off", description="delete or anonymise data older than "
+                            "its retention (docs/privacy.md)"),),
+                  migrations=("0019_retention",))
+
+
 #: Every feature, in the order their parts are registered.
 FEATURES: tuple[Feature, ...] = (CORE, STAFF, RECORDS, DECLARATIONS, NLU, WECHAT, RESERVATIONS,
-                                  FILINGS, HANDOFFS, OPS, FLOW_STUDIO)
+                                  FILINGS, HANDOFFS, OPS, FLOW_STUDIO,
+                                  PRIVACY)

@@ -40,7 +40,8 @@ def test_every_feature_registers_its_actions_and_media() -> None:
                                    secret_key=TEST_SECRET)
     hub = action_hub(settings)
     prefixes = {name.split(".")[0] for name in hub.actions.names()}
-    assert prefixes == {"records", "declarations", "reservations", "wechat", "filings"}
+    assert prefixes == {"records", "declarations", "reservations", "wechat", "filings",
+                        "privacy"}
     assert hub.media.prefixes() == ["/code/"]
 
 

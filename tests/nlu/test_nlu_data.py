@@ -19,7 +19,7 @@ from .conftest import INTENTS_DIR, heldout_cases
 
 REQUIRED = ("declare_health", "show_code", "reserve_supply", "my_reservations",
             "file_resumption", "filing_status", "greet", "help", "cancel", "human_handoff",
-            "affirm", "deny", "out_of_scope")
+            "affirm", "deny", "out_of_scope", "my_data", "delete_my_data")
 
 
 MIN_PER_LANGUAGE = 25
