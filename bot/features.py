@@ -392,7 +392,7 @@ async def _fold_ops(hub: Hub) -> int:
 OPS = Feature("ops", web=_ops_web, cli=_ops_cli,
               jobs=(Job("ops.fold", _fold_ops, lambda s: f"every {s.ops.poll_seconds * 2}s",
                         description="fold counted events into the daily counts"),),
-              migrations=("0016_ops",))
+              migrations=("0016_ops", "0016_ops_venue_district"))
 
 
 # -- the flow studio: published flow versions, editing, preview, forms ------------------
