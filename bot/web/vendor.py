@@ -24,6 +24,19 @@ REGISTRY = "https://registry.npmjs.org"
 LIBRARIES: dict[str, tuple[str, dict[str, str]]] = {
     "echarts": ("6.1.0", {"package/dist/echarts.min.js": "echarts.min.js",
                           "package/LICENSE": "LICENSE", "package/NOTICE": "NOTICE"}),
+    # The flow studio's editor. CodeMirror 5, not 6: version 6 ships as ES modules split
+    # over a dozen packages (@codemirror/state, view, language, lang-yaml…) that need a
+    # bundler to load without a CDN; version 5 ships built files a page loads with plain
+    # <script> tags: the core, the YAML mode and the lint gutter that marks problems at
+    # their line.
+    "codemirror": ("5.65.18", {
+        "package/lib/codemirror.js": "codemirror.js",
+        "package/lib/codemirror.css": "codemirror.css",
+        "package/mode/yaml/yaml.js": "yaml.js",
+        "package/addon/lint/lint.js": "lint.js",
+        "package/addon/lint/lint.css": "lint.css",
+        "package/addon/selection/active-line.js": "active-line.js",
+        "package/LICENSE": "LICENSE"}),
 }
 
 
