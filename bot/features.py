@@ -398,9 +398,9 @@ OPS = Feature("ops", web=_ops_web, cli=_ops_cli,
 # -- the flow studio: published flow versions, editing, preview, forms ------------------
 
 def _studio_web() -> Sequence[WebModule]:
-    from bot.web import flows_api
+    from bot.web import flows_api, forms_api, studio_pages
 
-    return (flows_api,)
+    return (flows_api, forms_api, studio_pages)
 
 
 FLOW_STUDIO = Feature("flow_studio", web=_studio_web, migrations=("0017_flow_versions",))
@@ -424,7 +424,8 @@ async def _run_retention(hub: Hub) -> object:
     """Delete or anonymise what is older than its retention.<kind>_days."""
     from bot.services.privacy.retention import run_retention
 
-    return (await run_retention(hub, trigger="job")).to_json()["kinds"]
+    report = await run_retention(hub, trigger="job")
+    return " ".join(f"{r.kind}={r.deleted + r.anonymised}" for r in report.results)
 
 
 PRIVACY = Feature("privacy", actions=_privacy_actions, cli=_privacy_cli,
