@@ -5,16 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 from bot.clock import CITY_TZ
+from bot.services.declarations.texts import COLOR_NAME
+from bot.services.filings.catalog import STATES
 from bot.services.privacy.erase import Erasure
 from bot.services.privacy.mine import MyData
 
-COLOR = {"green": ("绿码", "green"), "yellow": ("黄码", "yellow"), "red": ("红码", "red")}
 SOURCE = {"declaration": ("您的申报（规则判定）", "your declaration (the rules)"),
           "official": ("卫生部门（官方状态）", "the health authority (an official status)"),
           "reapply": ("规则重新判定", "the rules, re-applied")}
-STATE = {"submitted": ("待审核", "submitted"), "approved": ("已批准", "approved"),
-         "rejected": ("未通过", "rejected"), "returned": ("已退回", "returned"),
-         "withdrawn": ("已撤回", "withdrawn")}
 RES = {"active": ("有效", "active"), "redeemed": ("已领取", "picked up"),
        "expired": ("已过期", "expired"), "cancelled": ("已取消", "cancelled")}
 KIND = {"declarations": ("健康申报", "health declarations"),
@@ -72,10 +70,10 @@ def summary_text(data: MyData, lang: str) -> str:
                      f"• 健康申报：{data.declarations} 次（最近 {last}）")
     if data.status:
         color, source, until = data.status
-        lines.append((f"• Current status: {COLOR.get(color, (color, color))[i]}, set by "
+        lines.append((f"• Current status: {COLOR_NAME.get(color, (color, color))[i]}, set by "
                       f"{SOURCE.get(source, (source, source))[i]}, valid until "
                       f"{_when(until, lang)}") if en else
-                     f"• 当前状态：{COLOR.get(color, (color, color))[i]}，来源："
+                     f"• 当前状态：{COLOR_NAME.get(color, (color, color))[i]}，来源："
                      f"{SOURCE.get(source, (source, source))[i]}，有效至 {_when(until, lang)}")
     for b in data.bindings:
         lines.append(f"• ID bound to you: {b.name} {b.id_number}" if en else
@@ -90,8 +88,8 @@ def summary_text(data: MyData, lang: str) -> str:
                          f"摇号登记 {data.registrations}")
         lines.append(("• Reservations: " if en else "• 物资预约：") + ", ".join(parts))
     for firm, state in data.filings:
-        lines.append((f"• Resumption filing: {firm} ({STATE.get(state, (state, state))[i]})")
-                     if en else f"• 复工申报：{firm}（{STATE.get(state, (state, state))[i]}）")
+        lines.append((f"• Resumption filing: {firm} ({STATES.get(state, (state, state))[i]})")
+                     if en else f"• 复工申报：{firm}（{STATES.get(state, (state, state))[i]}）")
     if data.records:
         n = sum(data.records.values())
         lines.append(f"• Form records: {n}" if en else f"• 表单记录：{n} 条")
