@@ -398,9 +398,9 @@ OPS = Feature("ops", web=_ops_web, cli=_ops_cli,
 # -- the flow studio: published flow versions, editing, preview, forms ------------------
 
 def _studio_web() -> Sequence[WebModule]:
-    from bot.web import flows_api
+    from bot.web import flows_api, forms_api, studio_pages
 
-    return (flows_api,)
+    return (flows_api, forms_api, studio_pages)
 
 
 FLOW_STUDIO = Feature("flow_studio", web=_studio_web, migrations=("0017_flow_versions",))
