@@ -118,7 +118,8 @@ def _roles_cli(sub: argparse._SubParsersAction) -> None:
 CORE = Feature(
     "core", web=_core_web, cli=_roles_cli,
     jobs=(Job("flows.reload", _watch_flows, lambda s: "always", each_process=True,
-              description="this process reloads edited flows (flows_reload_seconds)"),
+              description="this process follows published flow versions "
+                          "(flows_poll_seconds) and edited files (flows_reload_seconds)"),
           Job("outbox.deliver", _deliver_outbox,
               lambda s: f"every {s.outbox_poll_seconds}s",
               description="push queued messages (WeChat customer-service API)"),
