@@ -55,18 +55,22 @@ class RetentionReport:
 
 
 async def _ids(session: AsyncSession, sweep: Sweep, cutoff: datetime, now: datetime,
-               limit: int) -> list[int]:
+               limit: int, after: int) -> list[int]:
+    """Due ids in id order after ``after`` (keyset: a batch never walks the index entries
+    of rows earlier batches removed)."""
     t = sweep.table
-    query = sa.select(t.c.id).where(sweep.due(cutoff, now)).order_by(t.c.id).limit(limit)
+    query = (sa.select(t.c.id).where(t.c.id > after, sweep.due(cutoff, now))
+             .order_by(t.c.id).limit(limit))
     return list((await session.scalars(query)).all())
 
 
-async def _batch(hub: Hub, sweep: Sweep, cutoff: datetime, now: datetime, size: int) -> int:
-    """Remove one batch of due rows; returns how many."""
+async def _batch(hub: Hub, sweep: Sweep, cutoff: datetime, now: datetime, size: int,
+                 after: int) -> list[int]:
+    """Remove one batch of due rows; returns their ids."""
     async with hub.db.write() as session:
-        ids = await _ids(session, sweep, cutoff, now, size)
+        ids = await _ids(session, sweep, cutoff, now, size, after)
         if not ids:
-            return 0
+            return ids
         t = sweep.table
         if sweep.unlock:
             session.add(RetentionUnlock(table_name=t.name))
@@ -81,7 +85,7 @@ async def _batch(hub: Hub, sweep: Sweep, cutoff: datetime, now: datetime, size: 
         if sweep.unlock:
             await session.execute(sa.delete(RetentionUnlock)
                                   .where(RetentionUnlock.table_name == t.name))
-    return len(ids)
+    return ids
 
 
 async def _count(hub: Hub, sweep: Sweep, cutoff: datetime, now: datetime) -> int:
@@ -132,12 +136,13 @@ async def run_retention(hub: Hub, *, dry_run: bool = False, trigger: str = "job"
         if dry_run:
             n = await _count(hub, sweep, result.cutoff, now)
         else:
-            n = 0
+            n, after = 0, 0
             while True:
-                done = await _batch(hub, sweep, result.cutoff, now, settings.batch_size)
-                n += done
-                if done < settings.batch_size:
+                ids = await _batch(hub, sweep, result.cutoff, now, settings.batch_size, after)
+                n += len(ids)
+                if len(ids) < settings.batch_size:
                     break
+                after = ids[-1]
         if sweep.blank is not None:
             result.anonymised += n
         else:

@@ -66,10 +66,8 @@ async def _batch(hub: Hub, spec: SealedColumns, target: str, size: int
             query = query.where(pk > _key_value(spec, marker.last_key))
         rows = (await session.execute(query)).all()
         marker.done = len(rows) < size
-        changed = 0
+        updates: dict[str, list[dict[str, Any]]] = {c: [] for c in spec.columns}
         for row in rows:
-            values: dict[str, Any] = {}
-            guards = [pk == getattr(row, spec.key)]
             for column in spec.columns:
                 old = getattr(row, column)
                 blob = spec.blob_of(old)
@@ -81,12 +79,19 @@ async def _batch(hub: Hub, spec: SealedColumns, target: str, size: int
                     raise RotationError(
                         f"{spec.table}.{column} {spec.key}={getattr(row, spec.key)}: {err}; "
                         "add the key it was sealed with to seal.previous_keys") from err
-                values[column] = spec.value_of(new, old)
+                param = {"rot_key": getattr(row, spec.key), "rot_new": spec.value_of(new, old)}
                 if spec.needs_guard():
-                    guards.append(table.c[column] == old)
-            if values:
-                await session.execute(sa.update(table).where(*guards).values(**values))
-                changed += len(values)
+                    param["rot_old"] = old
+                updates[column].append(param)
+        for column, params in updates.items():
+            if not params:
+                continue
+            guards = [pk == sa.bindparam("rot_key")]
+            if spec.needs_guard():  # only the value read is replaced
+                guards.append(table.c[column] == sa.bindparam("rot_old"))
+            await session.execute(sa.update(table).where(*guards)
+                                  .values({column: sa.bindparam("rot_new")}), params)
+        changed = sum(len(p) for p in updates.values())
         if rows:
             marker.last_key = str(getattr(rows[-1], spec.key))
         marker.resealed += changed

@@ -4,7 +4,9 @@ under B), then A is no longer needed; a value whose key is not in the ring stops
 
 from __future__ import annotations
 
+import base64
 import dataclasses
+import json
 import os
 from pathlib import Path
 from typing import Any
@@ -45,7 +47,20 @@ async def seed(hub: Any) -> None:
             "INSERT INTO records (id, flow_id, user_key, lang, data, created_at) "
             "VALUES (11, 'f', 'web:x', 'zh', :data, :at)"), {"data": legacy,
                                                             "at": hub.clock.now()})
+        await session.execute(sa.text(
+            "INSERT INTO supply_idempotency (key_hash, body_hash, status, response, created_at) "
+            "VALUES ('k', 'b', 200, :r, :at)"),
+            {"r": json.dumps({"sealed": base64.b64encode(hub.sealer.seal({"n": 11})).decode()}),
+             "at": hub.clock.now()})
     await hub.engine.handle(Inbound(channel="web", user_id="rot", text="健康申报"))
+
+
+async def idempotent_answer(hub: Any) -> Any:
+    """The sealed answer kept inside a JSON column (supply_idempotency.response)."""
+    async with hub.db.sessions() as session:
+        raw = await session.scalar(sa.text("SELECT response FROM supply_idempotency"))
+    value = json.loads(raw) if isinstance(raw, str) else raw
+    return hub.sealer.open(base64.b64decode(value["sealed"]))["n"]
 
 
 async def opened(hub: Any) -> list[int]:
@@ -70,14 +85,15 @@ async def test_rotation_interrupted_resumed_and_the_old_key_retired(
         assert half["records"] == 11
         assert await opened(hub) == list(range(11))  # both keys' values open
         report = await rotate_seal(hub, batch_size=4, max_batches=2)  # records 1-8
-        assert await not_current(hub) == {"records": 3}
+        assert await not_current(hub) == {"records": 3, "supply_idempotency": 1}
         assert await opened(hub) == list(range(11))
         report = await rotate_seal(hub, batch_size=4)  # resumed to the end
-        assert report.finished and report.resealed == {"records": 3}
+        assert report.finished and report.resealed == {"records": 3, "supply_idempotency": 1}
         assert await not_current(hub) == {}
         assert (await rotate_seal(hub)).resealed == {}  # done: nothing more
     async with open_hub(with_seal(base, KEY_B)) as hub_b:  # A is gone from the ring
         assert await opened(hub_b) == list(range(11))
+        assert await idempotent_answer(hub_b) == 11
         replies = await hub_b.engine.handle(Inbound(channel="web", user_id="rot", text="取消"))
         assert replies  # the conversation's sealed state opened under B
     async with open_hub(base) as hub_a:  # and A alone no longer opens any of it
