@@ -207,6 +207,8 @@ _REPLY = {"type": "object", "required": ["type", "text"], "properties": {
     "options": {"type": "array", "items": {"type": "object", "properties": {
         "label": {"type": "string"}, "value": {"type": "string"}}}}}}
 _SEND = {"type": "object", "description": "exactly one of the properties",
+         "additionalProperties": False,
+         "oneOf": [{"required": [name]} for name in ("text", "choice", "start", "location")],
          "properties": {
              "text": {"type": "string", "maxLength": MAX_TEXT_CHARS},
              "choice": {"type": "string", "description": "a tapped option's value"},

@@ -103,6 +103,10 @@ OPENAPI_PATHS: dict[str, Any] = {
                                             "properties": {
                                                 "decision": {"enum": ["approve", "reject",
                                                                       "return"]},
-                                                "reason": {"type": "string"},
-                                                "version": {"type": "integer"}}}}}})},
+                                                "reason": {"type": "string",
+                                                           "pattern": r"\S",
+                                                           "maxLength": 500},
+                                                "version": {"type": "integer",
+                                                            "minimum": 0,
+                                                            "maximum": 2 ** 53}}}}}})},
 }

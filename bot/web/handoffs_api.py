@@ -189,7 +189,7 @@ OPENAPI_PATHS: dict[str, Any] = {
         f"Reply to the resident on their own channel (at most {ops.MAX_REPLY} characters); "
         "the caller must hold the claim.", HANDLERS, "the message", "404", "409",
         "422", status="201", body={"type": "object", "required": ["text"], "properties": {
-            "text": {"type": "string", "maxLength": ops.MAX_REPLY}}})},
+            "text": {"type": "string", "pattern": r"\S", "maxLength": ops.MAX_REPLY}}})},
     "/api/v1/handoffs/{id}/close": {"post": _doc(
         "Close a request (an admin may close anyone's): the bot answers the resident again "
         "and tells them so.", HANDLERS, "the request", "404", "409")},

@@ -135,7 +135,7 @@ OPENAPI_PATHS = {
         "post": {"summary": "Staff login: a token (also set as an HttpOnly cookie) and the "
                             "CSRF token cookie-authenticated writes send as X-CSRF-Token",
                  "security": [],
-                 "requestBody": {"content": {"application/json": {"schema": {
+                 "requestBody": {"required": True, "content": {"application/json": {"schema": {
                      "type": "object", "required": ["username", "password"],
                      "properties": {"username": {"type": "string"},
                                     "password": {"type": "string"}}}}}},

@@ -44,6 +44,8 @@ def check_decision(decision: object, reason: object, version: object) -> tuple[s
     elif len(text) > MAX_REASON:
         errors.append(FieldError("reason", "length", f"审核意见不能超过{MAX_REASON}字。",
                                  f"The reason must be at most {MAX_REASON} characters."))
+    if isinstance(version, float) and version.is_integer():  # 3.0 is JSON's integer 3
+        version = int(version)
     if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
         errors.append(FieldError("version", "not_integer", "version 应为整数。",
                                  "version must be a whole number."))

@@ -16,7 +16,7 @@ def _op(summary: str, ok: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 
 OPENAPI_SCHEMAS: dict[str, Any] = {
-    "ReservationRequest": {"type": "object",
+    "ReservationRequest": {"type": "object", "additionalProperties": False,
                            "required": ["product", "store", "quantity", "name", "id_number"],
                            "properties": {"product": {"type": "string"},
                                           "store": {"type": "string"},
@@ -67,8 +67,13 @@ OPENAPI_PATHS: dict[str, Any] = {
         parameters=[{"name": "Idempotency-Key", "in": "header", "schema": {"type": "string"}}],
         requestBody={"required": True, "content": {"application/json": {
             "schema": {"$ref": "#/components/schemas/ReservationRequest"}}}})},
-    "/api/v1/store/login": {"post": _op("Staff login; sets the store session cookie",
-                                        {"200": {"description": "logged in"}}, security=[])},
+    "/api/v1/store/login": {"post": _op(
+        "Staff login (a store_staff account); sets the store session cookie",
+        {"200": {"description": "logged in"}, "400": {"description": "not a JSON object"}},
+        security=[], requestBody={"required": True, "content": {"application/json": {
+            "schema": {"type": "object", "required": ["username", "password"],
+                       "properties": {"username": {"type": "string"},
+                                      "password": {"type": "string"}}}}}})},
     "/api/v1/store/me": {"get": _op("The logged-in staff member",
                                     {"200": {"description": "staff"}}, **_STAFF)},
     "/api/v1/store/today": {"get": _op("Today's reservations and counts at the staff's store",
