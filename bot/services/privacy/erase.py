@@ -100,6 +100,8 @@ async def _declarations(session: AsyncSession, user_key: str, now: datetime,
     out.add("declarations", await _rowcount(session, sa.delete(d).where(d.id.in_(ids))))
     bound = [s for s in (await session.scalars(sa.select(HealthSubject.subject).where(
         HealthSubject.bound_key == user_key))).all() if s not in official]
+    if ids or bound:
+        out.keep("subject")
     for subject in bound:
         session.add(BindingAudit(at=now, subject=subject, old_key=user_key, new_key="",
                                  actor="resident", reason="deleted at the resident's request"))

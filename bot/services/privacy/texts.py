@@ -48,6 +48,9 @@ KEPT = {
     "filing_open": ("审核中的复工申报保留。", "a resumption filing under review is kept."),
     "audit": ("身份绑定变更的审计记录依法只增不删。",
               "the audit record of binding changes is append-only by law."),
+    "subject": ("身份证号的加密索引（无法还原为号码）保留，以便官方名单仍能对应。",
+                "a keyed hash of the ID number (it cannot be turned back into the number) is "
+                "kept so official lists still match it."),
     "conversation": ("当前对话的状态保留，以便继续聊天。",
                      "this conversation's current state is kept so the chat can go on."),
 }
