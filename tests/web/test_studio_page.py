@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from browser import ARGS, chromium_path
+from browser import ARGS, chromium_path, staff_page_login
 from staff_support import PASSWORD
 
 from bot.config import Settings
@@ -35,13 +35,6 @@ async def test_assets_are_served_and_an_unknown_one_is_404(sqlite_url: str, tmp_
         assert resp.status == 200 and kind in resp.headers["Content-Type"], path
     for path in ("/studio/nope.js", "/studio/..%2Finbox%2Finbox.js", "/f/no_such_form"):
         assert (await client.get(path)).status == 404, path
-
-
-async def _login(page: Any, username: str) -> None:
-    await page.wait_for_selector("#login:not([hidden])")
-    await page.fill("#username", username)
-    await page.fill("#password", PASSWORD)
-    await page.click("#login-form button")
 
 
 async def _records(app: Any) -> int:
@@ -67,9 +60,9 @@ async def test_an_admin_launches_a_form_in_chromium(settings: Settings,
                 locale="zh-CN", accept_downloads=True,
                 viewport={"width": 1500, "height": 1000})).new_page()
             await desk.goto(base + "/studio")
-            await _login(desk, "shen")  # a reviewer may not use the studio
+            await staff_page_login(desk, "shen")  # a reviewer may not use the studio
             await desk.wait_for_selector("#login-error:has-text('Admins and auditors only')")
-            await _login(desk, "guanli")
+            await staff_page_login(desk, "guanli")
 
             # A new form from the template, with a question added.
             await desk.click("#new-form")
