@@ -80,7 +80,8 @@ def fake_id(n: int) -> str:
 
 def script(n: int) -> list[str]:
     return ["健康申报", "1", NAMES[n % len(NAMES)], fake_id(n), f"138{n:08d}"[:11], "江岸区",
-            "花桥街一村社区", "36.5", "没有", "没有离开本市", "否", "未隔离", "是", "确认"]
+            "花桥街一村社区", f"{n % 40 + 1}号楼", "36.5", "没有", "没有离开本市", "否",
+            "未隔离", "是", "确认"]
 
 
 def declaring_user(base: str, counter: list[int], submits: list[float]):

@@ -3,7 +3,7 @@
 ``set-status SUBJECT --color red --reason TEXT [--reason-en TEXT] [--hours N]``,
 ``import-status FILE.csv --color red|yellow --reason-zh … --reason-en … [--hours N]
 [--dry-run]``, ``history SUBJECT``, ``rebind (ID_NUMBER | --id-stdin) --to USER_KEY
---reason TEXT``, ``reapply-rules``, ``venue-add CODE NAME`` (check-in mode),
+--reason TEXT``, ``reapply-rules``, ``venue-add CODE NAME [--district D]`` (check-in mode),
 ``sweep-checkins``. (Registered under ``declarations`` so as not to clash with
 ``tongguan code``.) And ``tongguan residents import FILE.csv [--dry-run]`` / ``count`` /
 ``clear --yes``: the optional resident register.
@@ -191,7 +191,7 @@ def _venue_add(args: argparse.Namespace) -> int:
 
     async def work(svc: Any) -> str:
         try:
-            return await add_venue(svc, args.code, args.name)
+            return await add_venue(svc, args.code, args.name, args.district)
         except VenueError as err:
             raise CommandError(str(err)) from None
 
@@ -228,6 +228,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = cmds.add_parser("venue-add", help="opt a venue in to check-in mode")
     p.add_argument("code")
     p.add_argument("name")
+    p.add_argument("--district", default="",
+                   help="the venue's district code (jiangan, wuchang, …): check-ins count there")
     p.set_defaults(func=_venue_add)
     p = cmds.add_parser("sweep-checkins", help="delete check-ins older than 21 days")
     p.set_defaults(func=_sweep)

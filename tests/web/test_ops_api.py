@@ -107,3 +107,42 @@ async def test_report_has_the_days_numbers(client):  # type: ignore[no-untyped-d
     assert pdf.status == 200 and body.startswith(b"%PDF") and len(body) > 2000
     audit = await (await client.get("/api/v1/staff/audit?limit=5", headers=admin)).json()
     assert any(e["action"] == "ops.report" for e in audit["items"])
+
+
+
+async def test_screenings_by_community_and_building(client):  # type: ignore[no-untyped-def]
+    """A screening record counts as its flow's ``params.ops`` says (by district, community
+    and building; flows/community_screening.yml), small cells below district shown "<3"."""
+    from pathlib import Path
+
+    import yaml
+
+    from bot.services.ops.counters import count, form_tallies
+
+    hub = client.app[HUB_KEY]
+    flows = Path(__file__).resolve().parents[2] / "flows"
+    flow = yaml.safe_load((flows / "community_screening.yml").read_text(encoding="utf-8"))
+    [spec] = [s["params"]["ops"] for s in flow["steps"] if s.get("action") == "records.save"]
+    base = {"district": "jiangan", "community": "花桥街一村社区", "unit": None,
+            "households_visited": 10, "people_home": 20, "people_returned": 0}
+    for building, quarantine in (("12号楼", 2), ("12号楼", 0), ("12号楼", 1), ("3号楼", 1)):
+        async with hub.db.sessions.begin() as session:
+            await count(session, hub.clock.now(), *form_tallies(spec, {
+                **base, "building": building, "people_quarantine": quarantine}))
+    officer = await staff_login(client, "officer3", "health_officer", district="jiangan")
+    view = await (await client.get("/api/v1/ops/summary", headers=officer)).json()
+    screen = view["screenings"]
+    assert screen["records"] == 4 and screen["people_quarantine"] == 4  # district: exact
+    [community] = screen["communities"]
+    assert community["name"] == "花桥街一村社区" and community["records"] == 4
+    assert community["households"] == 40 and community["people_quarantine"] == 4
+    places = {b["place"]: b for b in screen["buildings"]}
+    assert places["12号楼"]["records"] == 3 and places["12号楼"]["people_quarantine"] == 3
+    small = places["3号楼"]  # one record, one person in quarantine: shown as "<3"
+    assert small["records"] == "<3" and small["people_quarantine"] == "<3"
+    assert small["households"] == 10 and small["people_returned"] == 0
+    [row] = [d for d in view["districts"] if d["district"] == "jiangan"]
+    assert row["screenings"] == 4
+    elsewhere = await staff_login(client, "officer4", "health_officer", district="wuchang")
+    other = await (await client.get("/api/v1/ops/summary", headers=elsewhere)).json()
+    assert other["screenings"]["records"] == 0 and not other["screenings"]["communities"]

@@ -22,7 +22,7 @@ CARD = "#cards [data-k='declarations.total'] .n"
 
 def answers(id_number: str, district: str) -> list[str]:
     return ["健康申报", "1", "张三明", id_number, "13812345678", district, "花桥街一村社区",
-            "36.5", "没有", "没有离开本市", "否", "未隔离", "是", "确认"]
+            "3号楼", "36.5", "没有", "没有离开本市", "否", "未隔离", "是", "确认"]
 
 
 async def declare(base: str, id_number: str, district: str) -> None:

@@ -103,6 +103,8 @@ class CheckinVenue(Base):
     code: Mapped[str] = mapped_column(sa.String(40), unique=True)
     name: Mapped[str] = mapped_column(sa.String(120))
     token_hash: Mapped[str] = mapped_column(sa.String(64), unique=True)
+    #: a district code of the operations map (bot/services/ops/geo.py), "" if not given
+    district: Mapped[str] = mapped_column(sa.String(40), default="", server_default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

@@ -2,8 +2,8 @@
 
 Slots read: ``for_whom`` (self / family), ``name``, ``id_number``, ``phone`` (self) or
 ``member_name``, ``member_id_number``, ``member_phone`` (family), and the health answers
-(``district``, ``street``, ``temperature``, ``symptoms``, ``travel``, ``contact``,
-``quarantine``). Slots set: ``travel_options``, ``code_color``.
+(``district``, ``street``, optional ``building``, ``temperature``, ``symptoms``,
+``travel``, ``contact``, ``quarantine``). Slots set: ``travel_options``, ``code_color``.
 """
 
 from __future__ import annotations

@@ -20,6 +20,7 @@ from bot.db.models.declarations import Checkin, CheckinVenue
 from bot.privacy import token_hash
 from bot.services.declarations.service import Declarations
 from bot.services.ops.counters import CHECKINS, Tally, count
+from bot.services.ops.geo import districts
 
 log = logging.getLogger("tongguan.declarations")
 
@@ -31,19 +32,22 @@ class VenueError(ValueError):
     """A bad venue code or name, or a code already taken."""
 
 
-async def add_venue(svc: Declarations, code: str, name: str) -> str:
+async def add_venue(svc: Declarations, code: str, name: str, district: str = "") -> str:
     """Opt a venue in; returns its device token (shown once, only its hash is kept).
+    ``district`` (a code of the operations map, or blank) is where its check-ins count.
 
     Raises:
-        VenueError: bad code / name, or the code exists.
+        VenueError: bad code / name / district, or the code exists.
     """
     if not VENUE_CODE.match(code) or not 1 <= len(name.strip()) <= 120:
         raise VenueError("venue code: 2-40 of a-z 0-9 _ -; name: 1-120 characters")
+    if district and district not in {d.code for d in districts()}:
+        raise VenueError(f"district: one of {', '.join(d.code for d in districts())}")
     token = secrets.token_urlsafe(24)
     try:
         async with svc.hub.db.sessions.begin() as session:
             session.add(CheckinVenue(code=code, name=name.strip(), token_hash=token_hash(token),
-                                     created_at=svc.hub.clock.now()))
+                                     district=district, created_at=svc.hub.clock.now()))
     except IntegrityError as err:
         raise VenueError(f"venue {code!r} exists") from err
     return token
@@ -61,7 +65,7 @@ async def record_checkin(svc: Declarations, venue: CheckinVenue, subject: str,
                          at: datetime) -> None:
     async with svc.hub.db.sessions.begin() as session:
         session.add(Checkin(venue_id=venue.id, subject=subject[:64], scanned_at=at))
-        await count(session, at, Tally(CHECKINS, place=venue.code))
+        await count(session, at, Tally(CHECKINS, district=venue.district, place=venue.code))
 
 
 async def sweep_checkins(svc: Declarations, *, now: datetime | None = None) -> int:

@@ -39,6 +39,8 @@ log = logging.getLogger("tongguan.declarations")
 #: Answers kept (sealed) with a declaration so rules can be re-applied.
 ANSWER_SLOTS = ("district", "street", "temperature", "symptoms", "travel", "contact",
                 "quarantine")
+#: ... and kept when answered (the operations view counts declarations by building)
+OPTIONAL_SLOTS = ("building",)
 
 
 @dataclass(frozen=True)
@@ -74,6 +76,7 @@ async def declare(svc: Declarations, *, person: Person, answers: Mapping[str, An
     hub = svc.hub
     now = hub.clock.now()
     kept = {k: answers.get(k) for k in ANSWER_SLOTS}
+    kept.update({k: answers[k] for k in OPTIONAL_SLOTS if answers.get(k)})
     rules = svc.rules
     assessment = rules.assess(kept)
     index = hub.sealer.blind_index("id_number", person.id_number)

@@ -104,8 +104,10 @@ async def count_reservations(session: AsyncSession, at: datetime, metric: str,
 
 
 def declaration_tallies(answers: Mapping[str, Any], color: str) -> list[Tally]:
-    """A declaration: its colour, and home quarantine when it says so."""
-    area = {"district": answers.get("district") or "", "street": answers.get("street") or ""}
+    """A declaration: its colour, and home quarantine when it says so (by building when
+    the answers name one)."""
+    area = {"district": answers.get("district") or "", "street": answers.get("street") or "",
+            "place": answers.get("building") or ""}
     tallies = [_in(area, DECLARATIONS), _in(area, color_metric(color))]
     if answers.get("quarantine") == "home":
         tallies.append(_in(area, HOME_QUARANTINE))

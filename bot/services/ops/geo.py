@@ -11,6 +11,8 @@ from typing import Any
 
 GEOJSON = Path(__file__).with_name("wuhan.geo.json")
 OTHER = "other"  #: declarations from "another district", and anything not on the map
+#: the row below district level that gathers areas whose every count is small
+OTHER_AREAS = "(其他 / other)"
 
 
 @dataclass(frozen=True)

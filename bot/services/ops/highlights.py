@@ -1,25 +1,38 @@
-"""What needs action today: streets with several yellow or red declarations, stores out
-of stock, handoffs waiting too long. Every number named is at least ``ops.small_cell``
-or a store's, never a small count of people."""
+"""What needs action today: streets and buildings with several yellow or red
+declarations, stores out of stock, handoffs waiting too long. Every number named is at
+least ``ops.small_cell`` or a store's, never a small count of people."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from bot.config import Settings
+from bot.services.ops.geo import OTHER_AREAS
 from bot.services.ops.snapshot import Snapshot
+
+
+def _risky(row: dict[str, Any], k: int) -> int | None:
+    """A row's yellow + red declarations when shown (not "<k") and at least ``k``."""
+    n = row.get("yellow_red")
+    return n if isinstance(n, int) and n >= k and row["name"] != OTHER_AREAS else None
 
 
 def highlights(view: dict[str, Any], snap: Snapshot, settings: Settings) -> list[dict[str, Any]]:
     k = settings.ops.small_cell
     found: list[dict[str, Any]] = []
     for row in view["streets"]:
-        risky = sum(v for v in (row["yellow"], row["red"]) if isinstance(v, int))
-        if risky >= k:
+        if (risky := _risky(row, k)) is not None:
             found.append({"kind": "street_risk", "district": row["district"],
                           "street": row["name"], "count": risky,
                           "zh": f"{row['name']}：今日黄/红码申报 {risky} 人",
                           "en": f"{row['name']}: {risky} yellow/red declarations today"})
+    for row in view["buildings"]:
+        if (risky := _risky(row, k)) is not None and row["place"]:
+            where = " ".join(x for x in (row["name"], row["place"]) if x)
+            found.append({"kind": "building_risk", "district": row["district"],
+                          "street": row["name"], "building": row["place"], "count": risky,
+                          "zh": f"{where}：今日黄/红码申报 {risky} 人",
+                          "en": f"{where}: {risky} yellow/red declarations today"})
     for s in view["stock"]:
         if s["released"] > 0 and s["left"] == 0:
             found.append({"kind": "out_of_stock", "district": s["district"],

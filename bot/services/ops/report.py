@@ -79,15 +79,22 @@ def rows(report: OpsReport) -> list[list[Any]]:
         out.append(["handoffs", "city", "waiting", v["handoffs"]["waiting"]])
     for d in v["districts"]:
         for field in ("declarations", "green", "yellow", "red", "quarantine_home",
-                      "screenings", "reserved", "picked_up", "filings_submitted"):
+                      "screenings", "checkins", "reserved", "picked_up", "filings_submitted"):
             out.append(["district", d["district"], field, d[field]])
     for s in v["streets"]:
         for field in ("declarations", "green", "yellow", "red", "quarantine_home"):
             out.append(["street", f"{s['district']}/{s['name']}", field, s[field]])
+    for c in v["screenings"]["communities"]:
+        for field in ("records", "households", "people_quarantine", "people_returned"):
+            out.append(["screening", f"{c['district']}/{c['name']}", field, c[field]])
     for b in v["buildings"]:
-        for field in ("screenings", "people_quarantine", "people_returned"):
+        for field in ("declarations", "yellow_red", "screenings", "people_quarantine",
+                      "people_returned"):
             out.append(["building", f"{b['district']}/{b['name']}/{b['place']}", field,
                         b[field]])
+    for venue in v["checkins"]["venues"]:
+        out.append(["checkins", f"{venue['district']}/{venue['venue']}", "count",
+                    venue["count"]])
     for st in v["stock"]:
         out.append(["stock", f"{st['store']}/{st['product']}", "left", st["left"]])
     for h in v["highlights"]:

@@ -79,6 +79,7 @@ def report_html(report: OpsReport) -> str:
                        f"<td>{_cell(s['declarations'])}</td><td>{_cell(s['yellow'])}</td>"
                        f"<td>{_cell(s['red'])}</td><td>{_cell(s['quarantine_home'])}</td></tr>")
         out.append("</table>")
+    out.extend(_below_district(v))
     if v["stock"]:
         out.append("<h2>门店库存 · Stock by store</h2><table><tr><th>门店 Store</th>"
                    "<th>物资</th><th>投放</th><th>剩余</th></tr>")
@@ -89,3 +90,31 @@ def report_html(report: OpsReport) -> str:
         out.append("</table>")
     out.append("</body></html>")
     return "".join(out)
+
+
+def _table(title: str, heads: list[str], rows: list[list[Any]]) -> list[str]:
+    if not rows:
+        return []
+    return [f"<h2>{title}</h2><table><tr>" + "".join(f"<th>{h}</th>" for h in heads) + "</tr>",
+            *("<tr>" + "".join(f"<td>{_cell(c)}</td>" for c in row) + "</tr>" for row in rows),
+            "</table>"]
+
+
+def _below_district(v: dict[str, Any]) -> list[str]:
+    """Screenings by community, declarations and screenings by building, check-ins by
+    venue (each cell as the view shows it: under the threshold as "<k")."""
+    screen = v["screenings"]["communities"]
+    return [
+        *_table("楼栋排查分社区 · Screenings by community",
+                ["区 / 社区", "排查", "走访户数", "居家隔离", "外地返回"],
+                [[f"{c['district']} / {c['name']}", c["records"], c["households"],
+                  c["people_quarantine"], c["people_returned"]] for c in screen]),
+        *_table("分楼栋 · By building", ["区 / 社区 / 楼栋", "申报", "黄+红", "排查",
+                                       "居家隔离", "外地返回"],
+                [[f"{b['district']} / {b['name']} / {b['place']}", b["declarations"],
+                  b["yellow_red"], b["screenings"], b["people_quarantine"],
+                  b["people_returned"]] for b in v["buildings"]]),
+        *_table("场所登记 · Check-ins at venues", ["区 / 场所", "登记"],
+                [[f"{x['district']} / {x['venue']}", x["count"]]
+                 for x in v["checkins"]["venues"]]),
+    ]

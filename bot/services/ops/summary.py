@@ -15,21 +15,26 @@ from typing import Any
 from bot.config import Settings
 from bot.services.ops import counters as m
 from bot.services.ops.clock import trend_days
-from bot.services.ops.geo import districts
+from bot.services.ops.geo import OTHER_AREAS, districts
 from bot.services.ops.highlights import highlights
 from bot.services.ops.snapshot import Snapshot
 
 Cell = int | str
-#: the street row that gathers streets whose every count is small
-OTHER_STREETS = "(其他 / other)"
+OTHER_STREETS = OTHER_AREAS  #: the street row that gathers streets whose every count is small
 TREND = {"declarations": m.DECLARATIONS, "yellow": m.color_metric("yellow"),
          "red": m.color_metric("red"), "reserved": m.RESERVED}
 SCREEN = {"records": m.SCREENINGS, "households": "screen.households",
           "people_home": "screen.home", "people_quarantine": "screen.quarantine",
           "people_returned": "screen.returned"}
+RISKY = "decl.yellow_red"  #: yellow + red, summed per area here (never stored)
 STREET_METRICS = {"declarations": m.DECLARATIONS, **{c: m.color_metric(c) for c in m.COLORS},
-                  "quarantine_home": m.HOME_QUARANTINE, "screenings": m.SCREENINGS,
-                  "screened_quarantine": "screen.quarantine"}
+                  "yellow_red": RISKY, "quarantine_home": m.HOME_QUARANTINE,
+                  "screenings": m.SCREENINGS, "screened_quarantine": "screen.quarantine"}
+BUILDING_METRICS = {"declarations": m.DECLARATIONS, "yellow": m.color_metric("yellow"),
+                    "red": m.color_metric("red"), "yellow_red": RISKY,
+                    "screenings": m.SCREENINGS, "people_quarantine": "screen.quarantine",
+                    "people_returned": "screen.returned"}
+RISKY_FROM = (m.color_metric("yellow"), m.color_metric("red"))
 
 
 def small(n: int, k: int) -> Cell:
@@ -70,19 +75,22 @@ def summary(snap: Snapshot, settings: Settings, district: str | None = None) -> 
     total: Counter[str] = Counter()
     streets: Counter[tuple[str, ...]] = Counter()
     buildings: Counter[tuple[str, ...]] = Counter()
-    venues: Counter[str] = Counter()
+    venues: Counter[tuple[str, str]] = Counter()
     by_district: Counter[tuple[str, str]] = Counter()
     for (d, street, place, metric), n in snap.area.items():
         if not mine(d):
             continue
         total[metric] += n
         by_district[(d, metric)] += n
-        if metric == m.CHECKINS and place:
-            venues[place] += n
-        elif place:
-            buildings[(d, street, place, metric)] += n
-        elif street:
-            streets[(d, street, metric)] += n
+        if metric == m.CHECKINS:
+            if place:
+                venues[(d, place)] += n
+            continue
+        for name in (metric, RISKY) if metric in RISKY_FROM else (metric,):
+            if street:  # a street's (community's) row counts its buildings too
+                streets[(d, street, name)] += n
+            if place:
+                buildings[(d, street, place, name)] += n
     trend: Counter[tuple[Any, str]] = Counter()
     for (day, d, metric), n in snap.trend.items():
         if mine(d):
@@ -102,10 +110,12 @@ def summary(snap: Snapshot, settings: Settings, district: str | None = None) -> 
                        "screened": total["screen.quarantine"]},
         "codes": {"issued": total[m.CODES_ISSUED], "revoked": total[m.CODES_REVOKED],
                   "paper": total[m.PAPER_CODES]},
-        "screenings": {name: total[metric] for name, metric in SCREEN.items()},
+        "screenings": {**{name: total[metric] for name, metric in SCREEN.items()},
+                       "communities": _group(streets, SCREEN, k, OTHER_STREETS),
+                       "buildings": _group(buildings, SCREEN, k, OTHER_STREETS)},
         "checkins": {"total": total[m.CHECKINS],
-                     "venues": [{"venue": v, "count": small(n, k)}
-                                for v, n in sorted(venues.items())]},
+                     "venues": [{"district": d, "venue": v, "count": small(n, k)}
+                                for (d, v), n in sorted(venues.items())]},
         "reservations": {"released": sum(s.released for s in stock),
                          "reserved": total[m.RESERVED], "picked_up": total[m.PICKED_UP],
                          "expired": total[m.EXPIRED], "cancelled": total[m.CANCELLED],
@@ -121,10 +131,7 @@ def summary(snap: Snapshot, settings: Settings, district: str | None = None) -> 
         "districts": [_district_row(snap, by_district, x.code, x.zh, x.en, days)
                       for x in shown],
         "streets": _group(streets, STREET_METRICS, k, OTHER_STREETS),
-        "buildings": _group(buildings, {"screenings": m.SCREENINGS,
-                                        "people_quarantine": "screen.quarantine",
-                                        "people_returned": "screen.returned"},
-                            k, OTHER_STREETS),
+        "buildings": _group(buildings, BUILDING_METRICS, k, OTHER_STREETS),
         "trend": {"days": [d.isoformat() for d in days],
                   **{name: [trend[(d, key)] for d in days] for name, key in TREND.items()}},
     }
@@ -150,7 +157,7 @@ def _district_row(snap: Snapshot, totals: Counter[tuple[str, str]], code: str, z
             "declarations": today(m.DECLARATIONS),
             **{c: today(m.color_metric(c)) for c in m.COLORS},
             "quarantine_home": today(m.HOME_QUARANTINE),
-            "screenings": today(m.SCREENINGS),
+            "screenings": today(m.SCREENINGS), "checkins": today(m.CHECKINS),
             "reserved": today(m.RESERVED), "picked_up": today(m.PICKED_UP),
             "filings_submitted": today(m.filing_metric("submitted")),
             "trend": [snap.trend.get((d, code, m.DECLARATIONS), 0) for d in days]}

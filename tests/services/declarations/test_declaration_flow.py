@@ -30,7 +30,7 @@ def answers(*, temp: str = "36.5", symptoms: str = "没有", contact: str = "否
             quarantine: str = "未隔离", family: bool = False, id_number: str = SELF_ID,
             name: str = "张三明") -> list[str]:
     who = ["2", name, id_number, "跳过"] if family else ["1", name, id_number, "13812345678"]
-    return ["健康申报", *who, "江岸区", "花桥街一村社区", temp, symptoms, "没有离开本市",
+    return ["健康申报", *who, "江岸区", "花桥街一村社区", "12号楼", temp, symptoms, "没有离开本市",
             contact, quarantine, "是", "确认"]
 
 

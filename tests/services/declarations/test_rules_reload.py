@@ -22,7 +22,7 @@ from tests.services.declarations.test_trust import valid_id
 async def declare_travel(client, n: int, travel: str) -> str:  # type: ignore[no-untyped-def]
     headers = await session(client)
     for text in ["健康申报", "1", "张三明", valid_id(n), "13812345678", "江岸区",
-                 "花桥街一村社区", "36.5", "没有", travel, "否", "未隔离", "是"]:
+                 "花桥街一村社区", "跳过", "36.5", "没有", travel, "否", "未隔离", "是"]:
         await say(client, headers, text)
     return (await say(client, headers, "确认"))[0]["text"]
 

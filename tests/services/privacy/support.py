@@ -17,7 +17,7 @@ OFFICIAL_ID = "110101199003074477"
 
 def answers(name: str, id_number: str) -> list[str]:
     return ["健康申报", "1", name, id_number, "13812345678", "江岸区", "花桥街一村社区",
-            "36.5", "没有", "没有离开本市", "否", "未隔离", "是", "确认"]
+            "3号楼", "36.5", "没有", "没有离开本市", "否", "未隔离", "是", "确认"]
 
 
 async def say(hub: Any, user: str, text: str) -> list[str]:

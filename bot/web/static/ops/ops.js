@@ -117,11 +117,16 @@ function render(v) {
   for (const h of v.highlights) { const li = el("li", h.kind, `${h.zh} · ${h.en}`); hl.append(li); }
   if (!v.highlights.length) hl.append(el("li", "none", "暂无 Nothing now"));
   table("districts", [["zh", "区 District", "t"], ["declarations", "申报"], ["green", "绿"], ["yellow", "黄"], ["red", "红"],
-    ["quarantine_home", "居家隔离"], ["reserved", "预约"], ["picked_up", "领取"], ["filings_submitted", "复工申报"], ["trend", "14天 Trend", "spark"]], v.districts);
+    ["quarantine_home", "居家隔离"], ["screenings", "排查"], ["checkins", "场所登记"], ["reserved", "预约"], ["picked_up", "领取"],
+    ["filings_submitted", "复工申报"], ["trend", "14天 Trend", "spark"]], v.districts);
   table("streets", [["district", "区", "t"], ["name", "街道/社区 Street", "t"], ["declarations", "申报"], ["green", "绿"],
-    ["yellow", "黄"], ["red", "红"], ["quarantine_home", "居家隔离"], ["screenings", "排查"]], v.streets);
-  table("buildings", [["district", "区", "t"], ["place", "楼栋 Building", "t"], ["screenings", "排查次数"],
-    ["people_quarantine", "居家隔离"], ["people_returned", "外地返回"]], v.buildings);
+    ["yellow", "黄"], ["red", "红"], ["yellow_red", "黄+红"], ["quarantine_home", "居家隔离"], ["screenings", "排查"]], v.streets);
+  table("buildings", [["district", "区", "t"], ["name", "街道/社区", "t"], ["place", "楼栋 Building", "t"], ["declarations", "申报"],
+    ["yellow_red", "黄+红"], ["screenings", "排查次数"], ["people_quarantine", "排查居家隔离"], ["people_returned", "外地返回"]], v.buildings);
+  table("screen-communities", [["district", "区", "t"], ["name", "街道/社区 Community", "t"], ["records", "排查次数"],
+    ["households", "走访户数"], ["people_home", "在家"], ["people_quarantine", "居家隔离"], ["people_returned", "外地返回"]],
+    v.screenings.communities);
+  table("venues", [["district", "区", "t"], ["venue", "场所 Venue", "t"], ["count", "登记 Check-ins"]], v.checkins.venues);
   table("stock", [["store", "门店 Store", "t"], ["name", "名称", "t"], ["district", "区", "t"], ["product", "物资", "t"],
     ["released", "投放"], ["left", "剩余"]], v.stock);
   charts(v);
@@ -141,7 +146,7 @@ function table(id, cols, rows) {
     head.append(th);
   }
   const body = data.map((r) => {
-    const tr = el("tr"); tr.dataset.key = r.district + "/" + (r.name || r.store || "");
+    const tr = el("tr"); tr.dataset.key = [r.district, r.name || r.store || r.venue || "", r.place].filter((x) => x !== undefined).join("/");
     for (const [key, , kind] of cols) {
       const td = el("td", kind === "t" ? "t" : "");
       if (kind === "spark") td.append(spark(r[key])); else td.textContent = show(r[key]);
