@@ -236,7 +236,27 @@ def _nlu_cli(sub: argparse._SubParsersAction) -> None:
     nlu_cmds.register(sub)
 
 
-NLU = Feature("nlu", cli=_nlu_cli)
+def _nlu_web() -> Sequence[WebModule]:
+    from bot.web import nlu_api, nlu_pages
+
+    return (nlu_api, nlu_pages)
+
+
+async def _poll_nlu(hub: Hub) -> None:
+    """Retrain this process's builtin when a new intent set version was saved."""
+    from bot.dialogue.nlu_live import poll
+
+    await poll(hub)
+
+
+NLU = Feature(
+    "nlu", cli=_nlu_cli, web=_nlu_web,
+    jobs=(Job("nlu.reload", _poll_nlu,
+              lambda s: f"every {s.flows_poll_seconds}s" if s.flows_poll_seconds > 0
+              else "off", each_process=True,
+              description="this process retrains on a newly saved intent set "
+                          "(flows_poll_seconds)"),),
+    migrations=("0020_nlu_versions",))
 
 
 # -- the WeChat Official Account channel -------------------------------------------------

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from bot.dialogue.engine import Engine
 from bot.dialogue.flows.published import open_published
 from bot.dialogue.flows.registry import FlowRegistry
+from bot.dialogue.nlu_live import open_nlu
 from bot.dialogue.slots import SLOT_TYPES
 from bot.dialogue.sql_store import SqlStore
 from bot.errors import ConfigError
@@ -59,6 +60,7 @@ async def build_dialogue(hub: Hub) -> None:
     problems = registry.problems
     log.info("flows.loaded count=%d problems=%d", len(hub.flows.flows), len(problems))
     hub.interpreter = build_interpreter(settings)
+    await open_nlu(hub)  # the database's live intent set, seeded from intents/
     hub.engine = Engine(
         flows=hub.flows, interpreter=hub.interpreter, actions=hub.actions,
         store=SqlStore(hub.db, hub.sealer, hub.clock), clock=hub.clock,

@@ -53,6 +53,12 @@ class BuiltinInterpreter(Interpreter):
         """Train from ``directory/nlu.yml``; raises NluDataError for bad data."""
         return cls(load_intents_dir(directory), threshold=threshold)
 
+    def adopt(self, other: BuiltinInterpreter) -> None:
+        """Take ``other``'s trained model (hot swap): one synchronous step, so a parse on
+        this event loop sees the old model or the new one, never a mix."""
+        self.data, self.matcher, self.classifier, self.train_seconds = (
+            other.data, other.matcher, other.classifier, other.train_seconds)
+
     @property
     def intents(self) -> list[str]:
         """Known intent names."""

@@ -142,6 +142,12 @@ def load_training_data(path: Path | str) -> TrainingData:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise NluDataError(path, None, f"cannot read ({err.strerror or err})") from None
+    return parse_training_text(text, path)
+
+
+def parse_training_text(text: str, path: Path | str = "<nlu>") -> TrainingData:
+    """Parse Rasa NLU YAML ``text``; problems name ``path`` and the line."""
+    path = Path(path)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError as err:
@@ -201,4 +207,4 @@ def load_intents_dir(directory: Path | str) -> TrainingData:
 
 
 __all__ = ["EntitySpan", "Example", "NluDataError", "TrainingData", "load_intents_dir",
-           "load_training_data", "parse_example"]
+           "load_training_data", "parse_example", "parse_training_text"]

@@ -16,6 +16,7 @@ they run on one xdist worker (``xdist_group``).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import fcntl
 import hashlib
@@ -58,13 +59,13 @@ def _need_rasa() -> None:
     pytest.skip(f"Rasa server tests not run: {RASA} missing (make rasa)")
 
 
-def _test_config() -> bytes:
-    """intents/config.yml with the DIET classifier cut to ``TEST_EPOCHS`` epochs."""
+def _test_config(epochs: int = TEST_EPOCHS) -> bytes:
+    """intents/config.yml with the DIET classifier cut to ``epochs`` epochs."""
     config = yaml.safe_load((ROOT / "intents" / "config.yml").read_text(encoding="utf-8"))
     diet = [c for c in config["pipeline"] if c["name"] == "DIETClassifier"]
     assert diet, "intents/config.yml has no DIETClassifier: update TEST_EPOCHS's use"
     for component in diet:
-        component["epochs"] = TEST_EPOCHS
+        component["epochs"] = epochs
     return yaml.safe_dump(config, allow_unicode=True, sort_keys=False).encode()
 
 
@@ -73,13 +74,15 @@ def _rasa_version() -> str:
     return infos[0].name if infos else "unknown"
 
 
-def _model() -> Path:
-    config = _test_config()
+def trained_model(epochs: int = TEST_EPOCHS, prefix: str = "tongguan-test") -> Path:
+    """A Rasa model of intents/nlu.yml with ``epochs`` DIET epochs, cached by hash
+    (``bench/nlu.py`` takes the full 100-epoch one)."""
+    config = _test_config(epochs)
     digest = hashlib.sha256()
     for part in ((ROOT / "intents" / "nlu.yml").read_bytes(), config,
                  _rasa_version().encode()):
         digest.update(hashlib.sha256(part).digest())
-    name = f"tongguan-test-{digest.hexdigest()[:16]}"
+    name = f"{prefix}-{digest.hexdigest()[:16]}"
     model = MODELS / f"{name}.tar.gz"
     MODELS.mkdir(parents=True, exist_ok=True)
     # One trainer at a time (xdist workers, concurrent runs); the others wait, then reuse.
@@ -114,9 +117,21 @@ def _port() -> int:
 @pytest.fixture(scope="session")
 def rasa_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     _need_rasa()
-    model = _model()
+    try:
+        with serve_rasa(trained_model(), tmp_path_factory.mktemp("rasa") / "rasa.log") as url:
+            yield url
+    except RuntimeError as err:
+        pytest.fail(str(err))
+
+
+@contextlib.contextmanager
+def serve_rasa(model: Path, log: Path) -> Iterator[str]:
+    """``rasa run --enable-api`` on ``model`` at a free local port; yields its URL.
+
+    Raises:
+        RuntimeError: the server exited or did not come up (with the log's tail).
+    """
     port = _port()
-    log = tmp_path_factory.mktemp("rasa") / "rasa.log"
     with log.open("wb") as out:
         proc = subprocess.Popen([str(RASA), "run", "--enable-api", "-m", str(model), "-i",
                                  "127.0.0.1", "-p", str(port)], cwd=ROOT, env=RASA_ENV,
@@ -126,7 +141,8 @@ def rasa_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         deadline = time.monotonic() + 300
         while time.monotonic() < deadline:  # loading TensorFlow takes a while
             if proc.poll() is not None:
-                pytest.fail("rasa run exited:\n" + log.read_text(errors="replace")[-3000:])
+                raise RuntimeError("rasa run exited:\n"
+                                   + log.read_text(errors="replace")[-3000:])
             try:
                 import urllib.request
 
@@ -136,7 +152,8 @@ def rasa_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             except OSError:
                 time.sleep(1)
         else:
-            pytest.fail("rasa run did not come up:\n" + log.read_text(errors="replace")[-3000:])
+            raise RuntimeError("rasa run did not come up:\n"
+                               + log.read_text(errors="replace")[-3000:])
         yield url
     finally:
         proc.terminate()
