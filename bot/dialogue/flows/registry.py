@@ -55,6 +55,8 @@ class FlowRegistry:
         self._version = 0
         #: name → YAML text of the live database version, used instead of the file
         self.published: dict[str, str] = {}
+        #: (label, text) → its parse, from the last load: a reload parses changed texts only
+        self._parses: dict[tuple[str, str], ParsedFile] = {}
         #: versions replaced while this process ran, by (flow id, version): what a
         #: conversation started on one was asked (see bot.dialogue.flow_update)
         self._earlier: dict[tuple[str, str], Flow] = {}
@@ -105,8 +107,13 @@ class FlowRegistry:
         problems: list[E.FlowError] = []
         parsed: dict[str, Flow | Menu] = {}
         partial: list[tuple[Flow, frozenset[str]]] = []  # with problems: checked, never live
+        parses: dict[tuple[str, str], ParsedFile] = {}
         for file, text in self._texts(stamps, candidates or {}).items():
-            result = self._parse(file, text)
+            if text is None:
+                result = self._parse(file)
+            else:
+                cached = self._parses.get((file, text))
+                result = parses[(file, text)] = cached or self._parse(file, text)
             problems += result.problems
             if result.obj is not None and not result.problems:
                 parsed[file] = result.obj
@@ -159,6 +166,7 @@ class FlowRegistry:
         if menu is not None:
             self._good[menu.file] = menu
         self._stamps = stamps
+        self._parses = parses
         self.problems = problems = _unique(problems)
         self._version += 1
         for problem in problems:
