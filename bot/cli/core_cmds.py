@@ -25,6 +25,11 @@ if TYPE_CHECKING:
 SWITCH_INTERVAL = 0.0005  #: seconds; see _serve
 SHUTDOWN_SECONDS = 5.0  #: open requests get this long to finish on SIGTERM
 GC_YOUNG_THRESHOLD = 50_000  #: see _freeze_startup_heap
+#: pending connections the listening socket holds (the kernel caps it at somaxconn);
+#: aiohttp's 128 dropped the handshakes of a burst of new connections, and each one
+#: dropped waited for the client's SYN retransmission: 1 s, then 3 s (issue 18).
+#: gunicorn (--workers N) listens with 2048 too.
+LISTEN_BACKLOG = 2048
 
 __all__ = ["configure_logging", "register", "settings_from"]
 
@@ -62,7 +67,7 @@ def _serve(args: argparse.Namespace) -> int:
     # uvloop (libuv, by asyncpg's authors) is a drop-in asyncio loop with a faster core
     # for sockets, callbacks and timers: it serves many connections with less CPU.
     web.run_app(app, host=host, port=port, access_log=None, loop=uvloop.new_event_loop(),
-                shutdown_timeout=SHUTDOWN_SECONDS,
+                shutdown_timeout=SHUTDOWN_SECONDS, backlog=LISTEN_BACKLOG,
                 print=lambda _msg: print(f"Tongguan serving on http://{host}:{port}/chat"))
     return 0
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 import sqlite3
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -23,8 +25,10 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.db.ids import LITE_NEXT_BLOCK, PG_NEXT_IDS, IdBlocks
+from bot.db.sqlite_loop import LoopSession, LoopSessions, loop_creator
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 #: SQLSTATEs PostgreSQL uses for conflicts worth retrying (serialization, deadlock).
 RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
@@ -58,12 +62,16 @@ class Database:
     _pg_pools: dict[str, Any] = field(default_factory=dict, repr=False)
     _pg_pool_lock: asyncio.Lock = field(default_factory=asyncio.Lock, repr=False)
     _ids: Any = field(default=None, repr=False)
+    _checkpoint: Any = field(default=None, repr=False)  #: a running WAL checkpoint
+    _checkpointed: float = field(default=0.0, repr=False)
 
     @property
     def dialect(self) -> str:
         return self.engine.dialect.name
 
     async def dispose(self) -> None:
+        if self._checkpoint is not None:
+            await asyncio.wait({self._checkpoint})
         if self._inline is not None:
             self._inline.close()
             self._inline = None
@@ -144,7 +152,7 @@ class Database:
             return None
         conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON",
-                       "busy_timeout=0"):
+                       "busy_timeout=0", "wal_autocheckpoint=0"):
             conn.execute("PRAGMA " + pragma)
         self._inline = conn
         return conn
@@ -195,6 +203,31 @@ class Database:
                 return await inline_write(lite, run_all)
             except Exception:  # noqa: BLE001 - all rolled back: again, each on its own
                 return await inline_write(lite, run_each)
+            finally:
+                self.checkpoint_soon()
+
+    def checkpoint_soon(self) -> None:
+        """After a commit on this process's SQLite connections: copy the WAL back into
+        the database file (``PRAGMA wal_checkpoint(PASSIVE)``) on a thread, at most
+        every :data:`CHECKPOINT_SECONDS`. Those connections never checkpoint on their own
+        (``wal_autocheckpoint=0``): SQLite's automatic checkpoint runs inside the commit
+        that crosses 1,000 pages, on the event loop, and with its ``fsync`` it stalled
+        every request for up to ~0.1 s. A passive checkpoint never blocks a writer."""
+        if (self._checkpoint is not None
+                or time.monotonic() - self._checkpointed < CHECKPOINT_SECONDS):
+            return
+        path = self.engine.url.database
+        if not path:
+            return
+        self._checkpointed = time.monotonic()
+        self._checkpoint = asyncio.get_running_loop().run_in_executor(
+            None, _checkpoint_wal, path)
+        self._checkpoint.add_done_callback(self._checkpoint_done)
+
+    def _checkpoint_done(self, future: asyncio.Future[None]) -> None:
+        self._checkpoint = None
+        if not future.cancelled() and future.exception() is not None:
+            log.warning("sqlite.checkpoint.failed: %s", future.exception())
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
@@ -224,6 +257,18 @@ class Database:
                     raise
                 await asyncio.sleep(random.uniform(0.002, 0.01) * (2 ** attempt))
         raise AssertionError("unreachable")
+
+
+CHECKPOINT_SECONDS = 1.0  #: at most one WAL checkpoint a second (see checkpoint_soon)
+
+
+def _checkpoint_wal(path: str) -> None:
+    """A passive WAL checkpoint of the SQLite file at ``path`` (run on a thread)."""
+    conn = sqlite3.connect(path, timeout=5, isolation_level=None)
+    try:
+        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
+    finally:
+        conn.close()
 
 
 def sqlite_time(moment: datetime) -> str:
@@ -285,7 +330,15 @@ def make_database(url: str, *, echo: bool = False,
                   pool_size: int = DEFAULT_POOL_SIZE) -> Database:
     """Create the engine for ``url``; SQLite gets WAL, a busy timeout and foreign keys."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        path = sa.make_url(url).database
+        if path and path != ":memory:" and not path.startswith("file:"):
+            # Statements on the event loop, not on aiosqlite's threads: a transaction
+            # holds SQLite's write lock only while it runs (bot/db/sqlite_loop.py).
+            engine = create_async_engine(url, echo=echo, async_creator=loop_creator(path))
+            in_loop, busy_ms = True, 0  # a lock held elsewhere is waited for with asyncio.sleep
+        else:
+            engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+            in_loop, busy_ms = False, 30000
 
         @event.listens_for(engine.sync_engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -293,7 +346,9 @@ def make_database(url: str, *, echo: bool = False,
             cur.execute("PRAGMA journal_mode=WAL")
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={busy_ms:d}")
+            if in_loop:  # checkpoints on a thread instead (Database.checkpoint_soon)
+                cur.execute("PRAGMA wal_autocheckpoint=0")
             cur.close()
             # Take transaction control from the driver (SQLAlchemy's documented recipe
             # for pysqlite/aiosqlite), so the "begin" hook below decides how to BEGIN.
@@ -302,11 +357,18 @@ def make_database(url: str, *, echo: bool = False,
         @event.listens_for(engine.sync_engine, "begin")
         def _sqlite_begin(conn: sa.Connection) -> None:
             # The driver's own transaction handling is off (isolation_level=None above);
-            # BEGIN IMMEDIATE takes the write lock up front, so two writers queue on the
-            # busy timeout instead of failing late with SQLITE_BUSY on upgrade.
+            # BEGIN IMMEDIATE takes the write lock up front, so two writers queue (on the
+            # busy retry) instead of failing late with SQLITE_BUSY on upgrade.
             conn.exec_driver_sql("BEGIN IMMEDIATE")
     else:
+        in_loop = False
         engine = create_async_engine(url, echo=echo, pool_size=pool_size,
                                      max_overflow=pool_size, pool_pre_ping=False)
-    sessions = async_sessionmaker(engine, expire_on_commit=False)
-    return Database(engine=engine, sessions=sessions, pool_size=pool_size)
+    sessions = (LoopSessions(engine, class_=LoopSession, expire_on_commit=False)
+                if in_loop else async_sessionmaker(engine, expire_on_commit=False))
+    db = Database(engine=engine, sessions=sessions, pool_size=pool_size)
+    if in_loop:
+        @event.listens_for(engine.sync_engine, "commit")
+        def _checkpoint_later(_conn: sa.Connection) -> None:
+            asyncio.get_running_loop().call_soon(db.checkpoint_soon)
+    return db
