@@ -54,7 +54,7 @@ app = web.Application()
 app.router.add_post("/echo", echo)
 app.router.add_get("/", lambda r: web.Response(text="ok"))
 web.run_app(app, host="127.0.0.1", port=%d, access_log=None, print=None,
-            loop=uvloop.new_event_loop())  # the loop tongguan serve runs on
+            loop=uvloop.new_event_loop(), backlog=2048)  # as tongguan serve runs
 """
 
 

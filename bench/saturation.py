@@ -1,0 +1,264 @@
+"""A chat turn at saturation, driven by a compiled load generator (issue 18).
+
+``wrk`` (Debian's, one thread, a Lua script) drives the bare aiohttp JSON echo (its own
+process, the baseline) and ``tongguan serve`` (a child process, background jobs on,
+abuse limits off) on SQLite and on PostgreSQL, at 50, 200 and 1,000 connections. Each
+request is the next message of the building screening (``community_screening``,
+the script is learnt from the flow in the set-up, :data:`ANSWERS`) for one of 400
+sessions in turn: request *n* goes to session ``n mod 400`` with message
+``(n div 400) mod len(script)``, so a session's next message
+leaves 400 requests after its last one and, after the confirmation, the flow starts
+again with its keyword. Every point gets 400 fresh sessions (opened and granted the
+community-worker role before timing). The Lua ``response()`` counts non-200 replies and
+finished screenings (the "已登记" reply): a conversation that lost its place shows up
+as fewer finished screenings than requests ÷ len(script).
+
+Prints per point: turns/s, the ratio to the echo at the same connection count (the echo
+runs before and after the databases; the mean of the two), p50/p90/p99/max (from wrk's
+latency histogram in the Lua ``done()``) and the requests over 1 s (summed from the
+same histogram, one bucket per microsecond). The VM is shared: run it twice.
+Usage: ``python bench/saturation.py [--quick] [--seconds 10] [--connections 50,200,1000]
+[--only sqlite|postgres]``. Needs ``wrk`` (``apt-get install wrk``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import aiohttp
+from _http_load import free_port, grant_workers, start_process, throwaway_postgres, wait_ready
+from chat_turns import ECHO, SERVE, open_sessions
+
+#: the answer to each question of the building screening, by a piece of its prompt: the
+#: script is learnt from the flow as it stands (its steps change) in the set-up
+ANSWERS = {"核对": "确认", "楼栋号": "12号楼", "单元": "跳过", "多少户": "十二", "在家": "30",
+           "居家隔离": "0", "外地返回": "1", "备注": "跳过", "哪个区": "江岸区",
+           "街道和社区": "花桥街一村社区"}
+START = "楼栋排查"
+ECHO_SCRIPT = [START, *ANSWERS.values()]  #: the echo gets the same bodies
+SESSIONS = 400
+
+LUA = r"""
+local tokens = {%(tokens)s}
+local bodies = {%(bodies)s}
+local path = "%(path)s"
+-- wrk 4 calls request() once on thread 1's script to check it before the run, and
+-- sends nothing for that call: the count starts at -1 so the first request is number 0
+-- The counters are globals: done() runs in the main script, which reads them from the
+-- thread's with thread:get (setup() keeps the thread).
+n, bad, finished = -1, 0, 0
+local threads = {}
+setup = function(thread) table.insert(threads, thread) end
+local headers = {}
+for i, token in ipairs(tokens) do
+  headers[i] = {["Authorization"] = "Bearer " .. token,
+                ["Content-Type"] = "application/json"}
+end
+
+request = function()
+  local s = n %% #tokens
+  local m = math.floor(n / #tokens) %% #bodies
+  n = n + 1
+  return wrk.format("POST", path, headers[s + 1], bodies[m + 1])
+end
+
+response = function(status, _, body)
+  if status ~= 200 then bad = bad + 1 end
+  if string.find(body, "已登记", 1, true) then finished = finished + 1 end
+end
+
+done = function(summary, latency, _)
+  -- requests over 1 s: the lowest rank whose latency is over 1 s, by bisection over
+  -- latency:percentile (wrk's histogram holds one bucket per microsecond)
+  local count = summary.requests
+  local function at(rank) return latency:percentile((rank - 0.5) / count * 100) end
+  local lo, hi = 1, count + 1
+  while lo < hi do
+    local mid = math.floor((lo + hi) / 2)
+    if at(mid) > 1000000 then hi = mid else lo = mid + 1 end
+  end
+  local bad, finished = 0, 0
+  for _, thread in ipairs(threads) do
+    bad = bad + thread:get("bad")
+    finished = finished + thread:get("finished")
+  end
+  io.write(string.format(
+    'SATURATION {"requests": %%d, "micros": %%d, "p50": %%d, "p90": %%d, "p99": %%d, ' ..
+    '"max": %%d, "over_1s": %%d, "non_200": %%d, "errors": %%d, "finished": %%d}\n',
+    count, summary.duration, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency.max, count + 1 - lo, bad,
+    summary.errors.connect + summary.errors.read + summary.errors.write +
+    summary.errors.timeout, finished))
+end
+"""
+
+
+@dataclass
+class Point:
+    """One wrk run's figures (latencies in milliseconds)."""
+
+    rate: float
+    p50: float
+    p90: float
+    p99: float
+    max: float
+    over_1s: int
+    non_200: int
+    errors: int
+    finished: int
+    requests: int
+    screenings: int  #: as many as there would be if every conversation kept its place
+
+
+def lua_string(text: str) -> str:
+    return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid Lua string here
+
+
+def run_wrk(url: str, path: str, script: list[str], tokens: list[str], connections: int,
+            seconds: float) -> Point:
+    """One wrk run (one thread) of ``script`` for ``tokens`` against ``url`` + ``path``."""
+    bodies = [json.dumps({"text": text}, ensure_ascii=False) for text in script]
+    lua_text = LUA % {"tokens": ", ".join(lua_string(t) for t in tokens),
+                      "bodies": ", ".join(lua_string(b) for b in bodies), "path": path}
+    with tempfile.NamedTemporaryFile("w", suffix=".lua", encoding="utf-8") as lua:
+        lua.write(lua_text)
+        lua.flush()
+        out = subprocess.run(
+            ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "30s",
+             "-s", lua.name, url], capture_output=True, text=True, check=True).stdout
+    line = next(x for x in out.splitlines() if x.startswith("SATURATION "))
+    got = json.loads(line.removeprefix("SATURATION "))
+    return Point(rate=got["requests"] / (got["micros"] / 1e6), p50=got["p50"] / 1000,
+                 p90=got["p90"] / 1000, p99=got["p99"] / 1000, max=got["max"] / 1000,
+                 over_1s=got["over_1s"], non_200=got["non_200"], errors=got["errors"],
+                 finished=got["finished"], requests=got["requests"],
+                 screenings=got["requests"] // len(script))
+
+
+def show(name: str, connections: int, point: Point, echo: float | None) -> None:
+    ratio = f"{point.rate / echo:5.2f}" if echo else "    –"
+    flows = "" if echo is None else (f"  screenings {point.finished} of "
+                                     f"~{point.screenings}")
+    print(f"{name:<9} {connections:>5} conn  {point.rate:7.0f} /s  ratio {ratio}  "
+          f"p50 {point.p50:6.1f}  p90 {point.p90:6.1f}  p99 {point.p99:6.1f}  "
+          f"max {point.max:7.1f} ms  >1s {point.over_1s:>4}  "
+          f"non-200 {point.non_200 + point.errors}{flows}", flush=True)
+
+
+async def echo_points(conns: list[int], seconds: float) -> dict[int, Point]:
+    port = free_port()
+    proc = start_process(ECHO % port)
+    try:
+        await wait_ready(f"http://127.0.0.1:{port}/", proc)
+        url = f"http://127.0.0.1:{port}"
+        run_wrk(url, "/echo", [START], ["-"], 50, 1)  # warm-up
+        points = {}
+        for c in conns:
+            points[c] = await asyncio.to_thread(run_wrk, url, "/echo", ECHO_SCRIPT, ["-"],
+                                                c, seconds)
+            show("echo", c, points[c], None)
+        return points
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+async def learn_script(base: str, token: str) -> list[str]:
+    """The messages of one building screening, keyword to confirmation, answering each
+    question as :data:`ANSWERS` says (the flow's steps may change); checked to end with
+    the "已登记" reply."""
+    script = [START]
+    async with aiohttp.ClientSession() as session:
+        while len(script) < 30:
+            async with session.post(base + "/api/v1/chat", json={"text": script[-1]},
+                                    headers={"Authorization": "Bearer " + token}) as resp:
+                body = await resp.json()
+                if resp.status != 200:
+                    raise RuntimeError(body)
+            last = body["replies"][-1]["text"]
+            if "已登记" in last:
+                return script
+            question = last.splitlines()[0]
+            answer = next((a for key, a in ANSWERS.items() if key in question), None)
+            if answer is None:
+                raise RuntimeError(f"saturation: no answer for {last!r}")
+            script.append(answer)
+    raise RuntimeError(f"saturation: the screening did not end: {script}")
+
+
+async def tongguan_points(label: str, url: str, conns: list[int], seconds: float
+                          ) -> dict[int, Point]:
+    port = free_port()
+    env = {"TONGGUAN_DATABASE_URL": url, "TONGGUAN_LOG_LEVEL": "WARNING",
+           "TONGGUAN_FLOWS_RELOAD_SECONDS": "0"}
+    proc = start_process(SERVE % port, env)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        await wait_ready(base + "/healthz", proc)
+        made, _ = await open_sessions(base, SESSIONS * (len(conns) + 1), 50)
+        await grant_workers(url, [m["user_key"] for m in made])
+        await asyncio.sleep(1.1)  # a grant is seen within chat_roles.MISS_SECONDS
+        tokens = [m["token"] for m in made]
+        script = await learn_script(base, tokens[0])
+        print(f"{label}: {len(script)} messages a screening: {' / '.join(script)}")
+        await asyncio.to_thread(run_wrk, base, "/api/v1/chat", script,
+                                tokens[1:SESSIONS], 50, 2)  # warm-up
+        points = {}
+        for i, c in enumerate(conns, start=1):
+            batch = tokens[i * SESSIONS:(i + 1) * SESSIONS]
+            points[c] = await asyncio.to_thread(run_wrk, base, "/api/v1/chat", script, batch,
+                                                c, seconds)
+        if proc.poll() is not None:
+            raise RuntimeError(f"the server died: {label}")
+        return points
+    finally:
+        proc.terminate()
+        proc.wait()
+
+
+async def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="4 s per point")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--connections", default="50,200,1000")
+    parser.add_argument("--only", choices=["sqlite", "postgres"])
+    parser.add_argument("--postgres", default=os.environ.get(
+        "TONGGUAN_BENCH_POSTGRES_URL", os.environ.get(
+            "TONGGUAN_TEST_POSTGRES_URL",
+            "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")))
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        print("saturation: not measured (no wrk; apt-get install wrk)")
+        return
+    seconds = 4.0 if args.quick else args.seconds
+    conns = [int(c) for c in args.connections.split(",")]
+    print(f"saturation: wrk, 1 thread, {seconds:g} s a point, {SESSIONS} sessions each; "
+          f"{os.cpu_count()} cores shared by all (read the ratios to the echo of the same run)")
+    echo = [await echo_points(conns, seconds)]
+    results: dict[str, dict[int, Point]] = {}
+    if args.only in (None, "sqlite"):
+        with tempfile.TemporaryDirectory() as tmp:
+            results["sqlite"] = await tongguan_points(
+                "sqlite", f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", conns, seconds)
+    if args.only in (None, "postgres"):
+        async with throwaway_postgres(args.postgres) as url:
+            if url is not None:
+                results["postgres"] = await tongguan_points("postgres", url, conns,
+                                                             seconds)
+    echo.append(await echo_points(conns, seconds))
+    for label, points in results.items():
+        for c, point in points.items():
+            show(label, c, point, statistics.mean(e[c].rate for e in echo))
+
+
+if __name__ == "__main__":
+    asyncio.run(main())
