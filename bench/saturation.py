@@ -116,7 +116,7 @@ class Point:
     errors: int
     finished: int
     requests: int
-    screenings: int  #: as many as there would be if every conversation kept its place
+    screenings: int  #: finished screenings if every conversation kept its place
 
 
 def lua_string(text: str) -> str:
@@ -141,13 +141,20 @@ def run_wrk(url: str, path: str, script: list[str], tokens: list[str], connectio
                  p90=got["p90"] / 1000, p99=got["p99"] / 1000, max=got["max"] / 1000,
                  over_1s=got["over_1s"], non_200=got["non_200"], errors=got["errors"],
                  finished=got["finished"], requests=got["requests"],
-                 screenings=got["requests"] // len(script))
+                 screenings=screenings(got["requests"], len(tokens), len(script)))
+
+
+def screenings(requests: int, sessions: int, messages: int) -> int:
+    """Screenings ``requests`` requests finish if every conversation keeps its place:
+    request n is message (n div sessions) mod messages of its session."""
+    cycles, rest = divmod(requests, sessions * messages)
+    return cycles * sessions + max(0, rest - (messages - 1) * sessions)
 
 
 def show(name: str, connections: int, point: Point, echo: float | None) -> None:
     ratio = f"{point.rate / echo:5.2f}" if echo else "    –"
     flows = "" if echo is None else (f"  screenings {point.finished} of "
-                                     f"~{point.screenings}")
+                                     f"{point.screenings}")
     print(f"{name:<9} {connections:>5} conn  {point.rate:7.0f} /s  ratio {ratio}  "
           f"p50 {point.p50:6.1f}  p90 {point.p90:6.1f}  p99 {point.p99:6.1f}  "
           f"max {point.max:7.1f} ms  >1s {point.over_1s:>4}  "
