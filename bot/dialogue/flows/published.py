@@ -33,9 +33,10 @@ def _registry(hub: Hub) -> FlowRegistry:
 async def refresh(hub: Hub) -> int:
     """Make the database's live versions the registry's; returns the newest row id."""
     registry, store = _registry(hub), flow_versions(hub)
-    newest = await store.newest_id()
+    newest = await store.newest_id()  # first: a version published meanwhile is re-read
     live = await store.live()
     registry.published = {name: row.yaml for name, row in live.items()}
+    registry.published_id = newest
     registry.load()
     return newest
 
@@ -85,13 +86,13 @@ async def follow(hub: Hub) -> None:
         return
     tick = min(ticks)
     registry, store = _registry(hub), flow_versions(hub)
-    seen = await store.newest_id()
     loop = asyncio.get_running_loop()
     next_poll = next_files = loop.time()
     while True:
         await asyncio.sleep(tick)
         now = loop.time()
         try:
+            now_too = False  # a file edit was published: load it at once
             if files > 0 and now >= next_files:
                 next_files = now + files
                 touched = registry.edited_files()
@@ -100,17 +101,15 @@ async def follow(hub: Hub) -> None:
                     registry.note_files()  # saved again as it was
                 if edited:
                     live = await store.live()
-                    published = [await publish_file(hub, name, text,
-                                                    row.version if (row := live.get(name))
-                                                    else None)
-                                 for name, text in edited.items()]
-                    if any(published):
-                        seen = -1  # load it now
-            if poll > 0 and now >= next_poll or seen < 0:
+                    now_too = any([await publish_file(hub, name, text,
+                                                      row.version if (row := live.get(name))
+                                                      else None)
+                                   for name, text in edited.items()])
+            if (poll > 0 and now >= next_poll) or now_too:
                 next_poll = now + poll
-                newest = await store.newest_id()
-                if newest != seen:
-                    seen = await refresh(hub)
+                # published_id moves when this process published (the API reloads at once)
+                if await store.newest_id() != registry.published_id:
+                    await refresh(hub)
                     log.info("flows.reloaded count=%d problems=%d", len(registry.flows),
                              len(registry.problems))
         except Exception:  # a database hiccup must not stop following

@@ -55,6 +55,8 @@ class FlowRegistry:
         self._version = 0
         #: name → YAML text of the live database version, used instead of the file
         self.published: dict[str, str] = {}
+        #: the newest ``flow_versions`` id ``published`` was read at (0: none yet)
+        self.published_id = 0
         #: (label, text) → its parse, from the last load: a reload parses changed texts only
         self._parses: dict[tuple[str, str], ParsedFile] = {}
         #: versions replaced while this process ran, by (flow id, version): what a
