@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections import Counter
@@ -25,6 +26,20 @@ MAX_ENTITY_CHARS = 2000
 RANKING_LENGTH = 10
 
 
+#: Trained models kept per process by their data (tests and hubs opened again reuse them).
+TRAINED_KEPT = 8
+_TRAINED: dict[str, tuple[EntityMatcher, TfidfClassifier, float]] = {}
+
+
+def _data_key(data: TrainingData) -> str:
+    """A digest of everything training reads."""
+    digest = hashlib.sha256(repr((
+        [(ex.text, ex.intent, ex.entities) for ex in data.examples],
+        sorted(data.synonyms.items()), sorted(data.lookups.items()),
+        sorted(data.regexes.items()))).encode())
+    return digest.hexdigest()
+
+
 class BuiltinInterpreter(Interpreter):
     """Intent classification (:class:`TfidfClassifier`) plus synonym/lookup entities.
 
@@ -37,12 +52,20 @@ class BuiltinInterpreter(Interpreter):
         started = time.perf_counter()
         self.threshold = threshold
         self.data = data
+        key = _data_key(data) if classifier is None else ""
+        if key in _TRAINED:  # the same data in this process: share the trained parts
+            self.matcher, self.classifier, self.train_seconds = _TRAINED[key]
+            return
         self.matcher = EntityMatcher.from_training(data)
         docs = [self._features(ex.text) for ex in data.examples]
         self.classifier = (classifier or TfidfClassifier()).fit(
             docs, [ex.intent for ex in data.examples])
         #: Seconds spent training (entity forms + classifier).
         self.train_seconds = time.perf_counter() - started
+        if key:
+            while len(_TRAINED) >= TRAINED_KEPT:
+                _TRAINED.pop(next(iter(_TRAINED)))
+            _TRAINED[key] = (self.matcher, self.classifier, self.train_seconds)
         log.info("nlu.builtin.trained", extra={"examples": len(docs),
                                                "intents": len(self.classifier.labels),
                                                "seconds": round(self.train_seconds, 3)})

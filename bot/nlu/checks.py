@@ -13,9 +13,9 @@ from __future__ import annotations
 
 import math
 import re
-from difflib import SequenceMatcher
 from collections import Counter
 from dataclasses import dataclass
+from difflib import SequenceMatcher
 from typing import Any
 
 from bot.nlu.intent_set import IntentSet

@@ -97,7 +97,7 @@ def trained_model(epochs: int = TEST_EPOCHS, prefix: str = "tongguan-test") -> P
             subprocess.run([str(RASA), "train", "nlu", "--nlu", "intents/nlu.yml", "--config",
                             str(work / "config.yml"), "--out", str(work),
                             "--fixed-model-name", name], cwd=ROOT, env=RASA_ENV,
-                           check=True, capture_output=True, timeout=1200)
+                           check=True, capture_output=True, timeout=max(1200, 40 * epochs))
             os.replace(work / model.name, model)  # whole or not at all
         finally:
             for leftover in work.iterdir():
