@@ -172,3 +172,21 @@ async def test_wrong_callers(client):  # type: ignore[no-untyped-def]
     assert (await client.post(BASE + "/examples", headers=auditor,
                               json=payload)).status == 403
     assert await versions(client) == 1
+
+
+async def test_the_rasa_backend_is_named_with_its_training_command(
+        sqlite_url, tmp_path, aiohttp_client):  # type: ignore[no-untyped-def]
+    import dataclasses
+
+    from bot.web.app import init_app
+    from tests.conftest import make_settings
+
+    base = make_settings(sqlite_url, tmp_path)
+    settings = dataclasses.replace(base, nlu=dataclasses.replace(
+        base.nlu, backend="rasa", rasa_url="http://127.0.0.1:9"))
+    client = await aiohttp_client(init_app(settings, background=False))
+    admin = await staff_login(client, "wang", "admin")
+    body = await shown(client, admin)
+    assert body["backend"] == "rasa" and body["rasa"]["configured"] is True
+    assert "rasa train nlu" in body["rasa"]["command"]
+    assert "tongguan nlu export" in body["rasa"]["command"]

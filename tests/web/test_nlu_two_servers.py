@@ -17,8 +17,10 @@ from tests.staff_support import PASSWORD
 from tests.web.test_two_servers import two_servers  # noqa: F401 (the fixture)
 
 BASE = "/api/v1/admin/nlu"
-HOTEL = ["隔离酒店还有空房吗", "隔离酒店在哪里", "隔离点还有位置吗", "where is the quarantine hotel",
-         "is there room at the quarantine hotel", "quarantine hotel rooms"]
+#: a new intent's examples (nothing like them in intents/)
+HOTEL = ["隔离酒店还有空房吗", "隔离酒店在哪里", "隔离点还有位置吗",
+         "where is the quarantine hotel", "is there room at the quarantine hotel",
+         "quarantine hotel rooms"]
 PROBE = "隔离酒店还有房间吗"
 
 

@@ -154,9 +154,9 @@ async function save() {
     }
     $("note").value = "";
     $("accept").checked = false;
+    await load();
     $("save-message").textContent = `已保存版本 ${r.data.version}，训练用时 ${r.data.train_seconds}s` +
       ` · Saved version ${r.data.version}, retrained in ${r.data.train_seconds}s`;
-    await load();
   } finally {
     $("save").disabled = false;
   }
