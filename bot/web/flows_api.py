@@ -127,7 +127,7 @@ async def list_flows(request: web.Request) -> web.Response:
                       "title": {"zh": title.zh, "en": title.en} if title else None,
                       "author": row.author, "note": row.note,
                       "published_at": row.published_at.isoformat(),
-                      "live": flow is not None or isinstance(obj, Menu)})
+                      "live": flow is not None or not isinstance(obj, Flow)})
     return web.json_response({"items": items})
 
 
