@@ -85,7 +85,9 @@ async def test_an_admin_launches_a_form_in_chromium(settings: Settings,
             await desk.wait_for_function(
                 "() => document.getElementById('diagram-img').naturalWidth > 0")
 
-            # A mistake typed into the editor is flagged at its line; then fixed.
+            # A mistake typed into the editor is flagged at its line (and the diagram is
+            # redrawn with the new step); then fixed.
+            drawn = await desk.get_attribute("#diagram-img", "src")
             await desk.click(".CodeMirror-code")
             await desk.keyboard.press("Control+End")
             await desk.keyboard.type("- action: records.send")
@@ -95,6 +97,10 @@ async def test_an_admin_launches_a_form_in_chromium(settings: Settings,
             assert "no action named 'records.send'" in await problem.inner_text()
             assert await desk.locator(".CodeMirror-lint-marker-error").count() == 1
             assert await desk.is_disabled("#publish")
+            await desk.wait_for_function(
+                "async old => { const img = document.getElementById('diagram-img');"
+                " return img.src !== old && (await (await fetch(img.src)).text())"
+                ".includes('action records.send'); }", arg=drawn)
             await desk.keyboard.press("Shift+Home")
             await desk.keyboard.type("- say: {zh: 再见, en: Bye}")
             await desk.wait_for_selector("#status:has-text('No problems')")
