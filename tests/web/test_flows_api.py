@@ -220,3 +220,70 @@ async def test_wrong_callers(client):  # type: ignore[no-untyped-def]
     assert (await client.get(SCREENING, headers=auditor)).status == 200  # auditors read
     assert (await client.get(BASE + "/nothing_here", headers=auditor)).status == 404
     assert await live(client) == (1, GOOD)
+
+
+async def test_a_call_cycle_through_another_flow_is_refused(client):  # type: ignore[no-untyped-def]
+    admin = await staff_login(client, "wang", "admin")
+
+    def flow(name: str, then: str = "") -> str:
+        return (f"id: {name}\ntitle: {{zh: {name}, en: {name}}}\nsteps:\n"
+                f"  - say: {{zh: 你好, en: Hi}}\n{then}")
+
+    for name, text in (("loop_a", flow("loop_a")),
+                       ("loop_b", flow("loop_b", "  - call: loop_a\n"))):
+        resp = await client.post(f"{BASE}/{name}/publish", headers=admin,
+                                 json={"yaml": text, "note": "", "base_version": None})
+        assert resp.status == 201, await resp.text()
+    checked = await (await client.post(BASE + "/loop_a/validate", headers=admin, json={
+        "yaml": flow("loop_a", "  - call: loop_b\n")})).json()
+    assert [(p["rule"], p["line"]) for p in checked["problems"]] == [("call-cycle", 5)]
+    assert "loop_a → loop_b → loop_a" in checked["problems"][0]["message"]
+
+
+async def test_files_edited_while_running(sqlite_url, tmp_path, aiohttp_client, caplog):  # type: ignore[no-untyped-def]
+    """A file edited while the server runs is published (author files) while the files
+    own the flow; after a publish in the studio the file is left alone, with a warning."""
+    import asyncio
+    import logging
+    import shutil
+
+    from bot.web.app import init_app
+    from tests.conftest import make_settings
+
+    flows = tmp_path / "flows"
+    shutil.copytree(ROOT / "flows", flows)
+    settings = make_settings(sqlite_url, tmp_path, flows_dir=flows,
+                             flows_reload_seconds=0.05, flows_poll_seconds=0.05)
+    client = await aiohttp_client(init_app(settings, background=True))
+    admin = await staff_login(client, "wang", "admin")
+    path = flows / "community_screening.yml"
+
+    async def until(check) -> None:  # type: ignore[no-untyped-def]
+        for _ in range(400):  # bounded: the follower ticks every 0.05 s
+            if await check():
+                return
+            await asyncio.sleep(0.05)
+        raise AssertionError("never happened")
+
+    path.write_text(EDITED, encoding="utf-8")
+    await until(lambda: _is(client, 2, "files"))
+    assert "请告诉我楼号" in await first_question(client)
+
+    resp = await client.post(SCREENING + "/publish", headers=admin,
+                             json={"yaml": GOOD, "note": "back", "base_version": 2})
+    assert resp.status == 201
+    with caplog.at_level(logging.WARNING, logger="tongguan.flows"):
+        path.write_text(EDITED.replace("请告诉我楼号", "楼号？"), encoding="utf-8")
+
+        async def warned() -> bool:
+            return any("flows.file_ignored name=community_screening" in r.getMessage()
+                       for r in caplog.records)
+
+        await until(warned)
+    assert await live(client) == (3, GOOD)
+    assert "请输入楼栋号" in await first_question(client)
+
+
+async def _is(client, version: int, author: str) -> bool:  # type: ignore[no-untyped-def]
+    row = (await flow_versions(client.server.app[HUB_KEY]).live())["community_screening"]
+    return (row.version, row.author) == (version, author)

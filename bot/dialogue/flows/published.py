@@ -6,8 +6,9 @@ is still the files' own is published again (when it passes the checks). From the
 each process follows the database (:func:`follow`): a cheap poll of the newest row id
 every ``flows_poll_seconds``, and a reload when it moved. A file edited while the
 server runs (every ``flows_reload_seconds``) is published like ``tongguan flows
-import`` would; an edit that fails the checks leaves the last good version live and is
-reported on the registry (``problems``) and in the log, as before.
+import`` would, while the files still own that flow (else it is ignored, with a
+warning ``flows.file_ignored``); an edit that fails the checks leaves the last good
+version live and is reported on the registry (``problems``) and in the log, as before.
 """
 
 from __future__ import annotations
@@ -77,6 +78,25 @@ async def publish_file(hub: Hub, name: str, text: str, base: int | None) -> bool
     return True
 
 
+async def _publish_files(hub: Hub, edited: dict[str, str]) -> bool:
+    """Publish files edited while the server runs, where the files still own their flow
+    (its live version is the files'); True when any was published."""
+    registry, live = _registry(hub), await flow_versions(hub).live()
+    published = False
+    for name, text in edited.items():
+        row = live.get(name)
+        if row is not None and row.author != FILES_AUTHOR:
+            log.warning("flows.file_ignored name=%s live_version=%d author=%s: published "
+                        "through the studio or an import since; `tongguan flows import` "
+                        "publishes the file", name, row.version, row.author)
+            continue
+        published = await publish_file(hub, name, text, row.version if row else None) \
+            or published
+    if not published:
+        registry.note_files()  # not again at every tick
+    return published
+
+
 async def follow(hub: Hub) -> None:
     """Follow published versions (and edited files) for as long as the process runs."""
     settings = hub.settings
@@ -100,11 +120,7 @@ async def follow(hub: Hub) -> None:
                 if touched and not edited:
                     registry.note_files()  # saved again as it was
                 if edited:
-                    live = await store.live()
-                    now_too = any([await publish_file(hub, name, text,
-                                                      row.version if (row := live.get(name))
-                                                      else None)
-                                   for name, text in edited.items()])
+                    now_too = await _publish_files(hub, edited)
             if (poll > 0 and now >= next_poll) or now_too:
                 next_poll = now + poll
                 # published_id moves when this process published (the API reloads at once)
