@@ -74,6 +74,16 @@ async def test_a_form_from_the_template_is_submitted_and_exported(client):  # ty
         ("staff:wang", "xlsx", True)]
 
 
+async def test_a_wechat_scene_code_starts_the_form(client):  # type: ignore[no-untyped-def]
+    from bot.messages import Inbound
+
+    await launch(client, await staff_login(client, "wang", "admin"))
+    engine = client.server.app[HUB_KEY].require_engine()
+    replies = await engine.handle(Inbound(channel="wechat", user_id="o_poster", kind="start",
+                                          trigger="scene", value="pass_request:poster"))
+    assert "身份证号" in replies[0].text
+
+
 async def test_bad_template_answers_are_refused(client):  # type: ignore[no-untyped-def]
     admin = await staff_login(client, "wang", "admin")
     url = "/api/v1/admin/flow-templates/form"

@@ -136,7 +136,8 @@ def form_yaml(spec: Any) -> tuple[str, str]:
                                           "en": f"Sorry, this form is for residents of "
                                                 f"{area.en} only."}},
             {"id": "leave", "branch": [{"goto": "end"}]}]
-    flow["start"] = {"keywords": [k.strip() for k in keywords]}
+    # a WeChat scene QR code `<name>:…` starts it (`tongguan wechat qrcode --scene`)
+    flow["start"] = {"keywords": [k.strip() for k in keywords], "scene_prefix": f"{name}:"}
     asked = [_question(n, q, seen) for n, q in enumerate(questions, 1)]
     if audience == "district":
         asked[0] = {"id": "questions", **asked[0]}
