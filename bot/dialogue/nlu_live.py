@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from bot.nlu.builtin import BuiltinInterpreter
+from bot.nlu.evaluate import CrossValidation
 from bot.nlu.intent_set import IntentSet
 from bot.nlu.rasa_http import RasaHttpInterpreter
 from bot.services.nlu_versions import FILES_AUTHOR, StaleBase, nlu_versions
@@ -36,6 +37,8 @@ class NluLive:
     seen: int = 0
     intents: IntentSet | None = None
     train_seconds: float = 0.0
+    #: the cross-validation report of this version, once computed (bot.web.nlu_api)
+    report: CrossValidation | None = None
 
 
 def live_state(hub: Hub) -> NluLive:
@@ -65,8 +68,8 @@ async def refresh(hub: Hub) -> int:
         intents = IntentSet.from_yaml(row.yaml, f"nlu version {row.version}")
         model = await asyncio.to_thread(train, intents, hub.settings.nlu.threshold)
         builtin_of(hub).adopt(model)
-        state.version, state.intents, state.train_seconds = (
-            row.version, intents, model.train_seconds)
+        state.version, state.intents, state.train_seconds, state.report = (
+            row.version, intents, model.train_seconds, None)
         log.info("nlu.swapped version=%d examples=%d seconds=%.3f", row.version,
                  intents.example_count, model.train_seconds)
     state.seen = newest

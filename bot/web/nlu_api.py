@@ -42,7 +42,6 @@ FOLDS = 5
 RASA_COMMAND = ("tongguan nlu export var/nlu && var/rasa-venv/bin/rasa train nlu --nlu "
                 "var/nlu/nlu.yml --config intents/config.yml --out models  "
                 "# then restart `rasa run --enable-api --model models`")
-_REPORTS: dict[int, CrossValidation] = {}  #: by version, this process's
 
 
 def _intents(raw: Any, extras: list[tuple[str, str, list[str]]]) -> IntentSet:
@@ -191,13 +190,13 @@ async def _report(request: web.Request) -> CrossValidation:
     hub = request.app[HUB_KEY]
     await refresh(hub)
     state = live_state(hub)
-    report = _REPORTS.get(state.version)
-    if report is None:
-        data = _current(request).training_data()
-        report = await asyncio.to_thread(cross_validate, data, FOLDS)
-        _REPORTS.clear()
-        _REPORTS[state.version] = report
-    return report
+    if state.report is None:
+        intents = _current(request)
+        report = await asyncio.to_thread(cross_validate, intents.training_data(), FOLDS)
+        if state.intents is intents:  # not swapped meanwhile
+            state.report = report
+        return report
+    return state.report
 
 
 @staff_route(*READERS)
