@@ -19,6 +19,7 @@ from bot.db.models.core import Turn
 from bot.errors import ConfigError
 from bot.services.declarations import declarations, set_status
 from bot.services.declarations.checkins import add_venue, record_checkin, venue_for
+from bot.services.privacy.holds import place_hold
 from bot.services.privacy.retention import RetentionError, read_log, run_retention
 from tests.conftest import ROOT, make_settings
 from tests.services.privacy.support import (
@@ -114,6 +115,12 @@ async def test_zero_days_keeps_a_kind_and_unknown_kinds_are_refused(
         assert await column(hub, "SELECT count(*) FROM records") == [1]
         with pytest.raises(RetentionError, match="unknown kind 'emails'"):
             await run_retention(hub, kinds=["emails"])
+        await add_rows(hub, "held", "2", T0)  # old as well, but under a legal hold
+        await place_hold(hub, "web:held", "court order", actor="cli:test")
+        report = await run_retention(hub, kinds=["handoffs", "reservations", "filings"])
+        assert [(r.deleted, r.anonymised) for r in report.results] == [(0, 0), (0, 1),
+                                                                       (0, 1)]  # old's only
+        assert await column(hub, "SELECT user_key FROM handoffs") == ["web:held"]
 
 
 def test_negative_days_and_unknown_retention_settings_are_config_errors(tmp_path: Path) -> None:
