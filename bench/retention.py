@@ -20,7 +20,6 @@ import argparse
 import asyncio
 import dataclasses
 import os
-import secrets
 import statistics
 import sys
 import tempfile
@@ -31,6 +30,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from _http_load import throwaway_postgres  # noqa: E402
 
 from bot.assembly import open_hub  # noqa: E402
 from bot.config import SealSettings, load_settings  # noqa: E402
@@ -84,10 +85,11 @@ async def seed(hub, rows: int) -> None:  # type: ignore[no-untyped-def]
 
 
 async def turn_latencies(hub, stop: asyncio.Event | None, count: int) -> list[float]:  # type: ignore[no-untyped-def]
-    """Chat turns one after another (several users) until ``stop`` (or ``count`` turns)."""
+    """Chat turns one after another (several users): ``count`` of them, and on until
+    ``stop`` is set when one is given."""
     took: list[float] = []
     n = 0
-    while (stop is None and n < count) or (stop is not None and not stop.is_set()):
+    while n < count or (stop is not None and not stop.is_set()):
         start = time.perf_counter()
         await hub.engine.handle(Inbound(channel="web", user_id=f"live{n % 20}", text="帮助"))
         took.append(time.perf_counter() - start)
@@ -116,7 +118,7 @@ async def bench(label: str, url: str, rows: int, batch: int) -> None:
         await turn_latencies(hub, None, 40)  # warm up
         idle = await turn_latencies(hub, None, 200)
         stop = asyncio.Event()
-        during_task = asyncio.create_task(turn_latencies(hub, stop, 0))
+        during_task = asyncio.create_task(turn_latencies(hub, stop, 5))
         start = time.perf_counter()
         report = await run_retention(hub, kinds=["turns", "records"])
         took = time.perf_counter() - start
@@ -155,23 +157,9 @@ async def main() -> None:
             await bench("sqlite", f"sqlite+aiosqlite:///{tmp}/bench.db", args.rows, args.batch)
     if args.only == "sqlite":
         return
-    import asyncpg
-
-    admin = args.postgres.replace("postgresql+asyncpg://", "postgresql://")
-    name = f"tongguan_bench_{secrets.token_hex(4)}"
-    try:
-        conn = await asyncpg.connect(admin)
-    except OSError as err:
-        print(f"postgres: not measured ({err})")
-        return
-    await conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        await bench("postgres", args.postgres.rsplit("/", 1)[0] + "/" + name, args.rows,
-                    args.batch)
-    finally:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        await conn.close()
-
+    async with throwaway_postgres(args.postgres) as url:
+        if url is not None:
+            await bench("postgres", url, args.rows, args.batch)
 
 if __name__ == "__main__":
     asyncio.run(main())
