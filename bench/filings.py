@@ -37,6 +37,7 @@ from _http_load import (  # noqa: E402
     percentile,
     run_users,
     start_process,
+    stderr_tail,
     throwaway_postgres,
     wait_ready,
 )
@@ -112,6 +113,8 @@ async def filing_day(label: str, url: str, firms: int, concurrency: int) -> None
                   f"({firms / seconds:.0f} filings/s), {len(failed)} failed "
                   f"{sorted(set(failed)) if failed else ''}")
             line("POST /api/v1/filings", filing_latency)
+            if failed:  # what the server said about it
+                print("  server log (tail):\n" + stderr_tail(proc, 1500))
         finally:
             proc.terminate()
             proc.wait()

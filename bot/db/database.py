@@ -35,6 +35,34 @@ RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 MAX_RETRIES = 8
 DEFAULT_POOL_SIZE = 10  #: connections per pool (see ``Settings.database_pool_size``)
 
+#: ``session.info`` key of the work :func:`before_commit` defers (set by ``Database.write``)
+BEFORE_COMMIT = "tongguan.before_commit"
+W = TypeVar("W", bound="Callable[[AsyncSession], Awaitable[None]]")
+
+
+def before_commit(session: AsyncSession, key: str, make: Callable[[], W]) -> W | None:
+    """The deferred work ``key`` of ``session``'s transaction (an async callable taking
+    the session, holding its own state), created once by ``make()`` and awaited just
+    before the commit — so locks on hot rows (shared counters)
+    are held for the commit only, not for the rest of the transaction. Outside
+    ``Database.write`` (no deferral set up) returns None: the caller applies at once."""
+    pending = session.info.get(BEFORE_COMMIT)
+    if pending is None:
+        return None
+    for existing_key, work in pending:
+        if existing_key == key:
+            return work
+    work = make()
+    pending.append((key, work))
+    return work
+
+
+async def run_before_commit(session: AsyncSession) -> None:
+    """Run the work deferred with :func:`before_commit`, in registration order."""
+    pending = session.info.pop(BEFORE_COMMIT, None) or []
+    for _key, work in pending:
+        await work(session)
+
 
 @dataclass(frozen=True)
 class _Failed:
@@ -231,16 +259,21 @@ class Database:
 
     @asynccontextmanager
     async def write(self) -> AsyncIterator[AsyncSession]:
-        """A write transaction; on SQLite it first queues on :attr:`write_lock`.
+        """A write transaction; on SQLite it first queues on :attr:`write_lock`. Work
+        registered with :func:`before_commit` runs last, just before the commit.
 
         Never nest two: the lock is not re-entrant.
         """
         if self.dialect == "sqlite":
             async with self.write_lock, self.sessions.begin() as session:
+                session.info[BEFORE_COMMIT] = []
                 yield session
+                await run_before_commit(session)
         else:
             async with self.sessions.begin() as session:
+                session.info[BEFORE_COMMIT] = []
                 yield session
+                await run_before_commit(session)
 
     async def retrying(self, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
         """Run ``work`` in one transaction, retrying on serialization failure / SQLITE_BUSY.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.db.database import before_commit
 from bot.db.dialects import upsert_insert
 from bot.db.models.filings import Filing
 from bot.db.models.firms import Firm, FirmProgress, FirmRegisterCount, ResumptionCount
@@ -34,9 +35,39 @@ async def record_progress(session: AsyncSession, hub: Hub, row: Filing) -> None:
     old = (firm.district, firm.industry, firm.filed, firm.approved)
     if old == new:
         return
-    await _add(session, hub, old[0], old[1], -int(old[2]), -int(old[3]))
-    await _add(session, hub, new[0], new[1], int(new[2]), int(new[3]))
     firm.district, firm.industry, firm.filed, firm.approved = new
+    deltas = before_commit(session, "filings.resumption_counts", lambda: _Deltas(hub))
+    if deltas is None:  # not in Database.write: no deferral, apply now
+        deltas = _Deltas(hub)
+        deltas.add(old, -1)
+        deltas.add(new, 1)
+        await deltas(session)
+        return
+    deltas.add(old, -1)
+    deltas.add(new, 1)
+
+
+class _Deltas:
+    """Changes to ``resumption_counts`` summed over a transaction and applied just before
+    its commit, in key order: every filing of a (district, industry) updates one shared
+    row, whose lock is then held for the commit only (held from the transition to the
+    commit, concurrent filings queued behind it: 5,000 firms filing at once managed
+    8 filings/s with 500s from the exhausted pool)."""
+
+    def __init__(self, hub: Hub) -> None:
+        self.hub = hub
+        self.sums: dict[tuple[str, str], list[int]] = {}
+
+    def add(self, state: tuple[str, str, bool, bool], sign: int) -> None:
+        district, industry, filed, approved = state
+        pair = self.sums.setdefault((district, industry), [0, 0])
+        pair[0] += sign * int(filed)
+        pair[1] += sign * int(approved)
+
+    async def __call__(self, session: AsyncSession) -> None:
+        for (district, industry), (filed, approved) in sorted(self.sums.items()):
+            await _add(session, self.hub, district, industry, filed, approved)
+        self.sums.clear()
 
 
 async def _add(session: AsyncSession, hub: Hub, district: str, industry: str, filed: int,
