@@ -7,6 +7,7 @@ import logging
 from collections.abc import Awaitable, Callable
 
 from aiohttp import web
+from sqlalchemy import exc as sa_exc
 
 log = logging.getLogger("tongguan.web")
 
@@ -65,6 +66,12 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
                     resp.headers[name] = exc.headers[name]
             return resp
         raise
+    except sa_exc.TimeoutError:  # every database connection busy: overloaded, not broken
+        log.warning("web.db_pool_exhausted path=%s", request.path.encode(errors="replace"))
+        resp = json_error(503, "busy", "the service is busy; try again in a moment",
+                          message_zh="服务繁忙，请稍后再试。")
+        resp.headers["Retry-After"] = "2"
+        return resp
     except Exception:
         log.exception("web.unhandled path=%s", request.path.encode(errors="replace"))
         if wants_json(request):
