@@ -24,8 +24,8 @@ NAMES = ("张三明", "李秀英")
 def script() -> list[list[str]]:
     """Two residents' messages: one for themself (a mistyped ID and phone first), one for
     a parent."""
-    tail = ["江岸区", "花桥街一村社区", "36.5", "没有", "没有离开本市", "否", "未隔离", "是",
-            "确认"]
+    tail = ["江岸区", "花桥街一村社区", "3号楼", "36.5", "没有", "没有离开本市", "否", "未隔离",
+            "是", "确认"]
     return [["健康申报", "1", NAMES[0], BAD_ID, SELF_ID, BAD_PHONE, PHONE, *tail],
             ["健康申报", "2", NAMES[1], PARENT_ID, "跳过", *tail]]
 
