@@ -125,7 +125,7 @@ CORE = Feature(
               description="push queued messages (WeChat customer-service API)"),
           Job("metrics.db_pool", _pool_gauges, lambda s: "every 5s", each_process=True,
               description="this process's database connection gauges (GET /metrics)")),
-    migrations=("0001_core", "0006_id_blocks", "0009_chat_roles"))
+    migrations=("0001_core", "0006_id_blocks", "0009_chat_roles", "0021_chat_role_district"))
 
 
 # -- staff accounts: the one login of every staff page -----------------------------------

@@ -22,11 +22,13 @@ ROOT = Path(__file__).resolve().parent.parent
 WORKER = "community_worker"  #: the screening flow's audience
 
 
-async def grant(hub: Hub, *user_keys: str, role: str = WORKER) -> None:
-    """Give ``role`` to each chat identity (``web:<id>``, ``wechat:<openid>``, …)."""
+async def grant(hub: Hub, *user_keys: str, role: str = WORKER,
+                district: str | None = None) -> None:
+    """Give ``role`` to each chat identity (``web:<id>``, ``wechat:<openid>``, …),
+    scoped to ``district`` when given."""
     roles = chat_roles(hub)
     for user_key in user_keys:
-        await roles.grant(user_key, role, by="test")
+        await roles.grant(user_key, role, by="test", district=district)
 
 
 async def grant_in(settings: Settings, *user_keys: str, role: str = WORKER) -> None:
@@ -35,15 +37,16 @@ async def grant_in(settings: Settings, *user_keys: str, role: str = WORKER) -> N
         await grant(hub, *user_keys, role=role)
 
 
-async def worker_session(client) -> dict[str, str]:  # type: ignore[no-untyped-def]
+async def worker_session(client, district: str | None = None) -> dict[str, str]:  # type: ignore[no-untyped-def]
     """A new ``POST /api/v1/sessions`` whose chat identity (its ``user_key``) is a
-    community worker; returns the request headers carrying its token."""
+    community worker (of ``district`` when given); returns the request headers carrying
+    its token."""
     from bot.web.keys import HUB_KEY
 
     resp = await client.post("/api/v1/sessions")
     assert resp.status == 201, await resp.text()
     body = await resp.json()
-    await grant(client.app[HUB_KEY], body["user_key"])
+    await grant(client.app[HUB_KEY], body["user_key"], district=district)
     return {"Authorization": "Bearer " + body["token"]}
 
 

@@ -9,6 +9,9 @@ from the copy they have), and when asked about someone it does not list, at most
 lookup on the chat path is a dictionary read. A grant through this process's
 :func:`chat_roles` is seen at once; one made by another process (the CLI, another server)
 within :data:`MISS_SECONDS`, a revocation there within :data:`REFRESH_SECONDS`.
+
+A grant may be scoped to one of the demo city's districts (``--district``): a form that
+asks the district (the screening) then takes it from the grant instead of asking.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from bot.db.models.roles import ChatRole
 from bot.errors import TongguanError
 from bot.roles import STAFF_ROLES
 from bot.services.chat_roles_repository import roles_rows
+from bot.services.ops.geo import OTHER, district_code, districts
 
 if TYPE_CHECKING:
     from bot.hub import Hub
@@ -48,6 +52,7 @@ class ChatRoles:
         self.db = db
         self.clock = clock
         self._roles: dict[str, frozenset[str]] = {}
+        self._districts: dict[str, str] = {}  #: user_key → the one district its grants name
         self._read_at = -REFRESH_SECONDS  #: monotonic time of the last read; never read
         self._reading: asyncio.Lock | None = None
         self._rows = roles_rows(db)
@@ -69,24 +74,46 @@ class ChatRoles:
             if time.monotonic() - self._read_at < max_age:
                 return
             held: dict[str, set[str]] = {}
-            for key, role in await self._rows.all():
+            scoped: dict[str, set[str]] = {}
+            for key, role, district in await self._rows.all():
                 held.setdefault(key, set()).add(role)
+                if district:
+                    scoped.setdefault(key, set()).add(district)
             self._roles = {key: frozenset(roles) for key, roles in held.items()}
+            # grants naming two districts name none: the form asks
+            self._districts = {key: d.pop() for key, d in scoped.items() if len(d) == 1}
             self._read_at = time.monotonic()
+
+    async def district(self, user_key: str) -> str | None:
+        """The district ``user_key``'s grants are scoped to (None: not scoped, or to
+        several districts), as fresh as :meth:`of`."""
+        await self.of(user_key)
+        return self._districts.get(user_key)
 
     def _stale(self) -> None:
         self._read_at = -REFRESH_SECONDS
 
-    async def grant(self, user_key: str, role: str, *, by: str) -> bool:
-        """Give ``role`` to ``user_key``; False when it was held already."""
+    async def grant(self, user_key: str, role: str, *, by: str,
+                    district: str | None = None) -> bool:
+        """Give ``role`` to ``user_key``, scoped to ``district`` (a code or name of the
+        demo city's districts) when given; False when it was held already just so.
+
+        Raises:
+            RoleError: an unknown role or district, or a malformed user key.
+        """
         _check(user_key, role)
+        scope = _district(district)
         async with self.db.write() as session:
-            if await session.get(ChatRole, (user_key, role)) is not None:
-                return False
-            session.add(ChatRole(user_key=user_key, role=role, granted_by=by,
-                                 granted_at=self.clock.now()))
+            row = await session.get(ChatRole, (user_key, role))
+            if row is not None:
+                if row.district == scope:
+                    return False
+                row.district, row.granted_by, row.granted_at = scope, by, self.clock.now()
+            else:
+                session.add(ChatRole(user_key=user_key, role=role, granted_by=by,
+                                     granted_at=self.clock.now(), district=scope))
         self._stale()
-        log.info("roles.grant role=%s by=%s", role, by)
+        log.info("roles.grant role=%s district=%s by=%s", role, scope or "-", by)
         return True
 
     async def revoke(self, user_key: str, role: str, *, by: str) -> bool:
@@ -108,6 +135,17 @@ class ChatRoles:
 def chat_roles(hub: Hub) -> ChatRoles:
     """The process's one :class:`ChatRoles` (a hub part)."""
     return hub.parts.setdefault(ChatRoles, lambda: ChatRoles(hub.db, hub.clock))
+
+
+def _district(name: str | None) -> str | None:
+    """A grant's district as stored: the code of one of the city's mapped districts."""
+    if name is None or not name.strip():
+        return None
+    code = district_code(name)
+    if code == OTHER:
+        raise RoleError(f"unknown district {name!r}: one of "
+                        + ", ".join(d.code for d in districts() if d.code != OTHER))
+    return code
 
 
 def _check(user_key: str, role: str) -> None:

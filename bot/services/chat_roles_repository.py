@@ -16,12 +16,12 @@ from bot.db.database import Database
 from bot.db.dialects import is_postgres
 from bot.db.models.roles import ChatRole
 
-SELECT_ALL = "SELECT user_key, role FROM chat_roles"
+SELECT_ALL = "SELECT user_key, role, district FROM chat_roles"
 
 
 class RolesRows(Protocol):
-    async def all(self) -> list[tuple[str, str]]:
-        """Every (user_key, role) grant."""
+    async def all(self) -> list[tuple[str, str, str | None]]:
+        """Every (user_key, role, district) grant."""
         ...
 
 
@@ -29,23 +29,24 @@ class _PostgresRows:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def all(self) -> list[tuple[str, str]]:
+    async def all(self) -> list[tuple[str, str, str | None]]:
         pool = await self.db.asyncpg_pool()
         async with pool.acquire() as conn:
-            return [(r[0], r[1]) for r in await conn.fetch(SELECT_ALL)]
+            return [(r[0], r[1], r[2]) for r in await conn.fetch(SELECT_ALL)]
 
 
 class _SqliteRows:
     def __init__(self, db: Database) -> None:
         self.db = db
 
-    async def all(self) -> list[tuple[str, str]]:
+    async def all(self) -> list[tuple[str, str, str | None]]:
         inline = self.db.inline_sqlite()
         if inline is not None:  # WAL: a read takes no lock a writer waits for
-            return [(r[0], r[1]) for r in inline.execute(SELECT_ALL).fetchall()]
+            return [(r[0], r[1], r[2]) for r in inline.execute(SELECT_ALL).fetchall()]
         async with self.db.sessions() as session:  # in-memory databases (tests)
-            rows = await session.execute(sa.select(ChatRole.user_key, ChatRole.role))
-            return [(r[0], r[1]) for r in rows.all()]
+            rows = await session.execute(sa.select(ChatRole.user_key, ChatRole.role,
+                                                ChatRole.district))
+            return [(r[0], r[1], r[2]) for r in rows.all()]
 
 
 def roles_rows(db: Database) -> RolesRows:

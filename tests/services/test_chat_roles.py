@@ -55,3 +55,28 @@ async def test_bad_grants_are_refused(database_url: str, key: str, role: str) ->
             await ChatRoles(db, Clock()).grant(key, role, by="test")
     finally:
         await db.dispose()
+
+
+async def test_a_grant_scoped_to_a_district(database_url: str) -> None:
+    db = make_database(database_url)
+    try:
+        roles = ChatRoles(db, Clock())
+        assert await roles.grant("web:w1", "community_worker", by="test", district="武昌区")
+        assert await roles.district("web:w1") == "wuchang"  # stored as the map's code
+        assert not await roles.grant("web:w1", "community_worker", by="test",
+                                     district="wuchang")  # held just so already
+        assert await roles.grant("web:w1", "community_worker", by="test", district="Hongshan")
+        assert await roles.district("web:w1") == "hongshan"  # moved to another district
+        await roles.grant("web:w1", "operator", by="test", district="jiangan")
+        assert await roles.district("web:w1") is None  # two districts name none: ask
+        await roles.grant("web:w2", "community_worker", by="test")
+        assert await roles.district("web:w2") is None
+        assert {(r.user_key, r.role, r.district) for r in await roles.list()} == {
+            ("web:w1", "community_worker", "hongshan"), ("web:w1", "operator", "jiangan"),
+            ("web:w2", "community_worker", None)}
+        for bad in ("other", "其他区", "浦东新区"):
+            with pytest.raises(RoleError, match="wuchang"):
+                await roles.grant("web:w3", "community_worker", by="test", district=bad)
+        assert await roles.of("web:w3") == frozenset()
+    finally:
+        await db.dispose()

@@ -19,3 +19,6 @@ class ChatRole(Base):
     role: Mapped[str] = mapped_column(sa.String(40), primary_key=True)
     granted_by: Mapped[str] = mapped_column(sa.String(120))
     granted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: the district the grant is scoped to (a code of the demo city's districts), if any:
+    #: a form that asks the district answers it from here (``records.districts``)
+    district: Mapped[str | None] = mapped_column(sa.String(40))
