@@ -1,6 +1,6 @@
 """Chat turns per second over the JSON API, against a bare aiohttp JSON echo.
 
-N simulated community workers each complete ``community_screening`` (9 turns),
+N simulated community workers each complete ``community_screening`` (11 turns),
 ``--concurrency`` of them at a time with no pause (saturation: turns/s and the ratio),
 then — with ``--think`` — ``--concurrency`` users at a chat pace, each pausing
 0.5–1.5 × think seconds before each message (latency at that concurrency).
@@ -37,7 +37,9 @@ from _http_load import (
     wait_ready,
 )
 
-SCRIPT = ["楼栋排查", "12号楼", "跳过", "十二", "30", "0", "1", "跳过", "确认"]
+#: the screening: district, community, building, … and the confirmation (11 turns)
+SCRIPT = ["楼栋排查", "江岸区", "花桥街一村社区", "12号楼", "跳过", "十二", "30", "0", "1", "跳过",
+          "确认"]
 
 SERVE = """
 from bot.cli import main

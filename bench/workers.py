@@ -1,7 +1,7 @@
 """Chat turns/s on PostgreSQL with ``tongguan serve --workers 1`` vs ``--workers 2``.
 
 The same load as bench/chat_turns.py (community workers completing
-``community_screening``, 9 turns each, ``--concurrency`` at a time, no pause) against
+``community_screening``, 11 turns each, ``--concurrency`` at a time, no pause) against
 one server process and against two worker processes under gunicorn on the one port,
 each on a fresh PostgreSQL database. Prints turns/s, p50/p99 and the ratio
 two ÷ one. The load generator runs on the same machine: on a 2-core VM it takes a
@@ -17,7 +17,7 @@ import asyncio
 import os
 
 from _http_load import free_port, run_users, start_process, throwaway_postgres, wait_ready
-from chat_turns import chat_user, report, workers
+from chat_turns import SCRIPT, chat_user, report, workers
 
 SERVE = """
 from bot.cli import main
@@ -50,7 +50,7 @@ async def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get(
         "TONGGUAN_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres"))
     args = parser.parse_args()
-    print(f"workers: {args.users} users x 9 turns, {args.concurrency} concurrent, "
+    print(f"workers: {args.users} users x {len(SCRIPT)} turns, {args.concurrency} concurrent, "
           f"PostgreSQL, {os.cpu_count()} cores shared with the load generator (noisy)")
     rates = {}
     for processes in (1, 2):

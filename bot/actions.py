@@ -73,6 +73,8 @@ class ActionSpec:
     #: False: the action changes nothing by itself (it reads, or hands back inserts),
     #: so the turn need not lock its conversation first
     needs_lock: bool = True
+    #: True: it only reads, so a flow preview runs it for real (else a stand-in)
+    preview: bool = False
 
 
 class ActionRegistry:
@@ -83,14 +85,17 @@ class ActionRegistry:
 
     def register(self, name: str, fn: ActionFn, *, description: str = "",
                  sets: frozenset[str] | set[str] = frozenset(),
-                 needs_lock: bool = True) -> None:
+                 needs_lock: bool = True, preview: bool = False) -> None:
         """Register ``fn`` as ``name``. Pass ``needs_lock=False`` only for an action
         that changes nothing itself when it runs twice (it reads, fills a cache
         idempotently, or returns its writes as :class:`RowInsert`): its turn then skips
-        the conversation lock (on PostgreSQL three round trips)."""
+        the conversation lock (on PostgreSQL three round trips). Pass ``preview=True``
+        for one that only reads and writes nothing at all (not even inserts): a flow
+        preview then runs it for real instead of a stand-in."""
         if name in self._actions:
             raise ValueError(f"action {name!r} registered twice")
-        self._actions[name] = ActionSpec(name, fn, description, frozenset(sets), needs_lock)
+        self._actions[name] = ActionSpec(name, fn, description, frozenset(sets), needs_lock,
+                                         preview)
 
     def __contains__(self, name: object) -> bool:
         return name in self._actions

@@ -39,10 +39,16 @@ class PreviewExpired(TongguanError):
 
 def dry_run_actions(actions: ActionRegistry) -> ActionRegistry:
     """Every action of ``actions`` as a stand-in: it sets the slots the action declares
-    (to a placeholder) and says, in the user's language, that it did not run."""
+    (to a placeholder) and says, in the user's language, that it did not run. An action
+    registered with ``preview=True`` (it only reads) runs for real."""
     dry = ActionRegistry()
     for name in actions.names():
-        sets = actions.get(name).sets
+        spec = actions.get(name)
+        sets = spec.sets
+        if spec.preview:
+            dry.register(name, spec.fn, description=spec.description, sets=sets,
+                         needs_lock=False, preview=True)
+            continue
 
         async def stand_in(ctx: ActionContext, name: str = name,
                            sets: frozenset[str] = sets) -> ActionResult:

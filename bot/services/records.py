@@ -1,19 +1,51 @@
-"""The generic ``records.save`` action and record export: a new form needs no code."""
+"""The generic actions of forms and record export: a new form needs no code.
+
+- ``records.districts`` sets ``_district_options`` (the demo city's districts, the list
+  the declaration flow, the filings and the operations view's map use) and, when the
+  sender's staff-role grant is scoped to a district (``tongguan roles grant …
+  --district``), ``district`` itself, with ``_district_fixed`` saying which.
+- ``records.save`` stores the answers (sealed) and counts them for the operations view.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from bot.actions import ActionContext, ActionRegistry, ActionResult, RowInsert
+from bot.actions import ActionContext, ActionFn, ActionRegistry, ActionResult, RowInsert
 from bot.db.models import Record
+from bot.services.chat_roles import chat_roles
 from bot.services.ops.counters import form_tallies, row_inserts
+from bot.services.ops.geo import districts
 
 if TYPE_CHECKING:
     from bot.hub import Hub
+
+
+DISTRICT_SLOTS = frozenset({"_district_options", "district", "_district_fixed"})
+
+
+def district_options() -> list[dict[str, str]]:
+    """The city's districts as choice options (map order, then "another district")."""
+    return [{"value": d.code, "zh": d.zh, "en": d.en} for d in districts()]
+
+
+def districts_action(district_of: Callable[[str], Awaitable[str | None]]) -> ActionFn:
+    """``records.districts`` over ``district_of(user_key)``, the district a sender's
+    staff-role grant is scoped to (None: ask)."""
+    async def prepare(ctx: ActionContext) -> ActionResult:
+        slots: dict[str, Any] = {"_district_options": district_options(),
+                                 "_district_fixed": False}
+        scope = await district_of(ctx.user_key)
+        if scope is not None and any(o["value"] == scope for o in slots["_district_options"]):
+            slots.update(district=scope, _district_fixed=True)
+        return ActionResult(slots=slots)
+
+    return prepare
 
 
 def register_actions(registry: ActionRegistry, hub: Hub) -> None:
@@ -40,6 +72,10 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
 
     registry.register("records.save", save, description="Store the flow's answers.",
                       sets={"record_id"}, needs_lock=False)
+    registry.register("records.districts", districts_action(chat_roles(hub).district),
+                      description="The city's districts to choose from; the district of "
+                                  "the sender's scoped staff role.",
+                      sets=DISTRICT_SLOTS, needs_lock=False, preview=True)
 
 
 async def export_records(hub: Hub, flow_id: str, *, fmt: str = "csv") -> str:

@@ -28,7 +28,7 @@ def test_scripted_terminal_chat_export_and_handoffs(tmp_path: Path) -> None:
         granted = run(["roles", "grant", user, "community_worker"], db)
         assert granted.returncode == 0, granted.stderr
         assert granted.stdout == f"{user} now holds community_worker\n"
-    script = "楼栋排查\n9号楼\n跳过\n12\n30\n0\n0\n跳过\n确认\n"
+    script = "楼栋排查\n武昌区\n中南路街\n9号楼\n跳过\n12\n30\n0\n0\n跳过\n确认\n"
     result = run(["chat", "--user", "worker-1"], db, script)
     assert result.returncode == 0, result.stderr
     assert "已登记 9号楼" in result.stdout and "Traceback" not in result.stderr
@@ -37,6 +37,7 @@ def test_scripted_terminal_chat_export_and_handoffs(tmp_path: Path) -> None:
     assert exported.returncode == 0, exported.stderr
     rows = list(csv.DictReader(io.StringIO(exported.stdout)))
     assert len(rows) == 1 and rows[0]["building"] == "9号楼"
+    assert (rows[0]["district"], rows[0]["community"]) == ("wuchang", "中南路街")
     assert rows[0]["households_visited"] == "12"
 
     result = run(["chat", "--user", "worker-2"], db, "楼栋排查\n转人工\n")

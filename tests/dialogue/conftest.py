@@ -18,6 +18,7 @@ from bot.errors import ActionError
 from bot.messages import Inbound, Reply
 from bot.nlu.builtin import BuiltinInterpreter
 from bot.services.profiles import ProfileData
+from bot.services.records import DISTRICT_SLOTS, districts_action
 
 ROOT = Path(__file__).resolve().parents[2]
 TEST_FLOWS = Path(__file__).parent / "flows"
@@ -48,9 +49,14 @@ class MemoryRoles:
 
     default: frozenset[str] = frozenset({"community_worker"})
     grants: dict[str, frozenset[str]] = field(default_factory=dict)
+    #: user key → the district its grant is scoped to (ChatRoles.district)
+    districts: dict[str, str] = field(default_factory=dict)
 
     async def of(self, user_key: str) -> frozenset[str]:
         return self.grants.get(user_key, self.default)
+
+    async def district(self, user_key: str) -> str | None:
+        return self.districts.get(user_key)
 
 
 @dataclass
@@ -105,11 +111,16 @@ def saved_records() -> list[dict]:
 
 
 @pytest.fixture
-def actions(saved_records: list[dict]) -> ActionRegistry:
+def roles() -> MemoryRoles:
+    return MemoryRoles()
+
+
+@pytest.fixture
+def actions(saved_records: list[dict], roles: MemoryRoles) -> ActionRegistry:
     registry = ActionRegistry()
 
-    async def save(ctx: ActionContext) -> ActionResult:
-        saved_records.append(dict(ctx.slots))
+    async def save(ctx: ActionContext) -> ActionResult:  # keeps what records.save keeps
+        saved_records.append({k: v for k, v in ctx.slots.items() if not k.startswith("_")})
         return ActionResult(slots={"record_id": len(saved_records)})
 
     async def refuse(ctx: ActionContext) -> ActionResult:
@@ -121,6 +132,9 @@ def actions(saved_records: list[dict]) -> ActionRegistry:
         raise RuntimeError("boom")
 
     registry.register("records.save", save, sets={"record_id"})
+    # the real one, over the harness's grants
+    registry.register("records.districts", districts_action(roles.district),
+                      sets=DISTRICT_SLOTS, needs_lock=False)
     registry.register("test.grant", refuse, sets={"granted"})
     async def lookup(ctx: ActionContext) -> ActionResult:
         return ActionResult(slots={"found": 3})
@@ -128,11 +142,6 @@ def actions(saved_records: list[dict]) -> ActionRegistry:
     registry.register("test.crash", crash)
     registry.register("test.lookup", lookup, sets={"found"}, needs_lock=False)
     return registry
-
-
-@pytest.fixture
-def roles() -> MemoryRoles:
-    return MemoryRoles()
 
 
 @pytest.fixture

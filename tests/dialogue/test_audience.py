@@ -53,7 +53,7 @@ def test_audience_names_staff_roles_only(tmp_path: Path) -> None:
 
 async def test_restart_and_resume_check_the_role_again(chat: Chat, roles: MemoryRoles) -> None:
     await chat.say("楼栋排查")
-    await chat.say("3号楼")
+    await chat.say("江岸区")
     roles.grants["web:u1"] = frozenset()  # the role is taken away mid-flow
     refused = await chat.text("重新开始")
     assert "仅供工作人员使用" in refused and chat.state["stack"] == []

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from bot.messages import Inbound, Location
 
-SCREENING = ["楼栋排查", "12号楼", "2单元", "十二", "30", "1", "2", "无"]
+WHERE = ["江岸区", "花桥街 一村社区"]  #: the screening's district and community
+SCREENING = ["楼栋排查", *WHERE, "12号楼", "2单元", "十二", "30", "1", "2", "无"]
+ASKED = {"district", "community", "building"}
 
 
 async def test_whole_screening_saves_answers(chat, saved_records):
@@ -12,7 +14,8 @@ async def test_whole_screening_saves_answers(chat, saved_records):
         await chat.say(text)
     summary = await chat.text("确认")
     assert "编号 1" in summary and "2 位外地返回" in summary
-    assert saved_records == [{"building": "12号楼", "unit": "2单元", "households_visited": 12,
+    assert saved_records == [{"district": "jiangan", "community": "花桥街 一村社区",
+                              "building": "12号楼", "unit": "2单元", "households_visited": 12,
                               "people_home": 30, "people_quarantine": 1,
                               "people_returned": 2, "notes": "无"}]
     assert chat.state["stack"] == []
@@ -21,16 +24,31 @@ async def test_whole_screening_saves_answers(chat, saved_records):
 async def test_confirm_summary_lists_every_answer_and_edit_by_number(chat, saved_records):
     for text in SCREENING:
         out = await chat.text(text)
-    assert "1. 楼栋：12号楼" in out and "4. 在家人数：30" in out
-    assert "在家的共有多少人" in await chat.text("4")
+    assert "1. 所在区：江岸区" in out and "2. 街道/社区：花桥街 一村社区" in out
+    assert "3. 楼栋：12号楼" in out and "6. 在家人数：30" in out
+    assert "在家的共有多少人" in await chat.text("6")
     again = await chat.text("31")
-    assert "4. 在家人数：31" in again  # back at the summary with the new value
+    assert "6. 在家人数：31" in again  # back at the summary with the new value
+    assert "在哪个区" in await chat.text("1")  # the district, from the city's list
+    assert "1. 所在区：武昌区" in await chat.text("5")
     await chat.say("确认")
-    assert saved_records[0]["people_home"] == 31
+    assert saved_records[0]["people_home"] == 31 and saved_records[0]["district"] == "wuchang"
+
+
+async def test_a_worker_scoped_to_a_district_is_not_asked_it(chat, roles, saved_records):
+    roles.districts["web:u1"] = "hongshan"  # tongguan roles grant … --district hongshan
+    assert "哪个街道和社区" in await chat.text("楼栋排查")
+    for text in SCREENING[2:]:
+        out = await chat.text(text)
+    assert "请核对本次排查登记（洪山区）" in out and "所在区" not in out
+    assert "1. 街道/社区：花桥街 一村社区" in out  # the district is not offered to change
+    await chat.say("确认")
+    assert saved_records[0]["district"] == "hongshan"
 
 
 async def test_bad_answer_reprompts_and_three_failures_offer_help(chat):
-    await chat.say("楼栋排查")
+    for text in ["楼栋排查", *WHERE]:
+        await chat.say(text)
     await chat.say("1号楼")
     await chat.say("跳过")
     first = await chat.text("很多")
@@ -39,27 +57,31 @@ async def test_bad_answer_reprompts_and_three_failures_offer_help(chat):
     third = await chat.text("abc")
     assert "转人工" in third and "帮助" in third
     assert "在家" not in third
-    assert chat.state["stack"][0]["step"] == 2  # still on households_visited
+    assert chat.state["stack"][0]["step"] == 5  # still on households_visited
 
 
 async def test_back_skip_and_required_skip(chat):
     await chat.say("楼栋排查")
     assert "不能跳过" in await chat.text("跳过")
-    await chat.say("5号楼")
+    for text in [*WHERE, "5号楼"]:
+        await chat.say(text)
     assert "已跳过" in await chat.text("跳过")
     assert "哪个单元" in await chat.text("上一步")
     assert "unit" not in chat.state["stack"][0]["slots"]
     assert "楼栋号" in await chat.text("上一步")
+    assert "哪个街道和社区" in await chat.text("上一步")
+    assert "在哪个区" in await chat.text("上一步")
+    assert not ASKED & set(chat.state["stack"][0]["slots"])
     assert "第一个问题" in await chat.text("上一步")
 
 
 async def test_cancel_restart_and_help(chat):
-    await chat.say("楼栋排查")
-    await chat.say("5号楼")
+    for text in ["楼栋排查", *WHERE, "5号楼"]:
+        await chat.say(text)
     help_text = await chat.text("帮助")
     assert "楼栋排查登记" in help_text and "哪个单元" in help_text and "取消" in help_text
     assert "从头开始" in await chat.text("重新开始")
-    assert chat.state["stack"][0]["slots"] == {}
+    assert not ASKED & set(chat.state["stack"][0]["slots"])
     assert "已取消" in await chat.text("取消")
     assert chat.state["stack"] == []
     assert "没有进行中" in await chat.text("算了")
@@ -68,7 +90,9 @@ async def test_cancel_restart_and_help(chat):
 async def test_language_from_first_message_and_switch(chat):
     out = await chat.text("hello")
     assert "Hello" in out
-    assert "Which building" in await chat.text("screening")
+    assert "Which district" in await chat.text("screening")
+    assert "Which street and community" in await chat.text("Hanyang")
+    assert "Which building" in await chat.text("Zhongjia Village")
     assert "Which unit" in await chat.text("12")
     switched = await chat.text("中文")
     assert "已切换为中文" in switched and "哪个单元" in switched
@@ -77,8 +101,8 @@ async def test_language_from_first_message_and_switch(chat):
 
 
 async def test_interruption_pauses_and_offers_resume(chat):
-    await chat.say("楼栋排查")
-    await chat.say("7号楼")
+    for text in ["楼栋排查", *WHERE, "7号楼"]:
+        await chat.say(text)
     out = await chat.text("测试领取")
     assert "已暂停" in out and "要几个" in out
     await chat.say("3")
@@ -151,15 +175,15 @@ async def test_profile_declined_is_never_stored(chat, engine):
 
 
 async def test_idle_offer_continue_or_start_over(chat, clock):
-    await chat.say("楼栋排查")
-    await chat.say("8号楼")
+    for text in ["楼栋排查", *WHERE, "8号楼"]:
+        await chat.say(text)
     clock.advance(hours=2)
     out = await chat.text("3单元")
     assert "欢迎回来" in out
     assert "哪个单元" in await chat.text("继续填写")
     clock.advance(hours=2)
     await chat.say("hi")
-    assert "楼栋号" in await chat.text("重新开始")
+    assert "在哪个区" in await chat.text("重新开始")
 
 
 async def test_odd_messages_get_clear_answers(chat):
@@ -170,17 +194,18 @@ async def test_odd_messages_get_clear_answers(chat):
     assert "太长" in out and "10000" in out and "2000" in out and "回复序号" in out
     await chat.say("楼栋排查")
     too_long = await chat.text("A" * 10000)
-    assert "太长" in too_long and "楼栋号" in too_long
-    long_answer = await chat.text("A" * 1000)  # within the message limit, beyond the slot's 30
-    assert "30" in long_answer and "楼栋号" in long_answer
-    assert chat.state["stack"][0]["slots"] == {}
+    assert "太长" in too_long and "在哪个区" in too_long
+    await chat.say("江岸区")
+    long_answer = await chat.text("A" * 1000)  # within the message limit, beyond the slot's 60
+    assert "60" in long_answer and "哪个街道和社区" in long_answer
+    assert "community" not in chat.state["stack"][0]["slots"]
     assert "too long (10000" in await chat.text("English") + await chat.text("B" * 10000)
 
 
 async def test_location_and_start_events(engine):
     replies = await engine.handle(Inbound(channel="wechat", user_id="o1", kind="start",
                                           trigger="scene", value="screen:bldg-9"))
-    assert "楼栋号" in replies[0].text
+    assert "在哪个区" in replies[0].text
     replies = await engine.handle(Inbound(channel="wechat", user_id="o1", kind="location",
                                           location=Location(31.2, 121.4, "x")))
     assert replies  # not a location question: a clear answer, state kept
@@ -214,29 +239,31 @@ async def test_only_actions_that_write_lock_the_conversation(engine, chat):
 
 
 async def test_change_command_mid_flow_and_from_the_summary(chat, saved_records):
-    for text in ["楼栋排查", "12号楼", "2单元"]:
+    for text in ["楼栋排查", *WHERE, "12号楼", "2单元"]:
         await chat.say(text)
     out = await chat.text("修改")  # mid-flow, at the households question
-    assert "请回复要修改的序号" in out and "1. 楼栋" in out and "2. 单元" in out
+    assert "请回复要修改的序号" in out and "3. 楼栋" in out and "4. 单元" in out
     assert "楼栋号" in await chat.text("楼栋")  # picked by its label
     assert "走访了多少户" in await chat.text("15号楼")  # back where it was
     for text in ["十二", "30", "1", "2", "无"]:
         out = await chat.text(text)
-    assert "1. 楼栋：15号楼" in out
+    assert "3. 楼栋：15号楼" in out
     assert "请回复要修改的序号" in await chat.text("修改")  # the summary's change button
-    assert "哪个单元" in await chat.text("2")
-    assert "2. 单元：3单元" in await chat.text("3单元")
+    assert "哪个单元" in await chat.text("4")
+    assert "4. 单元：3单元" in await chat.text("3单元")
     await chat.say("确认")
     assert saved_records[0]["building"] == "15号楼" and saved_records[0]["unit"] == "3单元"
     assert "还没有可以修改的内容" in await chat.text("修改")  # nothing running any more
 
 
 async def test_menu_mid_flow_keeps_the_flow(chat):
-    await chat.say("楼栋排查")
-    await chat.say("12号楼")
+    for text in ["楼栋排查", *WHERE, "12号楼"]:
+        await chat.say(text)
     out = await chat.text("菜单")
     assert "回复序号或名称开始" in out and "楼栋排查登记" in out
-    assert chat.state["stack"][0]["slots"] == {"building": "12号楼"}
+    slots = chat.state["stack"][0]["slots"]
+    assert {k: slots[k] for k in ASKED} == {"district": "jiangan",
+                                            "community": "花桥街 一村社区", "building": "12号楼"}
     assert "哪个单元" in await chat.text("1")  # picking the running flow goes on with it
     await chat.say("菜单")
     assert "走访了多少户" in await chat.text("3单元")  # not a menu item: answers the question

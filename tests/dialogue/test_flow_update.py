@@ -20,7 +20,9 @@ STREET_STEP = """  - collect: street
     label: {zh: 街道, en: Street}
     prompt: {zh: 属于哪个街道？, en: "Which street?"}
 """
-TO_SUMMARY = ["楼栋排查", "12号楼", "2单元", "十二", "30", "1", "2", "无"]
+WHERE = ["江岸区", "花桥街 一村社区"]  #: the screening's district and community
+TO_BUILDING = ["楼栋排查", *WHERE, "12号楼"]
+TO_SUMMARY = [*TO_BUILDING, "2单元", "十二", "30", "1", "2", "无"]
 
 
 def edit_screening(engine, flows_dir: Path, *edits: tuple[str, str]) -> None:
@@ -36,18 +38,18 @@ def edit_screening(engine, flows_dir: Path, *edits: tuple[str, str]) -> None:
 
 def drop_unit(engine, flows_dir: Path) -> None:
     edit_screening(engine, flows_dir, (UNIT_STEP, ""),
-                   ("confirm: [building, unit,", "confirm: [building,"))
+                   ("building, unit,", "building,"))  # in both summaries
 
 
 async def test_summary_is_shown_again_before_a_confirm_counts(chat, engine, flows_dir,
                                                              saved_records):
     for text in TO_SUMMARY:
         out = await chat.text(text)
-    assert "2. 单元：2单元" in out
+    assert "4. 单元：2单元" in out
     drop_unit(engine, flows_dir)
     out = await chat.text("确认")
     assert saved_records == []  # the summary the user confirmed is not the live one
-    assert "刚刚更新过" in out and "单元" not in out and "1. 楼栋：12号楼" in out
+    assert "刚刚更新过" in out and "单元" not in out and "3. 楼栋：12号楼" in out
     assert "编号 1" in await chat.text("确认")
     assert saved_records[0]["households_visited"] == 12
     assert "unit" not in saved_records[0]  # the answer to the dropped question is gone
@@ -72,7 +74,7 @@ async def test_answers_are_kept_when_the_old_version_is_unknown(chat, engine, fl
 async def test_editing_a_field_the_new_version_drops(chat, engine, flows_dir, saved_records):
     for text in TO_SUMMARY:
         await chat.say(text)
-    assert "哪个单元" in await chat.text("2")  # change field 2, the unit
+    assert "哪个单元" in await chat.text("4")  # change field 4, the unit
     drop_unit(engine, flows_dir)
     out = await chat.text("3单元")
     assert "刚刚更新过" in out and "请核对本次排查登记" in out and "单元" not in out
@@ -83,14 +85,16 @@ async def test_editing_a_field_the_new_version_drops(chat, engine, flows_dir, sa
 
 async def test_a_new_question_before_the_current_one_is_asked_first(chat, engine, flows_dir,
                                                                     saved_records):
-    for text in ["楼栋排查", "12号楼", "2单元"]:
+    for text in [*TO_BUILDING, "2单元"]:
         out = await chat.text(text)
     assert "走访了多少户" in out
     edit_screening(engine, flows_dir, ("steps:\n", "steps:\n" + STREET_STEP),
-                   ("confirm: [building,", "confirm: [street, building,"))
+                   ("community, building,", "community, street, building,"))
     out = await chat.text("十二")
     assert "刚刚更新过" in out and "属于哪个街道" in out
-    assert chat.state["stack"][0]["slots"] == {"building": "12号楼", "unit": "2单元"}
+    slots = chat.state["stack"][0]["slots"]
+    assert {k: slots.get(k) for k in ("street", "building", "unit")} == {
+        "street": None, "building": "12号楼", "unit": "2单元"}
     assert "走访了多少户" in await chat.text("解放路")  # the answer "十二" was not taken
     for text in ["十二", "30", "1", "2", "无"]:
         out = await chat.text(text)
@@ -101,7 +105,7 @@ async def test_a_new_question_before_the_current_one_is_asked_first(chat, engine
 
 
 async def test_a_reworded_question_takes_the_answer_as_usual(chat, engine, flows_dir):
-    for text in ["楼栋排查", "12号楼", "2单元"]:
+    for text in [*TO_BUILDING, "2单元"]:
         await chat.say(text)
     edit_screening(engine, flows_dir, ("本次走访了多少户？", "这次一共走访了几户？"))
     out = await chat.text("十二")
@@ -111,7 +115,7 @@ async def test_a_reworded_question_takes_the_answer_as_usual(chat, engine, flows
 
 async def test_a_removed_current_question_moves_to_the_next_unanswered(chat, engine,
                                                                        flows_dir):
-    for text in ["楼栋排查", "12号楼"]:
+    for text in TO_BUILDING:
         out = await chat.text(text)
     assert "哪个单元" in out
     drop_unit(engine, flows_dir)
@@ -121,7 +125,7 @@ async def test_a_removed_current_question_moves_to_the_next_unanswered(chat, eng
 
 
 async def test_paused_flow_is_brought_up_to_date_too(chat, engine, flows_dir):
-    for text in ["楼栋排查", "12号楼"]:
+    for text in TO_BUILDING:
         await chat.say(text)
     await chat.say("测试领取")  # test_grant: pauses the screening
     assert chat.state["paused"][0][0]["at"] == "unit"

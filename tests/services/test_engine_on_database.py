@@ -35,30 +35,31 @@ async def test_every_turn_is_logged_with_text_parse_and_replies(database_url: st
                                                                 tmp_path: Path):
     async with open_hub(make_settings(database_url, tmp_path)) as hub:
         await grant(hub, "web:u1")  # a community worker: the screening flow is theirs
-        await say(hub, "你好")
-        await say(hub, "楼栋排查")
-        await say(hub, "12号楼")
+        sent = ["你好", "楼栋排查", "武昌区", "中南路街", "12号楼"]
+        for text in sent:
+            await say(hub, text)
         turns = await hub.engine.store.recent_turns("web:u1")
         async with hub.db.sessions() as session:
             stored = (await session.scalars(sa.select(Turn.sealed))).all()
-    assert [t.inbound["text"] for t in turns] == ["你好", "楼栋排查", "12号楼"]
+    assert [t.inbound["text"] for t in turns] == sent
     assert turns[0].parse["intent"]["name"] == "greet"  # what the NLU made of it
-    assert "请输入楼栋号" in turns[1].replies[0]["text"]
-    assert "哪个单元" in turns[2].replies[-1]["text"]
-    assert len(stored) == 3 and not any(b"12\xe5\x8f\xb7" in bytes(d) for d in stored)
+    assert "在哪个区" in turns[1].replies[0]["text"]
+    assert "请输入楼栋号" in turns[3].replies[0]["text"]
+    assert "哪个单元" in turns[4].replies[-1]["text"]
+    assert len(stored) == 5 and not any(b"12\xe5\x8f\xb7" in bytes(d) for d in stored)
 
 
 async def test_handoff_records_the_transcript(database_url: str, tmp_path: Path):
     async with open_hub(make_settings(database_url, tmp_path)) as hub:
         await grant(hub, "web:u1")  # a community worker: the screening flow is theirs
-        await say(hub, "楼栋排查")
-        await say(hub, "12号楼")
+        for text in ["楼栋排查", "武昌区", "中南路街", "12号楼"]:
+            await say(hub, text)
         out = await say(hub, "转人工")
         assert "已为您转接人工服务（编号 1）" in out and "哪个单元" in out  # flow goes on
         [request] = await hub.engine.parts.handoffs.list("open")
     assert request.user_key == "web:u1" and request.flow_id == "community_screening"
     texts = [t["in"].get("text") for t in request.transcript]
-    assert texts == ["楼栋排查", "12号楼", "转人工"]
+    assert texts == ["楼栋排查", "武昌区", "中南路街", "12号楼", "转人工"]
 
 
 async def test_profile_kept_only_with_consent_and_offered_masked(database_url: str,

@@ -13,7 +13,8 @@ from bot.messages import Inbound
 from tests.conftest import make_settings
 from tests.roles_support import grant
 
-UP_TO_CONFIRM = ["楼栋排查", "12号楼", "跳过", "十二", "30", "0", "1", "跳过"]
+UP_TO_CONFIRM = ["楼栋排查", "江岸区", "花桥街一村社区", "12号楼", "跳过", "十二", "30", "0",
+                 "1", "跳过"]
 
 
 async def _records(hub) -> list[tuple[int, str]]:  # type: ignore[no-untyped-def]

@@ -10,7 +10,8 @@ from bot.web.app import init_app
 from tests.roles_support import grant, worker_session
 
 # The screening flow is for community workers: its tests chat as one (worker_session).
-SCREENING = ["楼栋排查", "12号楼", "跳过", "十二", "30", "0", "3", "跳过"]
+WHERE = ["江岸区", "花桥街一村社区"]  #: the district and community it asks first
+SCREENING = ["楼栋排查", *WHERE, "12号楼", "跳过", "十二", "30", "0", "3", "跳过"]
 
 
 async def session(client) -> dict[str, str]:  # type: ignore[no-untyped-def]
@@ -29,7 +30,7 @@ async def test_screening_over_the_api_and_export(client, settings):
     headers = await worker_session(client)
     for text in SCREENING:
         replies = await say(client, headers, {"text": text})
-    assert replies[-1]["type"] == "options" and "1. 楼栋：12号楼" in replies[-1]["text"]
+    assert replies[-1]["type"] == "options" and "3. 楼栋：12号楼" in replies[-1]["text"]
     assert {o["value"] for o in replies[-1]["options"]} == {"确认", "修改"}
     done = await say(client, headers, {"choice": "确认"})
     assert any("已登记 12号楼" in r["text"] for r in done)
@@ -42,13 +43,15 @@ async def test_screening_over_the_api_and_export(client, settings):
         async with hub.db.sessions() as s:
             raw = (await s.execute(sa.text("SELECT data FROM records"))).scalar_one()
     assert "12号楼" in csv_text and "households_visited" in csv_text
+    assert "花桥街一村社区" in csv_text and ",jiangan," in csv_text
+    assert "_district_options" not in csv_text  # the form's helpers are not answers
     assert "12号楼".encode() not in bytes(raw)  # sealed at rest
 
 
 async def test_restart_mid_flow_loses_nothing(settings, aiohttp_client):
     first = await aiohttp_client(init_app(settings, background=False))
     headers = await worker_session(first)
-    for text in SCREENING[:4]:
+    for text in SCREENING[:6]:
         await say(first, headers, {"text": text})
     await first.close()
     second = await aiohttp_client(init_app(settings, background=False))
@@ -59,7 +62,8 @@ async def test_restart_mid_flow_loses_nothing(settings, aiohttp_client):
 async def test_user_comes_from_token_not_body(client):
     a = await worker_session(client)
     b = await worker_session(client)
-    await say(client, a, {"text": "楼栋排查"})
+    for text in ["楼栋排查", *WHERE]:
+        await say(client, a, {"text": text})
     with_body_user = await client.post("/api/v1/chat", headers=b,
                                        json={"text": "12号楼", "user_id": "whoever"})
     assert with_body_user.status == 422  # unknown fields are refused, never trusted
@@ -194,7 +198,7 @@ async def test_a_new_session_has_its_conversation_ready_on_postgres(postgres_url
     async with open_hub(settings) as other:  # another process moves it on first
         from bot.messages import Inbound
         await other.engine.handle(Inbound(channel="web", user_id=user_key[4:], text="楼栋排查"))
-    replies = await say(client, headers, {"text": "12号楼"})
-    assert "哪个单元" in replies[-1]["text"]  # answered the other process's question
+    replies = await say(client, headers, {"text": "江岸区"})
+    assert "哪个街道和社区" in replies[-1]["text"]  # answered the other process's question
     async with hub.db.sessions() as s:
         assert await s.scalar(sa.select(Conversation.version)) == 2

@@ -15,14 +15,17 @@ async def history(client, headers, query: str = ""):  # type: ignore[no-untyped-
 async def test_history_replays_what_was_sent_and_answered(client):
     headers = await worker_session(client)  # the screening flow is for community workers
     assert await history(client, headers) == []  # a new session: the page greets
-    sent = [{"text": "你好"}, {"start": "community_screening"}, {"text": "5号楼"},
-            {"choice": "跳过"}, {"location": {"lat": 31.2, "lng": 121.5, "label": "家"}}]
+    sent = [{"text": "你好"}, {"start": "community_screening"}, {"choice": "jiangan"},
+            {"text": "花桥街一村社区"}, {"text": "5号楼"}, {"choice": "跳过"},
+            {"location": {"lat": 31.2, "lng": 121.5, "label": "家"}}]
     answers = [await say(client, headers, body) for body in sent]
     turns = await history(client, headers)
     # a tapped choice is logged as the text it sends
-    assert [t["sent"] for t in turns] == [*sent[:3], {"text": "跳过"}, sent[4]]
+    assert [t["sent"] for t in turns] == [*sent[:2], {"text": "jiangan"}, *sent[3:5],
+                                          {"text": "跳过"}, sent[6]]
     assert [t["replies"] for t in turns] == answers  # the very shapes /api/v1/chat gave
-    assert "请输入楼栋号" in turns[1]["replies"][0]["text"]
+    assert "在哪个区" in turns[1]["replies"][0]["text"]
+    assert "请输入楼栋号" in turns[3]["replies"][0]["text"]
 
     assert await history(client, headers, "?limit=2") == turns[-2:]
     # the open question is still open: history answered nothing

@@ -58,7 +58,13 @@ async def test_whole_screening_in_the_browser(sqlite_url, tmp_path, aiohttp_serv
                 "([n, t]) => [...document.querySelectorAll('.row.bot .bubble')].slice(n)"
                 ".some(b => b.innerText.includes(t))", arg=[count, expect])
 
-        await page.wait_for_function("document.body.innerText.includes('楼栋号')")
+        await page.wait_for_function("document.body.innerText.includes('在哪个区')")
+        count = await bot.count()
+        await page.locator(".options button", has_text="武昌区").last.click()  # the city's list
+        await page.wait_for_function(
+            "n => [...document.querySelectorAll('.row.bot .bubble')].slice(n)"
+            ".some(b => b.innerText.includes('哪个街道和社区'))", arg=count)
+        await answer("中南路街 东湖社区", "楼栋号")
         await answer("6号楼", "哪个单元")
         await answer("跳过", "走访")
         await answer("二十", "在家")
@@ -101,13 +107,15 @@ async def test_reload_mid_flow_redraws_and_keeps_the_question_open(sqlite_url, t
         await as_worker(page, app[HUB_KEY])
         await page.goto(f"http://127.0.0.1:{server.port}/chat")
         await page.locator(".options button", has_text="楼栋排查登记").first.click()
-        await page.wait_for_function("document.body.innerText.includes('楼栋号')")
-        await page.fill("#text", "6号楼")
-        await page.press("#text", "Enter")
-        await page.wait_for_function("document.body.innerText.includes('哪个单元')")
+        for text, then in (("武昌区", "哪个街道和社区"), ("中南路街", "楼栋号"),
+                           ("6号楼", "哪个单元")):
+            await page.wait_for_function("document.body.innerText.includes('在哪个区')")
+            await page.fill("#text", text)
+            await page.press("#text", "Enter")
+            await page.wait_for_function(f"document.body.innerText.includes('{then}')")
         bots, mine = await page.evaluate(texts(".row.bot .bubble")), \
             await page.evaluate(texts(".row.me .bubble"))
-        assert mine == ["楼栋排查登记", "6号楼"]
+        assert mine == ["楼栋排查登记", "武昌区", "中南路街", "6号楼"]
 
         await page.reload()
         await page.wait_for_function(
@@ -130,8 +138,8 @@ async def test_reload_mid_flow_redraws_and_keeps_the_question_open(sqlite_url, t
             "expired-or-unknown", None)
         await browser.close()
     turns = await app[HUB_KEY].engine.store.recent_turns(f"web:{user}")
-    assert [t.inbound.get("text") for t in turns] == ["你好", "楼栋排查登记",
-                                                      "6号楼", "跳过"]
+    assert [t.inbound.get("text") for t in turns] == ["你好", "楼栋排查登记", "武昌区",
+                                                      "中南路街", "6号楼", "跳过"]
 
 
 async def test_location_share_and_pickup_image(sqlite_url, tmp_path, aiohttp_server):

@@ -23,9 +23,8 @@ async def test_same_user_messages_serialize_across_hubs(postgres_url: str, tmp_p
         hubs = [await stack.enter_async_context(open_hub(settings)) for _ in range(2)]
         user = dict(channel="web", user_id="same-user")
         await grant(hubs[0], "web:same-user")  # a community worker: the flow is theirs
-        await hubs[0].engine.handle(Inbound(**user, text="楼栋排查"))
-        await hubs[1].engine.handle(Inbound(**user, text="9号楼"))
-        await hubs[0].engine.handle(Inbound(**user, text="跳过"))
+        for i, text in enumerate(["楼栋排查", "江岸区", "花桥街一村社区", "9号楼", "跳过"]):
+            await hubs[i % 2].engine.handle(Inbound(**user, text=text))
         # Four integer answers in a row, sent all at once through both hubs.
         answers = [hubs[i % 2].engine.handle(Inbound(**user, text=str(n)))
                    for i, n in enumerate([11, 12, 13, 14])]
@@ -35,7 +34,7 @@ async def test_same_user_messages_serialize_across_hubs(postgres_url: str, tmp_p
         async with hubs[0].db.sessions() as session:
             row = (await session.scalars(sa.select(Conversation))).one()
             turns = await session.scalar(sa.select(sa.func.count()).select_from(Turn))
-        assert row.version == 7 and turns == 7
+        assert row.version == 9 and turns == 9
         state = hubs[0].sealer.open(row.state, context=row.user_key.encode())
         slots = state["stack"][0]["slots"]
         assert sorted([slots["households_visited"], slots["people_home"],
@@ -46,8 +45,8 @@ async def test_turn_log_and_state_are_sealed(database_url: str, tmp_path: Path):
     settings = make_settings(database_url, tmp_path)
     async with open_hub(settings) as hub:
         await grant(hub, "web:p")  # a community worker: "张三的楼" is a slot's value
-        await hub.engine.handle(Inbound(channel="web", user_id="p", text="楼栋排查"))
-        await hub.engine.handle(Inbound(channel="web", user_id="p", text="张三的楼"))
+        for text in ["楼栋排查", "江岸区", "张三的社区", "张三的楼"]:
+            await hub.engine.handle(Inbound(channel="web", user_id="p", text=text))
         async with hub.db.sessions() as session:
             blobs = [bytes(b) for b in (await session.scalars(sa.select(Turn.sealed))).all()]
             blobs.append(bytes((await session.scalars(sa.select(Conversation.state))).one()))
@@ -88,7 +87,8 @@ async def test_cancelled_turn_releases_its_conversation(database_url: str, tmp_p
         assert row.version == 1  # only the second turn was saved
 
 
-SCREENING = ["楼栋排查", "12号楼", "跳过", "十二", "30", "0", "1", "跳过", "确认"]
+SCREENING = ["楼栋排查", "江岸区", "花桥街一村社区", "12号楼", "跳过", "十二", "30", "0", "1",
+             "跳过", "确认"]
 
 
 async def test_more_users_than_pooled_connections_reach_an_action_at_once(

@@ -3,6 +3,8 @@ real chat API and the real ``tongguan roles`` command, on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -74,6 +76,28 @@ async def test_only_a_community_worker_may_start_the_screening(settings, aiohttp
     assert TITLE not in labels(await say(third, headers, {"text": "你好"}))
     assert await records(third) == 1
 
+    # (4) Granted again, scoped to a district: the screening takes it from the grant.
+    scoped = tongguan(settings, "roles", "grant", user_key, "community_worker",
+                      "--district", "武昌区")
+    assert scoped.returncode == 0, scoped.stderr
+    assert scoped.stdout == f"{user_key} now holds community_worker in 武昌区\n"
+    listed = [json.loads(line) for line in tongguan(settings, "roles", "list").stdout.splitlines()]
+    assert [(r["user"], r["district"]) for r in listed] == [(user_key, "wuchang")]
+    fourth = await aiohttp_client(init_app(settings, background=False))
+    replies = await say(fourth, headers, {"text": "楼栋排查"})
+    assert "哪个街道和社区" in replies[-1]["text"]  # not asked the district
+    for text in SCREENING[2:]:
+        replies = await say(fourth, headers, {"text": text})
+    assert "请核对本次排查登记（武昌区）" in replies[-1]["text"]
+    assert "所在区" not in replies[-1]["text"]
+    await say(fourth, headers, {"choice": "确认"})
+    from bot.services.records import export_records
+
+    exported = await export_records(fourth.app[HUB_KEY], "community_screening")
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert [(r["district"], r["building"]) for r in rows] == [("jiangan", "12号楼"),
+                                                             ("wuchang", "12号楼")]
+
 
 def test_bad_roles_input_is_one_line_exit_2(sqlite_url: str, tmp_path: Path):
     settings = make_settings(sqlite_url, tmp_path)
@@ -87,5 +111,9 @@ def test_bad_roles_input_is_one_line_exit_2(sqlite_url: str, tmp_path: Path):
         assert bad_key.stderr == ("tongguan: a user key is channel:user, e.g. "
                                   "wechat:<openid> or web:<id>\n"), key
         assert tongguan(settings, "roles", "revoke", key, "community_worker").returncode == 2
+    for district in ("nowhere", "other"):  # a grant is scoped to a district on the map
+        bad_district = tongguan(settings, "roles", "grant", "web:abc", "community_worker",
+                                "--district", district)
+        assert bad_district.returncode == 2 and "wuchang" in bad_district.stderr
     listed = tongguan(settings, "roles", "list")
     assert listed.returncode == 0 and listed.stdout == ""  # nothing was granted

@@ -13,10 +13,12 @@ from tests.roles_support import worker_session
 
 
 async def ask_building(client) -> str:  # type: ignore[no-untyped-def]
-    """A new community worker's first question of the screening flow (theirs only)."""
-    resp = await client.post("/api/v1/chat", json={"text": "楼栋排查"},
-                             headers=await worker_session(client))
-    return (await resp.json())["replies"][0]["text"]
+    """A new community worker's building question of the screening flow (theirs only),
+    after its district and community (or what the flow says instead)."""
+    headers = await worker_session(client)
+    for text in ["楼栋排查", "江岸区", "花桥街一村社区"]:
+        resp = await client.post("/api/v1/chat", json={"text": text}, headers=headers)
+    return "\n".join(r["text"] for r in (await resp.json())["replies"])
 
 
 async def wait_for_reload(app, version: int) -> None:  # type: ignore[no-untyped-def]

@@ -21,8 +21,11 @@ EDITED = GOOD.replace("请输入楼栋号", "请告诉我楼号")
 
 
 async def first_question(client) -> str:  # type: ignore[no-untyped-def]
+    """A new community worker's building question (after the district and community)."""
     headers = await worker_session(client)
-    return (await say(client, headers, {"text": "楼栋排查"}))[0]["text"]
+    for text in ["楼栋排查", "江岸区", "花桥街一村社区"]:
+        replies = await say(client, headers, {"text": text})
+    return replies[-1]["text"]
 
 
 async def live(client) -> tuple[int, str]:  # type: ignore[no-untyped-def]
@@ -185,13 +188,19 @@ async def test_preview_runs_the_draft_with_actions_dry(client):  # type: ignore[
     admin = await staff_login(client, "wang", "admin")
     url = SCREENING + "/preview"
     first = await (await client.post(url, headers=admin, json={"yaml": EDITED})).json()
-    assert "请告诉我楼号" in first["replies"][0]["text"]
+    # records.districts only reads: it runs for real, so the city's districts are offered
+    [ask] = first["replies"]
+    assert "在哪个区" in ask["text"] and "武昌区" in [o["label"] for o in ask["options"]]
     preview_id = first["preview_id"]
-    for text in ["12号楼", "跳过", "十二", "30", "0", "3", "跳过"]:
+    for text in ["武昌区", "中南路街", "12号楼", "跳过", "十二", "30", "0", "3", "跳过"]:
         turn = await client.post(url, headers=admin, json={
             "yaml": EDITED, "text": text, "preview_id": preview_id})
         assert turn.status == 200, await turn.text()
-        preview_id = (await turn.json())["preview_id"]
+        body = await turn.json()
+        preview_id = body["preview_id"]
+        if text == "中南路街":
+            assert "请告诉我楼号" in body["replies"][0]["text"]
+    assert "1. 所在区：武昌区" in body["replies"][-1]["text"]
     done = await (await client.post(url, headers=admin, json={
         "yaml": EDITED, "text": "确认", "preview_id": preview_id})).json()
     texts = " ".join(r["text"] for r in done["replies"])

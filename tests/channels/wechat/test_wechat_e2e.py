@@ -30,7 +30,8 @@ steps:
   - action: test.slow
   - say: {zh: 查询完成。, en: Check done.}
 """
-SCREENING = ["楼栋排查", "12号楼", "2单元", "12", "30", "1", "0", "无", "确认"]
+SCREENING = ["楼栋排查", "江岸区", "花桥街一村社区", "12号楼", "2单元", "12", "30", "1", "0", "无",
+             "确认"]
 
 
 def _settings(db_url: str, fake: FakeWechatApi, tmp_path: Path, budget: float) -> Settings:
@@ -65,7 +66,7 @@ async def test_worker_completes_a_flow_and_a_slow_turn_is_pushed(
                                   app_id=w.app_id, aes_key=w.aes_key, mode="safe") as wx:
             replies = [await wx.text("o_worker", text) for text in SCREENING]
             assert not any(d.failed for d in replies)
-            assert "请输入楼栋号" in replies[0].text
+            assert "在哪个区" in replies[0].text and "请输入楼栋号" in replies[2].text
             assert "已登记 12号楼" in replies[-1].text
             d = await wx.text("o_worker", "慢查询")
             assert d.body == "success" and d.elapsed < 1.0
