@@ -146,3 +146,58 @@ async def test_screenings_by_community_and_building(client):  # type: ignore[no-
     elsewhere = await staff_login(client, "officer4", "health_officer", district="wuchang")
     other = await (await client.get("/api/v1/ops/summary", headers=elsewhere)).json()
     assert other["screenings"]["records"] == 0 and not other["screenings"]["communities"]
+
+
+async def test_a_screening_through_the_chat_counts_in_its_district_and_community(client):  # type: ignore[no-untyped-def]
+    """The screening flow asks the district and the community (社区) before the building;
+    its record counts under them, seen by the city and that district's officers only."""
+    from tests.roles_support import worker_session
+    from tests.web.test_chat_api import say
+
+    worker = await worker_session(client)
+    answers = ["楼栋排查", "洪山区", "珞南街 桂元社区", "7号楼", "跳过", "20", "35", "4", "3",
+               "跳过", "确认"]
+    for text in answers:
+        replies = await say(client, worker, {"text": text})
+    assert any("已登记 7号楼" in r["text"] for r in replies)
+    # a second worker, scoped to the district by their grant, is not asked it
+    scoped = await worker_session(client, district="hongshan")
+    replies = await say(client, scoped, {"text": "楼栋排查"})
+    assert "哪个街道和社区" in replies[-1]["text"]
+    for text in ["珞南街 桂元社区", "7号楼", "跳过", "10", "15", "0", "0", "跳过", "确认"]:
+        replies = await say(client, scoped, {"text": text})
+    assert any("已登记 7号楼" in r["text"] for r in replies)
+
+    officer = await staff_login(client, "officer_hs", "health_officer", district="hongshan")
+    view = await (await client.get("/api/v1/ops/summary", headers=officer)).json()
+    screen = view["screenings"]
+    assert (screen["records"], screen["households"], screen["people_quarantine"],
+            screen["people_returned"]) == (2, 30, 4, 3)  # district totals: exact
+    [community] = screen["communities"]
+    assert (community["district"], community["name"]) == ("hongshan", "珞南街 桂元社区")
+    assert community["records"] == "<3" and community["households"] == 30
+    [building] = screen["buildings"]
+    assert (building["district"], building["name"], building["place"]) == (
+        "hongshan", "珞南街 桂元社区", "7号楼")
+    assert building["people_quarantine"] == 4 and building["people_returned"] == 3
+    [row] = [d for d in view["districts"] if d["district"] == "hongshan"]
+    assert row["screenings"] == 2
+    [follow_up] = [h for h in view["highlights"] if h["kind"] == "screened_returned"]
+    assert (follow_up["district"], follow_up["street"], follow_up["building"],
+            follow_up["count"]) == ("hongshan", "珞南街 桂元社区", "7号楼", 3)
+    assert "7号楼" in follow_up["zh"] and "7号楼" in follow_up["en"]
+    city = await staff_login(client, "officer_city", "health_officer")
+    assert (await (await client.get("/api/v1/ops/summary", headers=city)).json())[
+        "screenings"]["communities"] == [community]
+    elsewhere = await staff_login(client, "officer_wc2", "health_officer", district="wuchang")
+    other = await (await client.get("/api/v1/ops/summary", headers=elsewhere)).json()
+    assert other["screenings"]["records"] == 0
+    assert not other["screenings"]["communities"] and not other["screenings"]["buildings"]
+    assert "桂元社区" not in json.dumps(other, ensure_ascii=False)
+    csv_text = await (await client.get("/api/v1/ops/report?format=csv",
+                                       headers=officer)).text()
+    assert "screening,hongshan/珞南街 桂元社区,households,30" in csv_text
+    assert "screening_building,hongshan/珞南街 桂元社区/7号楼,people_returned,3" in csv_text
+    html = await (await client.get("/api/v1/ops/report?format=html", headers=officer)).text()
+    assert ("<td>hongshan / 珞南街 桂元社区 / 7号楼</td><td>&lt;3</td><td>30</td><td>50</td>"
+            "<td>4</td><td>3</td>") in html  # screenings by building

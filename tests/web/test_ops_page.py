@@ -34,6 +34,20 @@ async def declare(base: str, id_number: str, district: str) -> None:
             assert resp.status == 200, await resp.text()
 
 
+async def screen(base: str, hub: Any, district: str, community: str) -> None:
+    """A community worker's screening of 5号楼 through the chat API."""
+    from tests.roles_support import grant
+
+    async with aiohttp.ClientSession() as http:
+        made = await (await http.post(base + "/api/v1/sessions")).json()
+        await grant(hub, made["user_key"])
+        headers = {"Authorization": f"Bearer {made['token']}"}
+        for text in ["楼栋排查", district, community, "5号楼", "跳过", "12", "30", "1", "0",
+                     "跳过", "确认"]:
+            resp = await http.post(base + "/api/v1/chat", json={"text": text}, headers=headers)
+            assert resp.status == 200, await resp.text()
+
+
 async def _login(page: Any, username: str) -> None:
     await page.wait_for_selector("#login:not([hidden])")
     await page.fill("#username", username)
@@ -81,6 +95,19 @@ async def test_ops_view_in_chromium(sqlite_url: str, tmp_path: Path,
             await city.wait_for_function(f"document.querySelector(\"{CARD}\").textContent === '2'")
             table = await city.text_content("#districts") or ""
             assert "江岸区" in table and "武昌区" in table
+
+            # screenings by district → community → building, each in its district only
+            await screen(base, hub, "武昌区", "中南路街 东湖社区")
+            await screen(base, hub, "江岸区", "花桥街一村社区")
+            row = "#screen-buildings tr[data-key='wuchang/中南路街 东湖社区/5号楼']"
+            await local.wait_for_selector(row)
+            await city.wait_for_selector(row)
+            await city.wait_for_selector(
+                "#screen-buildings tr[data-key='jiangan/花桥街一村社区/5号楼']")
+            assert "花桥街" not in (await local.text_content("#screen-buildings") or "")
+            assert "东湖社区" in (await local.text_content("#screen-communities") or "")
+            assert (await local.text_content(
+                "#cards [data-k='screenings.records'] .n")) == "1"
 
             async with city.expect_popup() as popup:
                 await city.click("#report-form button[type=submit]")

@@ -1,6 +1,8 @@
 """What needs action today: streets and buildings with several yellow or red
-declarations, stores out of stock, handoffs waiting too long. Every number named is at
-least ``ops.small_cell`` or a store's, never a small count of people."""
+declarations, screened buildings with several people back from outside (their 14 days
+of health observation to follow up), stores out of stock, handoffs waiting too long.
+Every number named is at least ``ops.small_cell`` or a store's, never a small count of
+people."""
 
 from __future__ import annotations
 
@@ -33,6 +35,15 @@ def highlights(view: dict[str, Any], snap: Snapshot, settings: Settings) -> list
                           "street": row["name"], "building": row["place"], "count": risky,
                           "zh": f"{where}：今日黄/红码申报 {risky} 人",
                           "en": f"{where}: {risky} yellow/red declarations today"})
+    for row in view["screenings"]["buildings"]:  # district → community → building
+        n = row.get("people_returned")
+        if isinstance(n, int) and n >= k and row["name"] != OTHER_AREAS and row["place"]:
+            where = " ".join(x for x in (row["name"], row["place"]) if x)
+            found.append({"kind": "screened_returned", "district": row["district"],
+                          "street": row["name"], "building": row["place"], "count": n,
+                          "zh": f"{where}：今日排查发现14天内外地返回 {n} 人，需落实健康观察",
+                          "en": f"{where}: today's screenings found {n} people back from "
+                                f"outside within 14 days (health observation to follow)"})
     for s in view["stock"]:
         if s["released"] > 0 and s["left"] == 0:
             found.append({"kind": "out_of_stock", "district": s["district"],

@@ -87,6 +87,11 @@ def rows(report: OpsReport) -> list[list[Any]]:
     for c in v["screenings"]["communities"]:
         for field in ("records", "households", "people_quarantine", "people_returned"):
             out.append(["screening", f"{c['district']}/{c['name']}", field, c[field]])
+    for b in v["screenings"]["buildings"]:  # district / community / building
+        for field in ("records", "households", "people_home", "people_quarantine",
+                      "people_returned"):
+            out.append(["screening_building", f"{b['district']}/{b['name']}/{b['place']}",
+                        field, b[field]])
     for b in v["buildings"]:
         for field in ("declarations", "yellow_red", "screenings", "people_quarantine",
                       "people_returned"):

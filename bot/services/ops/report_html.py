@@ -101,14 +101,21 @@ def _table(title: str, heads: list[str], rows: list[list[Any]]) -> list[str]:
 
 
 def _below_district(v: dict[str, Any]) -> list[str]:
-    """Screenings by community, declarations and screenings by building, check-ins by
-    venue (each cell as the view shows it: under the threshold as "<k")."""
-    screen = v["screenings"]["communities"]
+    """Screenings by community and by building (district → community → building),
+    declarations and screenings by building, check-ins by venue (each cell as the view
+    shows it: under the threshold as "<k")."""
+    screen = v["screenings"]
     return [
         *_table("楼栋排查分社区 · Screenings by community",
                 ["区 / 社区", "排查", "走访户数", "居家隔离", "外地返回"],
                 [[f"{c['district']} / {c['name']}", c["records"], c["households"],
-                  c["people_quarantine"], c["people_returned"]] for c in screen]),
+                  c["people_quarantine"], c["people_returned"]]
+                 for c in screen["communities"]]),
+        *_table("楼栋排查分楼栋 · Screenings by building",
+                ["区 / 社区 / 楼栋", "排查", "走访户数", "在家", "居家隔离", "外地返回"],
+                [[f"{b['district']} / {b['name']} / {b['place']}", b["records"],
+                  b["households"], b["people_home"], b["people_quarantine"],
+                  b["people_returned"]] for b in screen["buildings"]]),
         *_table("分楼栋 · By building", ["区 / 社区 / 楼栋", "申报", "黄+红", "排查",
                                        "居家隔离", "外地返回"],
                 [[f"{b['district']} / {b['name']} / {b['place']}", b["declarations"],

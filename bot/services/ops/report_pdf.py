@@ -70,6 +70,26 @@ def _trend(trend: dict[str, list[Any]]) -> Drawing:
     return drawing
 
 
+def _screenings(screen: dict[str, Any]) -> list[Any]:
+    """Screenings by community and by building (district → community → building)."""
+    story: list[Any] = []
+    if screen["communities"]:
+        story += [Paragraph("楼栋排查分社区 · Screenings by community", HEAD),
+                  Table([["区 / 社区", "排查", "走访户数", "居家隔离", "外地返回"]]
+                        + [[f"{c['district']} / {c['name']}", _text(c["records"]),
+                            _text(c["households"]), _text(c["people_quarantine"]),
+                            _text(c["people_returned"])] for c in screen["communities"]],
+                        style=GRID)]
+    if screen["buildings"]:
+        story += [Paragraph("楼栋排查分楼栋 · Screenings by building", HEAD),
+                  Table([["区 / 社区 / 楼栋", "排查", "走访户数", "在家", "居家隔离", "外地返回"]]
+                        + [[f"{b['district']} / {b['name']} / {b['place']}",
+                            *(_text(b[f]) for f in ("records", "households", "people_home",
+                                                    "people_quarantine", "people_returned"))]
+                           for b in screen["buildings"]], style=GRID)]
+    return story
+
+
 def report_pdf(report: OpsReport) -> bytes:
     v = report.view
     story: list[Any] = [
@@ -101,6 +121,7 @@ def report_pdf(report: OpsReport) -> bytes:
                         + [[f"{s['district']} / {s['name']}", _text(s["declarations"]),
                             _text(s["yellow"]), _text(s["red"]), _text(s["quarantine_home"])]
                            for s in v["streets"]], style=GRID)]
+    story += _screenings(v["screenings"])
     out = io.BytesIO()
     doc = SimpleDocTemplate(out, pagesize=A4, leftMargin=15 * mm, rightMargin=15 * mm,
                             topMargin=15 * mm, bottomMargin=15 * mm,

@@ -126,6 +126,9 @@ function render(v) {
   table("screen-communities", [["district", "区", "t"], ["name", "街道/社区 Community", "t"], ["records", "排查次数"],
     ["households", "走访户数"], ["people_home", "在家"], ["people_quarantine", "居家隔离"], ["people_returned", "外地返回"]],
     v.screenings.communities);
+  table("screen-buildings", [["district", "区", "t"], ["name", "街道/社区 Community", "t"], ["place", "楼栋 Building", "t"],
+    ["records", "排查次数"], ["households", "走访户数"], ["people_home", "在家"], ["people_quarantine", "居家隔离"],
+    ["people_returned", "外地返回"]], v.screenings.buildings);
   table("venues", [["district", "区", "t"], ["venue", "场所 Venue", "t"], ["count", "登记 Check-ins"]], v.checkins.venues);
   table("stock", [["store", "门店 Store", "t"], ["name", "名称", "t"], ["district", "区", "t"], ["product", "物资", "t"],
     ["released", "投放"], ["left", "剩余"]], v.stock);
