@@ -4,7 +4,7 @@
 process, the baseline) and ``tongguan serve`` (a child process, background jobs on,
 abuse limits off) on SQLite and on PostgreSQL, at 50, 200 and 1,000 connections. Each
 request is the next message of the building screening (``community_screening``,
-the script is learnt from the flow in the set-up, :data:`ANSWERS`) for one of 400
+the script is learnt from the flow in the set-up, ``_screening.ANSWERS``) for one of 400
 sessions in turn: request *n* goes to session ``n mod 400`` with message
 ``(n div 400) mod len(script)``, so a session's next message
 leaves 400 requests after its last one and, after the confirmation, the flow starts
@@ -36,15 +36,9 @@ from pathlib import Path
 
 import aiohttp
 from _http_load import free_port, grant_workers, start_process, throwaway_postgres, wait_ready
+from _screening import DONE, ECHO_SCRIPT, START, answer_for, joined
 from chat_turns import ECHO, SERVE, open_sessions
 
-#: the answer to each question of the building screening, by a piece of its prompt: the
-#: script is learnt from the flow as it stands (its steps change) in the set-up
-ANSWERS = {"核对": "确认", "楼栋号": "12号楼", "单元": "跳过", "多少户": "十二", "在家": "30",
-           "居家隔离": "0", "外地返回": "1", "备注": "跳过", "哪个区": "江岸区",
-           "街道和社区": "花桥街一村社区"}
-START = "楼栋排查"
-ECHO_SCRIPT = [START, *ANSWERS.values()]  #: the echo gets the same bodies
 SESSIONS = 400
 
 LUA = r"""
@@ -181,8 +175,8 @@ async def echo_points(conns: list[int], seconds: float) -> dict[int, Point]:
 
 async def learn_script(base: str, token: str) -> list[str]:
     """The messages of one building screening, keyword to confirmation, answering each
-    question as :data:`ANSWERS` says (the flow's steps may change); checked to end with
-    the "已登记" reply."""
+    question as ``_screening.ANSWERS`` says (the flow's steps may change); checked to end
+    with the "已登记" reply."""
     script = [START]
     async with aiohttp.ClientSession() as session:
         while len(script) < 30:
@@ -191,11 +185,10 @@ async def learn_script(base: str, token: str) -> list[str]:
                 body = await resp.json()
                 if resp.status != 200:
                     raise RuntimeError(body)
-            last = body["replies"][-1]["text"]
-            if "已登记" in last:
+            last = joined([reply.get("text") or "" for reply in body["replies"]])
+            if DONE in last:
                 return script
-            question = last.splitlines()[0]
-            answer = next((a for key, a in ANSWERS.items() if key in question), None)
+            answer = answer_for(last)
             if answer is None:
                 raise RuntimeError(f"saturation: no answer for {last!r}")
             script.append(answer)

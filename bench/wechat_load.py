@@ -59,8 +59,10 @@ from bot.cli import main
 main(["serve", "--host", "127.0.0.1", "--port", "%d"])
 """
 
-BARE = """
-import uvloop
+#: a minimal WeChat handler (safe mode): checks ``msg_signature`` and decrypts with
+#: wechatpy, parses the message, and answers an encrypted, signed text echo; formatted
+#: with (token, aes key, app id)
+BARE_HANDLER = """
 from aiohttp import web
 from wechatpy import parse_message
 from wechatpy.crypto import WeChatCrypto
@@ -76,6 +78,9 @@ async def handle(request):
     reply = TextReply(content=getattr(msg, "content", ""), message=msg).render()
     return web.Response(text=crypto.encrypt_message(reply, q["nonce"], q["timestamp"]),
                         content_type="application/xml")
+"""
+BARE = BARE_HANDLER + """
+import uvloop
 
 app = web.Application()
 app.router.add_post("/wechat", handle)
@@ -83,6 +88,13 @@ app.router.add_get("/", lambda r: web.Response(text="ok"))
 web.run_app(app, host="127.0.0.1", port=%d, access_log=None, print=None,
             loop=uvloop.new_event_loop())  # the loop tongguan serve runs on
 """
+
+
+def wechat_env(aes_key: str, api_base: str) -> dict[str, str]:
+    """A bench server's WeChat settings: safe mode, pushes to the fake API at ``api_base``."""
+    return {"TONGGUAN_WECHAT_APP_ID": APP_ID, "TONGGUAN_WECHAT_APP_SECRET": SECRET,
+            "TONGGUAN_WECHAT_TOKEN": TOKEN, "TONGGUAN_WECHAT_AES_KEY": aes_key,
+            "TONGGUAN_WECHAT_API_BASE": api_base}
 
 
 def openids(users: int) -> list[str]:
@@ -231,10 +243,7 @@ async def run_db(db: str, users: int, think: float, total: int, aes_key: str,
         env = {"TONGGUAN_DATABASE_URL": url, "TONGGUAN_LOG_LEVEL": "ERROR",
                "TONGGUAN_SECRET_KEY": "b" * 40, "TONGGUAN_CONFIG": "/nonexistent.yml",
                "TONGGUAN_FLOWS_DIR": str(flows), "TONGGUAN_FLOWS_RELOAD_SECONDS": "0",
-               "TONGGUAN_INTENTS_DIR": str(ROOT / "intents"),
-               "TONGGUAN_WECHAT_APP_ID": APP_ID, "TONGGUAN_WECHAT_APP_SECRET": SECRET,
-               "TONGGUAN_WECHAT_TOKEN": TOKEN, "TONGGUAN_WECHAT_AES_KEY": aes_key,
-               "TONGGUAN_WECHAT_API_BASE": api_base}
+               "TONGGUAN_INTENTS_DIR": str(ROOT / "intents"), **wechat_env(aes_key, api_base)}
         try:
             port = free_port()
             # The warm-up's turns are in the table too: count them apart.
