@@ -125,6 +125,14 @@ def _cpu_seconds(pids: set[int]) -> float:
     return total / os.sysconf("SC_CLK_TCK")
 
 
+def _machine_busy_seconds() -> float:
+    """CPU seconds every core of the machine has spent busy (not idle, not waiting on
+    I/O) since boot, from ``/proc/stat``."""
+    with open("/proc/stat") as stat:
+        ticks = [int(n) for n in stat.readline().split()[1:8]]
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")
+
+
 def process_tree(pid: int) -> set[int]:
     """``pid`` and its children (the gunicorn arbiter's workers)."""
     tree = {pid}
@@ -145,7 +153,8 @@ class Run:
 
     turns: list[Turn]
     window: tuple[float, float]
-    cpu: dict[str, float] = field(default_factory=dict)  #: part → CPU seconds in the window
+    #: part → CPU seconds in the window ("other processes": the rest of the machine's)
+    cpu: dict[str, float] = field(default_factory=dict)
     connections: int = 0  #: most PostgreSQL connections to the run's database at once
     rows: int | None = None  #: ``turns`` rows the server logged (one per message run)
 
@@ -189,7 +198,8 @@ async def drive(users: list[tuple[str, Ask, Expect]], start: str, done_mark: str
         backends = await db_pids() if db_pids else set()
         return time.perf_counter(), {"server": _cpu_seconds(servers),
                                      "postgres": _cpu_seconds(backends),
-                                     "load generator": time.process_time()}, backends
+                                     "load generator": time.process_time(),
+                                     "machine": _machine_busy_seconds()}, backends
 
     began, cpu0, backends = await snapshot()
     peak = len(backends)
@@ -199,8 +209,9 @@ async def drive(users: list[tuple[str, Ask, Expect]], start: str, done_mark: str
             peak = max(peak, len(await db_pids()))
     ended, cpu1, backends = await snapshot()
     stop.set()
-    run = Run(turns, (began, ended), {k: cpu1[k] - cpu0[k] for k in cpu0},
-              max(peak, len(backends)))
+    cpu = {k: cpu1[k] - cpu0[k] for k in cpu0}
+    cpu["other processes"] = cpu.pop("machine") - sum(cpu.values())
+    run = Run(turns, (began, ended), cpu, max(peak, len(backends)))
     _, pending = await asyncio.wait(tasks, timeout=PUSH_WAIT + 15)
     for task in pending:
         task.cancel()

@@ -19,11 +19,13 @@ signature, decrypts, parses and answers an encrypted text echo with wechatpy
 screening's answers in turn and expect their echo.
 
 Prints per run: turns/s per channel and in all, p50/p99 per channel, errors by kind,
-late WeChat answers (pushed), finished screenings, the CPU each part spent per turn
-(server processes, the database's backends, this load generator with the fake WeChat
-API), the most database connections; then each ratio to the echo with as many processes
-and the 2 ÷ 1 process ratios. The load generator shares the machine: read the ratios and
-the CPU per turn. Figures only; it never passes or fails on time.
+late WeChat answers (pushed), finished screenings, the CPU each part spent per turn and
+the cores it kept busy (server processes, the database's backends, this load generator
+with the fake WeChat API), the cores everything else on the machine kept busy (other
+work on a shared machine), the most database connections, and ``turns`` rows minus
+messages sent (a turn run twice shows as more rows); then each ratio to the echo with
+as many processes and the 2 ÷ 1 process ratios. The load generator shares the machine:
+read the ratios and the CPU per turn. Figures only; it never passes or fails on time.
 
     python bench/mixed_load.py [--quick] [--wechat 500] [--api 200] [--seconds 30]
 """
@@ -84,6 +86,7 @@ else:
                 shutdown_seconds=5)
 """
 CHANNELS = ("wechat", "api")
+OURS = ("server", "postgres", "load generator")  #: the parts whose CPU a turn costs
 
 
 def echo_expect() -> Callable[[str, str], str | None]:
@@ -170,14 +173,16 @@ def report(label: str, run: Run, echo: Run | None) -> None:
     errors = ", ".join(f"{ch}: " + (", ".join(f"{k} {n}" for k, n in run.errors(ch).items())
                                      or "0") for ch in CHANNELS)
     turns = max(1, sum(not t.problem for t in run.timed()))
-    cpu = ", ".join(f"{part} {seconds / turns * 1000:.2f}"
-                    for part, seconds in run.cpu.items() if seconds)
+    cpu = ", ".join(f"{part} {seconds / turns * 1000:.2f} ({seconds / run.seconds:.2f})"
+                    for part, seconds in run.cpu.items() if seconds and part in OURS)
+    others = run.cpu["other processes"] / run.seconds
     print(f"{'':<20} errors ({len(run.turns)} turns in all) {errors}; late (pushed) {late}")
     finished = sum(t.finished for t in run.timed())
     extra = "" if run.rows is None else (
         f"; screenings {finished}; PostgreSQL connections ≤ {run.connections}"
         f"; turn rows − messages {run.rows - len(run.turns)}")
-    print(f"{'':<20} CPU ms a turn: {cpu}{extra}")
+    print(f"{'':<20} CPU ms a turn (cores busy): {cpu}; other processes "
+          f"{others:.2f} cores{extra}")
 
 
 async def main(args: argparse.Namespace) -> None:
