@@ -157,6 +157,7 @@ class Run:
     cpu: dict[str, float] = field(default_factory=dict)
     connections: int = 0  #: most PostgreSQL connections to the run's database at once
     rows: int | None = None  #: ``turns`` rows the server logged (one per message run)
+    commits: int | None = None  #: transactions committed in the database in the window
 
     @property
     def seconds(self) -> float:
@@ -183,10 +184,11 @@ class Run:
 
 async def drive(users: list[tuple[str, Ask, Expect]], start: str, done_mark: str,
                 warmup: float, seconds: float, *, server_pid: int,
-                db_pids: Callable[[], Awaitable[set[int]]] | None = None) -> Run:
+                database: Callable[[], Awaitable[tuple[set[int], int]]] | None = None) -> Run:
     """All ``users`` (channel, ask, expect) at once: ``warmup`` seconds, then a window of
-    ``seconds``; then they stop after their current turn. ``db_pids`` lists the database
-    backends serving the run (for their CPU and the connection peak)."""
+    ``seconds``; then they stop after their current turn. ``database`` gives the database
+    backends serving the run (for their CPU and the connection peak) and the transactions
+    committed in its database so far."""
     turns: list[Turn] = []
     stop = asyncio.Event()
     tasks = [asyncio.ensure_future(converse(channel, ask, expect, start, done_mark, turns,
@@ -195,23 +197,26 @@ async def drive(users: list[tuple[str, Ask, Expect]], start: str, done_mark: str
     servers = process_tree(server_pid)
 
     async def snapshot() -> tuple[float, dict[str, float], set[int]]:
-        backends = await db_pids() if db_pids else set()
+        backends, commits = await database() if database else (set(), 0)
         return time.perf_counter(), {"server": _cpu_seconds(servers),
                                      "postgres": _cpu_seconds(backends),
                                      "load generator": time.process_time(),
-                                     "machine": _machine_busy_seconds()}, backends
+                                     "machine": _machine_busy_seconds(),
+                                     "commits": commits}, backends
 
     began, cpu0, backends = await snapshot()
     peak = len(backends)
     while time.perf_counter() < began + seconds:
         await asyncio.sleep(min(1.0, max(0.0, began + seconds - time.perf_counter())))
-        if db_pids and time.perf_counter() < began + seconds:
-            peak = max(peak, len(await db_pids()))
+        if database and time.perf_counter() < began + seconds:
+            peak = max(peak, len((await database())[0]))
     ended, cpu1, backends = await snapshot()
     stop.set()
     cpu = {k: cpu1[k] - cpu0[k] for k in cpu0}
+    commits = int(cpu.pop("commits"))
     cpu["other processes"] = cpu.pop("machine") - sum(cpu.values())
-    run = Run(turns, (began, ended), cpu, max(peak, len(backends)))
+    run = Run(turns, (began, ended), cpu, max(peak, len(backends)),
+              commits=commits if database else None)
     _, pending = await asyncio.wait(tasks, timeout=PUSH_WAIT + 15)
     for task in pending:
         task.cancel()

@@ -22,7 +22,8 @@ Prints per run: turns/s per channel and in all, p50/p99 per channel, errors by k
 late WeChat answers (pushed), finished screenings, the CPU each part spent per turn and
 the cores it kept busy (server processes, the database's backends, this load generator
 with the fake WeChat API), the cores everything else on the machine kept busy (other
-work on a shared machine), the most database connections, and ``turns`` rows minus
+work on a shared machine), the most database connections, the transactions committed
+in the database per turn (``pg_stat_database``; turns share commits), and ``turns`` rows minus
 messages sent (a turn run twice shows as more rows); then each ratio to the echo with
 as many processes and the 2 ÷ 1 process ratios. The load generator shares the machine:
 read the ratios and the CPU per turn. Figures only; it never passes or fails on time.
@@ -113,12 +114,14 @@ async def run_load(base: str, pid: int, aes_key: str, box: PushBox, wechat: list
             return await drive(users, START, DONE, args.warmup, args.seconds, server_pid=pid)
         conn = await asyncpg.connect(url.replace("postgresql+asyncpg://", "postgresql://"))
         try:
-            async def backends() -> set[int]:  # this one's own connection left out
+            async def database() -> tuple[set[int], int]:  # this connection left out
                 rows = await conn.fetch("SELECT pid FROM pg_stat_activity WHERE datname = "
                                         "current_database() AND pid <> pg_backend_pid()")
-                return {row["pid"] for row in rows}
+                commits = await conn.fetchval("SELECT xact_commit FROM pg_stat_database "
+                                              "WHERE datname = current_database()")
+                return {row["pid"] for row in rows}, int(commits)
             return await drive(users, START, DONE, args.warmup, args.seconds, server_pid=pid,
-                               db_pids=backends)
+                               database=database)
         finally:
             await conn.close()
 
@@ -180,6 +183,7 @@ def report(label: str, run: Run, echo: Run | None) -> None:
     finished = sum(t.finished for t in run.timed())
     extra = "" if run.rows is None else (
         f"; screenings {finished}; PostgreSQL connections ≤ {run.connections}"
+        f"; commits a turn {(run.commits or 0) / turns:.2f}"
         f"; turn rows − messages {run.rows - len(run.turns)}")
     print(f"{'':<20} CPU ms a turn (cores busy): {cpu}; other processes "
           f"{others:.2f} cores{extra}")
