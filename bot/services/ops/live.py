@@ -6,6 +6,10 @@ every ``ops.poll_seconds`` whether anything changed (one small query, however ma
 dashboards are open); when it did, it reads the snapshot once, builds each scope's
 summary once and hands the JSON to the listeners whose summary changed. Other processes
 poll the same tables, so a write in any process shows everywhere.
+
+A summary asked for while another read is under way waits for it, and takes the one
+that began after it was asked rather than reading again (while writes go on, every
+waiter would otherwise see a new version and read once more, one after another).
 """
 
 from __future__ import annotations
@@ -36,19 +40,25 @@ class OpsLive:
         self._snap: Snapshot | None = None
         self._texts: dict[str | None, str] = {}
         self._lock = asyncio.Lock()
+        self._reads = 0  #: snapshot reads begun (under the lock)
+        self._fresh = 0  #: the number of the last read that succeeded
         self._listeners: dict[asyncio.Queue[str], str | None] = {}
         self._sent: dict[asyncio.Queue[str], str] = {}
         self._task: asyncio.Task[None] | None = None
 
     async def _refresh(self) -> bool:
         """Re-read when the version (or the day, or the minute) moved; True if it did."""
+        asked = self._reads
         now = self.hub.clock.now()
         day = city_day(self.hub.settings, now)
         key = (day, now.replace(second=0, microsecond=0), await version(self.hub, day))
         async with self._lock:
-            if key == self._key:
+            if key == self._key or self._fresh > asked:  # current, or read since asked
                 return False
+            self._reads += 1
+            ticket = self._reads
             self._snap = await read(self.hub, day, now)
+            self._fresh = ticket
             self._key, self._texts = key, {}
             return True
 
