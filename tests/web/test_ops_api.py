@@ -6,6 +6,7 @@ import asyncio
 import json
 import random
 
+from pdf_support import pdf_text
 from staff_support import staff_login
 
 from bot.services.declarations import Person, declarations, declare
@@ -105,6 +106,11 @@ async def test_report_has_the_days_numbers(client):  # type: ignore[no-untyped-d
     pdf = await client.get("/api/v1/ops/report?format=pdf", headers=admin)
     body = await pdf.read()
     assert pdf.status == 200 and body.startswith(b"%PDF") and len(body) > 2000
+    shown = pdf_text(body)
+    assert any(f"日期 Date: {summary['date']}" in s for s in shown)
+    at = shown.index("健康申报 · Declarations")
+    assert shown[at + 1] == "合计 total" and shown[at + 5] == str(total)
+    assert "汉中街" in " ".join(shown)  # the street table
     audit = await (await client.get("/api/v1/staff/audit?limit=5", headers=admin)).json()
     assert any(e["action"] == "ops.report" for e in audit["items"])
 
