@@ -73,6 +73,8 @@ async def test_ops_view_in_chromium(sqlite_url: str, tmp_path: Path,
         browser = await pw.chromium.launch(executable_path=browser_path, args=ARGS)
         try:
             city = await browser.new_page(viewport={"width": 1280, "height": 900})
+            errors: list[str] = []
+            city.on("pageerror", lambda err: errors.append(str(err)))
             await city.goto(base + "/ops")
             await _login(city, "liwei")
             await city.wait_for_selector("#live.on")
@@ -117,5 +119,12 @@ async def test_ops_view_in_chromium(sqlite_url: str, tmp_path: Path,
             assert (await report.text_content("#report-date")) == date
             total = await report.text_content("[data-field='declarations.total'] b")
             assert total == "2"
+            # the 14-day chart has every number's line, four of them shown
+            shown = await city.evaluate(
+                "(() => { const o = echarts.getInstanceByDom(document.getElementById('trend'))"
+                ".getOption(); return [o.series.length, Object.values(o.legend[0].selected)"
+                ".filter(Boolean).length]; })()")
+            assert shown[0] >= 10 and shown[1] == 4
+            assert errors == []
         finally:
             await browser.close()

@@ -97,6 +97,10 @@ def rows(report: OpsReport) -> list[list[Any]]:
                       "people_returned"):
             out.append(["building", f"{b['district']}/{b['name']}/{b['place']}", field,
                         b[field]])
+    trend = v["trend"]
+    for name in (k for k in trend if k != "days"):  # the 14 days up to the report's
+        for day, n in zip(trend["days"], trend[name], strict=True):
+            out.append(["trend", day, name, n])
     for venue in v["checkins"]["venues"]:
         out.append(["checkins", f"{venue['district']}/{venue['venue']}", "count",
                     venue["count"]])

@@ -21,8 +21,15 @@ from bot.services.ops.snapshot import Snapshot
 
 Cell = int | str
 OTHER_STREETS = OTHER_AREAS  #: the street row that gathers streets whose every count is small
-TREND = {"declarations": m.DECLARATIONS, "yellow": m.color_metric("yellow"),
-         "red": m.color_metric("red"), "reserved": m.RESERVED}
+#: the 14-day series: every number of the day that is counted by day
+TREND = {"declarations": m.DECLARATIONS, "green": m.color_metric("green"),
+         "yellow": m.color_metric("yellow"), "red": m.color_metric("red"),
+         "codes_issued": m.CODES_ISSUED, "codes_revoked": m.CODES_REVOKED,
+         "quarantine_home": m.HOME_QUARANTINE, "screenings": m.SCREENINGS,
+         "checkins": m.CHECKINS, "reserved": m.RESERVED, "picked_up": m.PICKED_UP,
+         "expired": m.EXPIRED, "cancelled": m.CANCELLED,
+         "filings_submitted": m.filing_metric("submitted"),
+         "filings_approved": m.filing_metric("approved")}
 SCREEN = {"records": m.SCREENINGS, "households": "screen.households",
           "people_home": "screen.home", "people_quarantine": "screen.quarantine",
           "people_returned": "screen.returned"}

@@ -104,6 +104,10 @@ async def test_counts_equal_a_recount_after_random_events_and_folds(client):  # 
         assert sum(d["declarations"] for d in view["districts"]) == totals["decl.total"]
         assert view["checkins"]["total"] == totals["checkins"]
         assert view["trend"]["declarations"][-1] == totals["decl.total"]
+        for name, metric in (("codes_issued", "codes.issued"), ("checkins", "checkins"),
+                             ("quarantine_home", "quarantine.home"),
+                             ("codes_revoked", "codes.revoked")):  # the 14 days of each
+            assert view["trend"][name] == [0] * 13 + [totals[metric]], name
         jiangan = summary(snap, hub.settings, "jiangan")
         assert jiangan["declarations"]["total"] == sum(
             n for (d, _s, m), n in streets.items() if d == "jiangan" and m == "decl.total")

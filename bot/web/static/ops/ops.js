@@ -179,11 +179,20 @@ function charts(v) {
     visualMap: {min: 0, max: Math.max(1, ...data.map((x) => x.value)), left: 0, bottom: 0, inRange: {color: ["#e3f2fd", "#0d47a1"]}, calculable: true},
     series: [{type: "map", map: "city", nameProperty: "code", data, label: {show: true, formatter: (p) => names[p.name] || p.name}}],
   });
+  // every number's 14 days; the first four shown, the rest a click on the legend away
+  const lines = [["申报 Declarations", "declarations", "#1565c0"], ["黄 Yellow", "yellow", "#f9a825"], ["红 Red", "red", "#c62828"],
+    ["预约 Reserved", "reserved", "#6a1b9a"], ["绿 Green", "green", "#2e7d32"], ["发码 Codes issued", "codes_issued", "#00838f"],
+    ["撤销 Revoked", "codes_revoked", "#5d4037"], ["居家隔离 Home quarantine", "quarantine_home", "#ef6c00"],
+    ["排查 Screenings", "screenings", "#455a64"], ["场所登记 Check-ins", "checkins", "#7b1fa2"], ["领取 Picked up", "picked_up", "#1b5e20"],
+    ["过期 Expired", "expired", "#9e9d24"], ["复工申报 Filings", "filings_submitted", "#3949ab"], ["复工批准 Approved", "filings_approved", "#00695c"]]
+    .filter(([, key]) => v.trend[key]);
+  const legend = {type: "scroll", data: lines.map(([name]) => name)};
+  // which lines show is set once: a later update keeps what the user picked
+  if (!trend.getOption()) legend.selected = Object.fromEntries(lines.map(([name], i) => [name, i < 4]));
   trend.setOption({
-    tooltip: {trigger: "axis"}, legend: {data: ["申报 Declarations", "黄 Yellow", "红 Red", "预约 Reserved"]},
+    tooltip: {trigger: "axis"}, legend,
     xAxis: {type: "category", data: v.trend.days.map((d) => d.slice(5))}, yAxis: {type: "value", minInterval: 1},
-    series: [["申报 Declarations", "declarations", "#1565c0"], ["黄 Yellow", "yellow", "#f9a825"], ["红 Red", "red", "#c62828"], ["预约 Reserved", "reserved", "#6a1b9a"]]
-      .map(([name, key, color]) => ({name, type: "line", data: v.trend[key], itemStyle: {color}})),
+    series: lines.map(([name, key, color]) => ({name, type: "line", data: v.trend[key], itemStyle: {color}})),
   });
 }
 window.addEventListener("resize", () => { if (map) { map.resize(); trend.resize(); } });
