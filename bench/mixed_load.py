@@ -22,11 +22,13 @@ Prints per run: turns/s per channel and in all, p50/p99 per channel, errors by k
 late WeChat answers (pushed), finished screenings, the CPU each part spent per turn and
 the cores it kept busy (server processes, the database's backends, this load generator
 with the fake WeChat API), the cores everything else on the machine kept busy (other
-work on a shared machine), the most database connections, the transactions committed
-in the database per turn (``pg_stat_database``; turns share commits), and ``turns`` rows minus
-messages sent (a turn run twice shows as more rows); then each ratio to the echo with
-as many processes and the 2 ÷ 1 process ratios. The load generator shares the machine:
-read the ratios and the CPU per turn. Figures only; it never passes or fails on time.
+work on a shared machine), the most database connections, the transactions committed in
+the database per turn (``pg_stat_database``; turns share commits), and ``turns`` rows
+minus messages sent (a turn run twice shows as more rows); then each ratio to the echo
+with as many processes — of turns/s, and of server CPU a turn (echo ÷ tongguan: what a
+turn costs against a bare handler, whatever share of the machine each run got) — and
+the 2 ÷ 1 process ratios. The load generator shares the machine: read the ratios and the
+CPU per turn. Figures only; it never passes or fails on time.
 
     python bench/mixed_load.py [--quick] [--wechat 500] [--api 200] [--seconds 30]
 """
@@ -167,11 +169,18 @@ async def target(name: str, processes: int, aes_key: str, box: PushBox, api_base
         return run
 
 
+def cpu_a_turn(run: Run) -> float:
+    """Server CPU seconds per answered turn in the window."""
+    return run.cpu["server"] / max(1, sum(not t.problem for t in run.timed()))
+
+
 def report(label: str, run: Run, echo: Run | None) -> None:
     late = sum(t.late for t in run.timed("wechat"))
     parts = [f"{ch} {run.rate(ch):7.1f}/s p50 {run.latency(ch, .5):6.0f} ms "
              f"p99 {run.latency(ch, .99):6.0f} ms" for ch in CHANNELS]
-    ratio = f"   ratio to echo {run.rate() / echo.rate():.2f}" if echo else ""
+    ratio = "" if echo is None else (
+        f"   ratio to echo {run.rate() / echo.rate():.2f}, server CPU a turn "
+        f"{cpu_a_turn(echo) / cpu_a_turn(run):.2f}")
     print(f"{label:<20} {' | '.join(parts)} | total {run.rate():7.1f}/s{ratio}")
     errors = ", ".join(f"{ch}: " + (", ".join(f"{k} {n}" for k, n in run.errors(ch).items())
                                      or "0") for ch in CHANNELS)
