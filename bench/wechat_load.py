@@ -50,7 +50,12 @@ from _http_load import (  # noqa: E402
 from bot.channels.wechat.testing import FakeWechatApi, WechatEmulator  # noqa: E402
 
 APP_ID, SECRET, TOKEN = "wx5f2a9c3e7d1b4a60", "bench-secret", "bench-token"
-SCRIPT = ["楼栋排查", "12号楼", "2单元", "12", "30", "1", "0", "无", "确认"]
+#: the building screening answered in its order (district, community, building, unit,
+#: households, at home, quarantine, returned, notes, confirm); a fixed script because a late
+#: reply (``success``, pushed later) carries no question to read; bench/_screening.py holds
+#: the same answers for the benches that read each question
+SCRIPT = ["楼栋排查", "江岸区", "花桥街一村社区", "12号楼", "2单元", "12", "30", "1", "0", "无",
+          "确认"]
 PG_ADMIN = os.environ.get("TONGGUAN_TEST_POSTGRES_URL",
                           "postgresql+asyncpg://postgres@127.0.0.1:5432/postgres")
 
