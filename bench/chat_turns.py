@@ -49,14 +49,16 @@ main(["serve", "--host", "127.0.0.1", "--port", "%d"])
 ECHO = """
 import uvloop
 from aiohttp import web
+from bot.web import serving
 async def echo(request):
     body = await request.json()
     return web.json_response({"replies": [{"type": "text", "text": body.get("text", "")}]})
 app = web.Application()
 app.router.add_post("/echo", echo)
 app.router.add_get("/", lambda r: web.Response(text="ok"))
-web.run_app(app, host="127.0.0.1", port=%d, access_log=None, print=None,
-            loop=uvloop.new_event_loop(), backlog=2048)  # as tongguan serve runs
+# listens as tongguan serve does: uvloop, backlog 2048, every pending connection accepted
+serving.run(app, host="127.0.0.1", port=%d, loop=uvloop.new_event_loop(), backlog=2048,
+            shutdown_timeout=5, announce=lambda: None)
 """
 
 

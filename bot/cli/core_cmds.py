@@ -36,10 +36,10 @@ __all__ = ["configure_logging", "register", "settings_from"]
 
 def _serve(args: argparse.Namespace) -> int:
     import uvloop
-    from aiohttp import web
 
     from bot.config import check_deployable
     from bot.db.migrate import upgrade
+    from bot.web import serving
 
     settings = settings_from(args)
     if args.log_format:
@@ -65,10 +65,13 @@ def _serve(args: argparse.Namespace) -> int:
         return 0
     app = _app(settings)
     # uvloop (libuv, by asyncpg's authors) is a drop-in asyncio loop with a faster core
-    # for sockets, callbacks and timers: it serves many connections with less CPU.
-    web.run_app(app, host=host, port=port, access_log=None, loop=uvloop.new_event_loop(),
-                shutdown_timeout=SHUTDOWN_SECONDS, backlog=LISTEN_BACKLOG,
-                print=lambda _msg: print(f"Tongguan serving on http://{host}:{port}/chat"))
+    # for sockets, callbacks and timers: it serves many connections with less CPU. Its
+    # listening socket accepts one connection per poll of the loop, so serving.run
+    # listens on its own and accepts every pending connection at once (issue 18).
+    serving.run(app, host=host, port=port, loop=uvloop.new_event_loop(),
+                backlog=LISTEN_BACKLOG, shutdown_timeout=SHUTDOWN_SECONDS,
+                announce=lambda: print(f"Tongguan serving on http://{host}:{port}/chat",
+                                       flush=True))
     return 0
 
 
