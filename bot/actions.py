@@ -33,6 +33,11 @@ class ActionContext:
     slots: Mapping[str, Any]  #: answers so far (read-only view)
     params: Mapping[str, Any]  #: the step's ``params`` from the flow file
     now: datetime
+    #: unique to this message and step when the channel may deliver the message twice
+    #: (else empty): an action committing writes of its own records its outcome under it
+    #: in that transaction (:mod:`bot.services.receipts`), so a run again never writes
+    #: twice
+    receipt: str = ""
 
 
 @dataclass(frozen=True)

@@ -279,8 +279,21 @@ def _wechat_cli(sub: argparse._SubParsersAction) -> None:
     wechat_cmds.register(sub)
 
 
+async def _recover_wechat(hub: Hub) -> int:
+    """Turns cut off by a process that died after answering WeChat `success`."""
+    from bot.channels.wechat import WechatChannel
+
+    channel = hub.parts.get(WechatChannel)  # set while this process serves the channel
+    return await channel.recover() if channel is not None else 0
+
+
 WECHAT = Feature("wechat", actions=_wechat_actions, web=_wechat_web, cli=_wechat_cli,
-                 migrations=("0003_wechat",))
+                 jobs=(Job("wechat.recover", _recover_wechat,
+                           lambda s: "every 2s" if s.wechat.app_id and s.wechat.token
+                           else "off",
+                           description="run the turns of WeChat messages whose process "
+                                       "died mid-turn, push their replies"),),
+                 migrations=("0003_wechat", "0022_turn_receipts"))
 
 
 # -- supply reservations -----------------------------------------------------------------

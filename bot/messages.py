@@ -44,6 +44,12 @@ class Inbound:
     value: str = ""  #: for ``start``: the menu key, scene string or flow id
     message_id: str = ""
     received_at: datetime | None = None
+    #: a channel's key for a message it may deliver twice (WeChat's MsgId, blinded): the
+    #: turn's save records it with the replies, and the message is never run twice
+    receipt: str = ""
+    #: the message was claimed before by a process that stopped answering (killed): its
+    #: turn may have been saved already; if so the receipt's replies are the answer
+    resumed: bool = False
 
     @property
     def user_key(self) -> str:

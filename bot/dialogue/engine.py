@@ -98,10 +98,20 @@ class Engine:
         A turn that loaded a copy another process has changed since is run again on the
         fresh state (it wrote nothing: see :mod:`bot.dialogue.store`); the last attempt
         locks the conversation before it starts.
+
+        A message with a receipt key (``inbound.receipt``) is run at most once: its save
+        writes the receipt, and a message ``resumed`` from a process that died (or a run
+        again after another process changed the conversation) whose receipt is there is
+        answered with the replies saved then, not run a second time.
         """
         started = time.perf_counter()
         try:
             for attempt in range(1, STALE_ATTEMPTS + 1):
+                if inbound.receipt and (inbound.resumed or attempt > 1):
+                    saved = await self.parts.store.receipt(inbound.receipt)
+                    if saved is not None:
+                        log.info("turn.already_saved attempt=%d", attempt)
+                        return [Reply.from_json(r) for r in saved]
                 try:
                     return await self._handle(inbound, lock_first=attempt == STALE_ATTEMPTS)
                 except StaleConversation:
@@ -113,6 +123,7 @@ class Engine:
     async def _handle(self, inbound: Inbound, *, lock_first: bool) -> list[Reply]:
         flows = self.parts.flows
         async with self.parts.store.open(inbound.user_key) as conv:
+            conv.receipt = inbound.receipt
             if lock_first:
                 await conv.exclusive()
             turn = Turn(self.parts, conv.state, inbound, guard=conv.exclusive)

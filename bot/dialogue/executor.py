@@ -111,7 +111,9 @@ async def _action(turn: Turn, flow: Flow, frame: Frame, step: ActionStep) -> Non
     ctx = ActionContext(user_key=inbound.user_key, channel=inbound.channel,
                         user_id=inbound.user_id, lang=turn.lang, flow_id=flow.id,
                         slots=dict(frame.slots), params=step.params,
-                        now=turn.parts.clock.now())
+                        now=turn.parts.clock.now(),
+                        receipt=f"{inbound.receipt}:{flow.id}:{step.id}"
+                        if inbound.receipt else "")
     if spec.needs_lock:
         await turn.exclusive()
     try:

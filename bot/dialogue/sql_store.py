@@ -17,16 +17,18 @@ import sqlite3
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
+from datetime import timedelta
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
 from bot import jsonfast
+from bot.actions import RowInsert
 from bot.clock import Clock
 from bot.db.batching import GroupCommit
 from bot.db.database import Database, sqlite_time
 from bot.db.dialects import choose
-from bot.db.models import Conversation, Turn
+from bot.db.models import Conversation, Turn, TurnReceipt
 from bot.dialogue.sql_store_statements import (
     LITE_INSERT,
     LITE_SELECT,
@@ -56,6 +58,8 @@ from bot.dialogue.store import (
 from bot.privacy import Sealer
 
 CACHE_SIZE = 20_000  #: conversations each process remembers between turns
+RECEIPT_TTL = timedelta(hours=1)  #: how long a turn's receipt is kept (retries come sooner)
+RECEIPT_PURGE_EVERY = 500  #: receipts this process writes between purges of old ones
 
 
 class Loaded(NamedTuple):
@@ -88,6 +92,7 @@ class SqlStore(ConversationStore):
         self._locks = KeyLocks()
         self._cache: OrderedDict[str, Loaded] = OrderedDict()
         self._cache_size = cache_size
+        self._receipts = 0  #: receipts written by this process (purges follow the count)
         self._rows: _Rows = choose(db, postgresql=_PostgresRows, sqlite=_SqliteRows)(self)
 
     # The hot path (one to three statements per message) goes straight to the driver:
@@ -105,6 +110,10 @@ class SqlStore(ConversationStore):
                 # Whatever failed, the next turn reads the row afresh.
                 self._cache.pop(user_key, None)
                 raise
+        if conv.receipt:
+            self._receipts += 1
+            if self._receipts % RECEIPT_PURGE_EVERY == 0:
+                await self.purge_receipts()
 
     async def prefetch(self, user_key: str) -> None:
         await self._rows.prefetch(user_key)
@@ -128,11 +137,30 @@ class SqlStore(ConversationStore):
         return OpenConversation(user_key, state, plain is None, loaded=plain)
 
     def _sealed(self, conv: OpenConversation) -> _Sealed:
+        """The state and turns sealed; a turn with a receipt key also adds its receipt
+        (the replies, sealed) to the rows the save inserts."""
         plain = jsonfast.dumps(conv.state.to_json())
         state = self.sealer.seal_bytes(plain, context=conv.user_key.encode())
         turns = [(t, self.sealer.seal({"in": t.inbound, "parse": t.parse, "out": t.replies}))
                  for t in conv.turns]
+        if conv.receipt and conv.turns:
+            conv.inserts.append(RowInsert("turn_receipts", {
+                "key": conv.receipt, "sealed": self.sealer.seal(conv.turns[-1].replies),
+                "created_at": self.clock.now()}))
         return _Sealed(plain, state, turns)
+
+    async def receipt(self, key: str) -> list[dict[str, Any]] | None:
+        async with self.db.sessions() as session:
+            blob = await session.scalar(sa.select(TurnReceipt.sealed)
+                                        .where(TurnReceipt.key == key))
+        return None if blob is None else self.sealer.open(bytes(blob))
+
+    async def purge_receipts(self) -> int:
+        """Delete receipts older than :data:`RECEIPT_TTL`; returns how many."""
+        async with self.db.write() as session:
+            result = await session.execute(sa.delete(TurnReceipt).where(
+                TurnReceipt.created_at < self.clock.now() - RECEIPT_TTL))
+        return int(getattr(result, "rowcount", 0) or 0)
 
     async def recent_turns(self, user_key: str, limit: int = 30) -> list[TurnRecord]:
         async with self.db.sessions() as session:

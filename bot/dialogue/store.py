@@ -59,6 +59,9 @@ class OpenConversation:
     loaded: bytes | None = None
     #: the store's hook that locks the conversation for the rest of the turn
     lock: Callable[[], Awaitable[None]] | None = None
+    #: the message's receipt key (``Inbound.receipt``): the save writes the receipt with
+    #: the last turn's replies, in its transaction
+    receipt: str = ""
 
     def log(self, turn: TurnRecord) -> None:
         self.turns.append(turn)
@@ -91,6 +94,11 @@ class ConversationStore(ABC):
         reads or creates rows may do it now, off that message's path). Optional."""
         return None
 
+    async def receipt(self, key: str) -> list[dict[str, Any]] | None:
+        """The replies (as JSON) of the turn saved with receipt ``key``, or None when no
+        turn with it was saved (or it expired)."""
+        return None
+
 
 class KeyLocks:
     """One asyncio lock per key, dropped when nobody holds or waits for it."""
@@ -120,6 +128,7 @@ class MemoryStore(ConversationStore):
         self._data: dict[str, dict[str, Any]] = {}
         self._turns: dict[str, list[TurnRecord]] = {}
         self.inserted: list[RowInsert] = []  #: rows saved with turns, in order
+        self._receipts: dict[str, list[dict[str, Any]]] = {}
         self._locks = KeyLocks()
 
     @asynccontextmanager
@@ -132,6 +141,11 @@ class MemoryStore(ConversationStore):
             self._data[user_key] = copy.deepcopy(conv.state.to_json())
             self._turns.setdefault(user_key, []).extend(conv.turns)
             self.inserted.extend(conv.inserts)
+            if conv.receipt and conv.turns:
+                self._receipts[conv.receipt] = copy.deepcopy(conv.turns[-1].replies)
+
+    async def receipt(self, key: str) -> list[dict[str, Any]] | None:
+        return copy.deepcopy(self._receipts.get(key))
 
     async def recent_turns(self, user_key: str, limit: int = 30) -> list[TurnRecord]:
         return self._turns.get(user_key, [])[-limit:]

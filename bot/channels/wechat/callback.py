@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from typing import Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,7 +17,7 @@ from wechatpy.messages import BaseMessage
 
 from bot import metrics
 from bot.channels.wechat import render, users
-from bot.channels.wechat.dedupe import DedupeStore, Passive
+from bot.channels.wechat.dedupe import Claim, DedupeStore, Passive
 from bot.channels.wechat.errors import CallbackRejected
 from bot.channels.wechat.media import MediaStore, fetch_media
 from bot.channels.wechat.translate import CANNED, Action, dedupe_key, translate
@@ -29,7 +31,7 @@ from bot.channels.wechat.wire import (
     to_message,
 )
 from bot.hub import Hub
-from bot.messages import Inbound, Reply
+from bot.messages import Inbound, Location, Reply
 from bot.web.counters import Counters, MemoryCounters
 
 log = logging.getLogger("tongguan.wechat")
@@ -208,17 +210,34 @@ class WechatChannel:
     async def _run(self, key: str, inbound: Inbound, openid: str,
                    answer: asyncio.Future[Passive | None], deadline: float) -> None:
         """Claim, turn, answer (passive while the callback still waits, else by push) and
-        settle; a retry of a claimed message gets the first run's answer instead."""
+        settle; a retry of a claimed message gets the first run's answer instead, or
+        takes the turn over when the first run's process died."""
         try:
-            claim = await self.dedupe.claim(key)
+            message = _record(inbound)
+            claim = await self.dedupe.claim(key, message)
+            if not claim.mine and claim.status == "running":
+                claim = await self.dedupe.wait(key, deadline, message)
             if not claim.mine:
                 log.info("wechat.callback.retry status=%s", claim.status)
-                passive = (await self.dedupe.wait(key, deadline) if claim.status == "running"
-                           else claim.passive)
                 if not answer.done():
-                    answer.set_result(passive)
+                    answer.set_result(claim.passive)
                 return
-            replies = await self._engine(inbound)
+            await self._owned(key, claim, inbound, openid, answer, deadline)
+        except Exception:
+            log.exception("wechat.turn.failed kind=%s", inbound.kind)
+            if not answer.done():  # (the database is away): say so rather than nothing
+                answer.set_result(self._text(CANNED["busy"][self.hub.settings.default_language]))
+
+    async def _owned(self, key: str, claim: Claim, inbound: Inbound, openid: str,
+                     answer: asyncio.Future[Passive | None], deadline: float) -> None:
+        """The turn of a message this process holds the claim of (renewed meanwhile)."""
+        assert claim.token is not None
+        keeping = asyncio.create_task(self.dedupe.keep(key, claim.token))
+        try:
+            if claim.resumed:
+                log.info("wechat.turn.resumed kind=%s", inbound.kind)
+            replies = await self._engine(dataclasses.replace(
+                inbound, receipt=f"wechat:{key}", resumed=claim.resumed))
             text, rest = render.split(replies)
             passive = self._text(text) if text and not answer.done() else None
             if passive is None and rest and not answer.done():
@@ -229,11 +248,29 @@ class WechatChannel:
             else:
                 answer.set_result(passive)
             metrics.wechat_answered(passive=passive is not None, pushed=len(rest), late=late)
-            await self.dedupe.settle(key, passive, self._push(key, openid, rest))
-        except Exception:
-            log.exception("wechat.turn.failed kind=%s", inbound.kind)
-            if not answer.done():
-                answer.set_result(None)
+            if not await self.dedupe.settle(key, claim.token, passive,
+                                            self._push(key, openid, rest)):
+                log.warning("wechat.turn.taken_over pushes=dropped")
+        finally:
+            keeping.cancel()
+
+    async def recover(self, limit: int = 50) -> int:
+        """Run the turns of messages whose process died mid-turn after their callback was
+        answered (`success`, so WeChat will not retry them): take each claim over, run
+        its turn (or find it saved), push the replies. Returns how many. The job
+        ``wechat.recover`` calls it."""
+        recovered = 0
+        for key in await self.dedupe.orphans(limit):
+            claim, message = await self.dedupe.take_over(key)
+            if not claim.mine or message is None:
+                continue  # a retry took it over first
+            log.info("wechat.claim.taken_over by=recovery")
+            gone: asyncio.Future[Passive | None] = asyncio.get_running_loop().create_future()
+            gone.cancel()  # nobody waits for a passive answer: everything is pushed
+            inbound = _inbound(message)
+            await self._owned(key, claim, inbound, inbound.user_id, gone, 0.0)
+            recovered += 1
+        return recovered
 
     def _push(self, key: str, openid: str,
               replies: list[Reply]) -> Callable[[AsyncSession], Awaitable[None]] | None:
@@ -283,3 +320,22 @@ class WechatChannel:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.gather(*self._running, return_exceptions=True),
                                        SHUTDOWN_GRACE)
+
+
+def _record(inbound: Inbound) -> dict[str, Any]:
+    """The message as the claim keeps it (sealed) for a process taking the turn over."""
+    data: dict[str, Any] = {"user_id": inbound.user_id, "kind": inbound.kind, "text": inbound.text,
+            "trigger": inbound.trigger, "value": inbound.value,
+            "message_id": inbound.message_id}
+    if inbound.location is not None:
+        data["location"] = inbound.location.to_json()
+    return data
+
+
+def _inbound(data: dict[str, Any]) -> Inbound:
+    where = data.get("location")
+    return Inbound(channel="wechat", user_id=data["user_id"], kind=data["kind"],
+                   text=data.get("text", ""), trigger=data.get("trigger", ""),
+                   value=data.get("value", ""), message_id=data.get("message_id", ""),
+                   location=Location(where["lat"], where["lng"], where.get("label", ""))
+                   if where else None)

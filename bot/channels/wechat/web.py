@@ -74,6 +74,7 @@ def setup(app: web.Application) -> None:
                 hub, media, nonces=limiter.counters if limiter is not None else None)
             runtime.deliverer = WechatDeliverer(hub, runtime.api, media)
             hub.deliverers["wechat"] = runtime.deliverer
+            hub.parts.set(WechatChannel, runtime.channel)  # for the job wechat.recover
             log.info("wechat.enabled path=%s safe_mode=%s", settings.path,
                      bool(settings.aes_key))
             yield

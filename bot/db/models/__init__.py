@@ -14,10 +14,11 @@ from bot.db.models.core import (
     Profile,
     Record,
     Turn,
+    TurnReceipt,
 )
 
 for _info in pkgutil.iter_modules(__path__):
     importlib.import_module(f"{__name__}.{_info.name}")
 
 __all__ = ["ApiSession", "CodeIssue", "Conversation", "Handoff", "IdBlock", "OutboxMessage",
-           "Profile", "Record", "Turn"]
+           "Profile", "Record", "Turn", "TurnReceipt"]

@@ -43,6 +43,20 @@ class Turn(Base):
     sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)
 
 
+class TurnReceipt(Base):
+    """What was done for a message a channel may deliver twice (WeChat's MsgId), written
+    in the same transaction as the doing: the turn's replies (key = the message's
+    receipt, with the turn's save), or an action's outcome (key = receipt:flow:step, with
+    the action's own writes). A message taken over after its process died finds them
+    here instead of being run, or writing, twice. ``sealed`` holds the JSON, sealed."""
+
+    __tablename__ = "turn_receipts"
+
+    key: Mapped[str] = mapped_column(sa.String(200), primary_key=True)
+    sealed: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+
+
 class ApiSession(Base):
     """A web / mini-program session; only the SHA-256 of the token is kept."""
 

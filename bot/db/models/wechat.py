@@ -15,6 +15,9 @@ class WechatDedupe(Base):
 
     ``status`` is ``running`` (a turn is in flight), ``done`` (``reply`` holds the sealed
     passive answer) or ``pushed`` (answered ``success``, the reply went to the outbox).
+    While ``running``, ``expires_at`` is the claim's short lease (renewed by the process
+    running the turn) and ``inbound`` the message, sealed, so that another process can
+    take a dead one's turn over; ``created_at`` (the claim's time) tells claims apart.
     """
 
     __tablename__ = "wechat_dedupe"
@@ -24,6 +27,7 @@ class WechatDedupe(Base):
     reply: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    inbound: Mapped[bytes | None] = mapped_column(sa.LargeBinary)
 
 
 class WechatToken(Base):

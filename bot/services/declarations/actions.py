@@ -19,7 +19,7 @@ from bot.db.models.declarations import HealthStatus
 from bot.errors import ActionError
 from bot.messages import Reply
 from bot.services import health_codes  # a module: it imports this package in turn
-from bot.services.declarations.declare import Person, declare
+from bot.services.declarations.declare import Person, declare, recalled, told
 from bot.services.declarations.rules import load_rules
 from bot.services.declarations.service import declarations
 from bot.services.declarations.signing import MAX_PAPER_TTL
@@ -101,14 +101,19 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
                               "You did not agree to the use of the data; nothing was stored.",
                               code="no_consent")
         person = Person(str(name), str(id_number), s.get(prefix + "phone") or None)
-        try:
-            outcome = await declare(svc, person=person, answers=s, user_key=ctx.user_key,
-                                    proxy=proxy)
-        except DeclarationRefused as err:
-            # nothing a retry could change, except a name the register spells otherwise
-            raise ActionError(err.zh, err.en, code=err.code,
-                              final=err.code != "name_mismatch") from None
-        status = await status_by_token(svc, outcome.token)
+        # The same message run again (its process died after the declaration was
+        # stored, before the turn was): what was declared then, not a second one.
+        done = await recalled(svc, ctx.receipt) if ctx.receipt else None
+        if done is None:
+            try:
+                done = told(await declare(svc, person=person, answers=s,
+                                          user_key=ctx.user_key, proxy=proxy,
+                                          receipt=ctx.receipt))
+            except DeclarationRefused as err:
+                # nothing a retry could change, except a name the register spells otherwise
+                raise ActionError(err.zh, err.en, code=err.code,
+                                  final=err.code != "name_mismatch") from None
+        status = await status_by_token(svc, done.token)
         assert status is not None  # made by declare() just now
         if proxy:  # a printable code for someone without a phone: issued and logged
             hours = float(ctx.params.get("paper_hours") or 0)
@@ -121,18 +126,17 @@ def register_actions(registry: ActionRegistry, hub: Hub) -> None:
                     "这份申报的健康码刚刚被更新，请回复「我的健康码」查看。",
                     "The code of this declaration was replaced just now; reply \"my health "
                     "code\" to see the current one.", code="status_replaced") from None
-        replies = colour_replies(status, outcome.token, hub.settings.public_url, ctx.lang,
+        replies = colour_replies(status, done.token, hub.settings.public_url, ctx.lang,
                                  paper=proxy)
         if proxy:
             replies.append(Reply.say(_t(
                 ctx.lang, "这是可打印的纸质码，请打印或转交给本人随身携带。",
                 "This is a printable paper code: print it or hand it to the person.")))
-        official = outcome.decision.official
-        if outcome.decision.held and official is not None:
-            replies.insert(1, Reply.say(official_note(
-                official.color, official.reasons, official.valid_until, _contact(hub),
-                ctx.lang)))
-        return ActionResult(slots={"code_color": outcome.decision.color}, replies=replies)
+        if done.official is not None:
+            color, reasons, until = done.official
+            replies.insert(1, Reply.say(official_note(color, reasons, until, _contact(hub),
+                                                      ctx.lang)))
+        return ActionResult(slots={"code_color": done.color}, replies=replies)
 
     async def show(ctx: ActionContext) -> ActionResult:
         svc = declarations(hub)

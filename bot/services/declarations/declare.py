@@ -8,11 +8,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
 from bot.db.models.declarations import HealthDeclaration, HealthStatus, HealthSubject
+from bot.services import receipts
 from bot.services.declarations.rules import Assessment
 from bot.services.declarations.service import Declarations
 from bot.services.declarations.store import (
@@ -66,9 +68,10 @@ class Outcome:
 
 
 async def declare(svc: Declarations, *, person: Person, answers: Mapping[str, Any],
-                  user_key: str, proxy: bool) -> Outcome:
+                  user_key: str, proxy: bool, receipt: str = "") -> Outcome:
     """Check who may declare for whom, assess, store (sealed), revoke the subject's
-    earlier codes and open a new status, in one transaction.
+    earlier codes and open a new status, in one transaction — with, under ``receipt``
+    (if any), what :func:`recalled` gives back to a run of the same message again.
 
     Raises:
         DeclarationRefused: the trust rules refuse it (nothing is stored).
@@ -113,11 +116,48 @@ async def declare(svc: Declarations, *, person: Person, answers: Mapping[str, An
             district=str(kept.get("district") or ""))
         await count(session, now, *declaration_tallies(kept, decision.color))
         status_id = status.id
+        if receipt:
+            await receipts.remember(session, hub.sealer, receipt, _recallable(
+                token, decision), now)
     log.info("declarations.submitted color=%s rules=%s official=%s proxy=%s revoked=%d "
              "rules_version=%s", decision.color, assessment.color,
              decision.official.color if decision.official else "-", proxy, revoked,
              assessment.version)
     return Outcome(subject, assessment, token, masked, revoked, status_id, decision)
+
+
+@dataclass(frozen=True)
+class Recalled:
+    """What a declaration made for a message told the resident, found again when the
+    same message runs again (its process died after the declaration was stored)."""
+
+    token: str
+    color: str
+    #: the official status that decided the colour: (colour, reasons, valid until)
+    official: tuple[str, list[dict[str, str]], datetime] | None
+
+
+def told(outcome: Outcome) -> Recalled:
+    """What a declaration just made tells the resident (the shape :func:`recalled` has)."""
+    official = outcome.decision.official if outcome.decision.held else None
+    return Recalled(outcome.token, outcome.decision.color, None if official is None else (
+        official.color, list(official.reasons), official.valid_until))
+
+
+def _recallable(token: str, decision: Decision) -> dict[str, Any]:
+    official = decision.official if decision.held else None
+    return {"token": token, "color": decision.color, "official": None if official is None
+            else [official.color, list(official.reasons), official.valid_until.isoformat()]}
+
+
+async def recalled(svc: Declarations, receipt: str) -> Recalled | None:
+    """The declaration made under ``receipt`` earlier, if any (see :func:`declare`)."""
+    data = await receipts.recall(svc.hub.db, svc.hub.sealer, receipt)
+    if data is None:
+        return None
+    official = data["official"]
+    return Recalled(data["token"], data["color"], None if official is None else (
+        official[0], official[1], datetime.fromisoformat(official[2])))
 
 
 async def reapply_rules(svc: Declarations, *, actor: str = "rules") -> dict[str, int]:

@@ -64,9 +64,10 @@ SEALED: tuple[SealedColumns, ...] = (
     SealedColumns("supply_registrations", "id", ("name_sealed",)),
     SealedColumns("supply_idempotency", "id", ("response",), json_b64=True),
     SealedColumns("outbox", "id", ("payload",)),
-    SealedColumns("wechat_dedupe", "key", ("reply",)),
+    SealedColumns("wechat_dedupe", "key", ("reply", "inbound")),
     SealedColumns("wechat_tokens", "app_id", ("token",)),
     SealedColumns("wechat_users", "user_key", ("last_location",), context_column="user_key"),
+    SealedColumns("turn_receipts", "key", ("sealed",)),
 )
 
 #: binary columns that are not sealed (hashes and code ids)
