@@ -4,14 +4,17 @@
 process, the baseline) and ``tongguan serve`` (a child process, background jobs on,
 abuse limits off) on SQLite and on PostgreSQL, at 50, 200 and 1,000 connections. Each
 request is the next message of the building screening (``community_screening``,
-the script is learnt from the flow in the set-up, ``_screening.ANSWERS``) for one of 400
-sessions in turn: request *n* goes to session ``n mod 400`` with message
-``(n div 400) mod len(script)``, so a session's next message
-leaves 400 requests after its last one and, after the confirmation, the flow starts
-again with its keyword. Every point gets 400 fresh sessions (opened and granted the
-community-worker role before timing). The Lua ``response()`` counts non-200 replies and
-finished screenings (the "已登记" reply): a conversation that lost its place shows up
-as fewer finished screenings than requests ÷ len(script).
+the script is learnt from the flow in the set-up, ``_screening.ANSWERS``) for one of S
+sessions in turn, S = 400 or twice the connections if more: request *n* goes to
+session ``n mod S`` with message ``(n div S) mod len(script)``, so a session's next
+message leaves S requests after its last one — after the reply, unless that request
+took over twice the mean (at 1,000 connections 400 sessions had 2.5 messages each in
+flight at once, which overtook each other with no stall) — and, after the
+confirmation, the flow starts again with its keyword. Every point gets S fresh
+sessions (opened and granted the community-worker role before timing). The Lua
+``response()`` counts non-200 replies and finished screenings (the "已登记" reply): a
+conversation that lost its place shows up as fewer finished screenings than requests ÷
+len(script).
 
 Prints per point: turns/s, the ratio to the echo at the same connection count (the echo
 runs before and after the databases; the mean of the two), p50/p90/p99/max and the
@@ -41,7 +44,7 @@ from _http_load import free_port, grant_workers, start_process, throwaway_postgr
 from _screening import DONE, ECHO_SCRIPT, START, answer_for, joined
 from chat_turns import ECHO, SERVE, open_sessions
 
-SESSIONS = 400
+SESSIONS = 400  #: sessions a point drives at least (see sessions_for)
 
 LUA = r"""
 local tokens = {%(tokens)s}
@@ -154,6 +157,12 @@ class Point:
     wrk_p99: float  #: wrk's own p99, with its coordinated-omission copies (see LUA)
 
 
+def sessions_for(connections: int) -> int:
+    """Sessions a point at ``connections`` drives: twice as many, 400 at least, so a
+    session's reply normally arrives before its next message leaves."""
+    return max(SESSIONS, 2 * connections)
+
+
 def lua_string(text: str) -> str:
     return json.dumps(text, ensure_ascii=False)  # a JSON string is a valid Lua string here
 
@@ -249,7 +258,8 @@ async def tongguan_points(label: str, url: str, conns: list[int], seconds: float
     try:
         base = f"http://127.0.0.1:{port}"
         await wait_ready(base + "/healthz", proc)
-        made, _ = await open_sessions(base, SESSIONS * (len(conns) + 1), 50)
+        sizes = [SESSIONS, *(sessions_for(c) for c in conns)]  # the warm-up's first
+        made, _ = await open_sessions(base, sum(sizes), 50)
         await grant_workers(url, [m["user_key"] for m in made])
         await asyncio.sleep(1.1)  # a grant is seen within chat_roles.MISS_SECONDS
         tokens = [m["token"] for m in made]
@@ -258,8 +268,9 @@ async def tongguan_points(label: str, url: str, conns: list[int], seconds: float
         await asyncio.to_thread(run_wrk, base, "/api/v1/chat", script,
                                 tokens[1:SESSIONS], 50, 2)  # warm-up
         points = {}
-        for i, c in enumerate(conns, start=1):
-            batch = tokens[i * SESSIONS:(i + 1) * SESSIONS]
+        start = SESSIONS
+        for c, size in zip(conns, sizes[1:], strict=True):
+            batch, start = tokens[start:start + size], start + size
             points[c] = await asyncio.to_thread(run_wrk, base, "/api/v1/chat", script, batch,
                                                 c, seconds)
         if proc.poll() is not None:
@@ -286,7 +297,8 @@ async def main() -> None:
         return
     seconds = 4.0 if args.quick else args.seconds
     conns = [int(c) for c in args.connections.split(",")]
-    print(f"saturation: wrk, 1 thread, {seconds:g} s a point, {SESSIONS} sessions each; "
+    print(f"saturation: wrk, 1 thread, {seconds:g} s a point, sessions: "
+          f"{', '.join(str(sessions_for(c)) for c in conns)}; "
           f"{os.cpu_count()} cores shared by all (read the ratios to the echo of the same run)")
     echo = [await echo_points(conns, seconds)]
     results: dict[str, dict[int, Point]] = {}
