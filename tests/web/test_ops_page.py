@@ -97,6 +97,17 @@ async def test_ops_view_in_chromium(sqlite_url: str, tmp_path: Path,
             await city.wait_for_function(f"document.querySelector(\"{CARD}\").textContent === '2'")
             table = await city.text_content("#districts") or ""
             assert "江岸区" in table and "武昌区" in table
+            # the tables sort: a header click sorts by it, a second click the other way
+            header = city.locator("#districts th").nth(1)  # 申报 Declarations
+            assert await header.text_content() == "申报"
+            await header.click()
+            await city.wait_for_selector("#districts th[aria-sort='descending']")
+            assert (await city.locator("#districts tr[data-key] td[data-k='declarations']")
+                    .first.text_content()) == "1"
+            await header.click()
+            await city.wait_for_selector("#districts th[aria-sort='ascending']")
+            assert (await city.locator("#districts tr[data-key] td[data-k='declarations']")
+                    .first.text_content()) == "0"
 
             # screenings by district → community → building, each in its district only
             await screen(base, hub, "武昌区", "中南路街 东湖社区")
