@@ -17,15 +17,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from datetime import date
+from typing import Any
 
 from aiohttp import web
 
 from bot.services.ops.geo import districts
-from bot.services.ops.live import CLOSED, ops_live
+from bot.services.ops.live import ops_live
 from bot.services.ops.report import FORMATS, build_report, report_csv
 from bot.services.ops.report_html import report_html
 from bot.services.ops.report_pdf import report_pdf
+from bot.services.ops.summary import BUILDING_ALL
 from bot.services.staff import audit, principal_for
 from bot.web.keys import HUB_KEY
 from bot.web.middlewares import json_error
@@ -34,6 +37,7 @@ from bot.web.staff_auth import credentials, district_scope, staff_of, staff_rout
 VIEWERS = ("admin", "health_officer", "auditor")
 KEEPALIVE_SECONDS = 15.0
 NO_STORE = {"Cache-Control": "no-store"}
+MAX_PAGE = 500  #: buildings a page at most
 
 
 def _scope(request: web.Request) -> str | None:
@@ -57,33 +61,86 @@ async def stream(request: web.Request) -> web.StreamResponse:
     district = _scope(request)
     token, _ = credentials(request)
     live = ops_live(hub)
-    queue = live.listen(district)
+    listener = live.listen(district)
     response = web.StreamResponse(headers={
         "Content-Type": "text/event-stream; charset=utf-8", "X-Accel-Buffering": "no",
         **NO_STORE})
     try:
         await response.prepare(request)
-        first = await live.text(district)
-        live.mark_sent(queue, first)
+        first = await live.first(listener)
         await response.write(f"retry: 2000\ndata: {first}\n\n".encode())
         while True:
             try:
-                text = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
+                await asyncio.wait_for(listener.wake.wait(), KEEPALIVE_SECONDS)
             except TimeoutError:
                 if await principal_for(hub, token) is None:  # logged out, disabled
                     break
                 await response.write(b": keep-alive\n\n")
                 continue
-            if text == CLOSED:
+            listener.wake.clear()
+            if listener.closed:
                 break
-            await response.write(f"data: {text}\n\n".encode())
+            if (found := live.message(listener)) is not None:
+                event, text = found
+                head = "" if event == "message" else f"event: {event}\n"
+                await response.write(f"{head}data: {text}\n\n".encode())
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     finally:
-        live.forget(queue)
+        live.forget(listener)
     with contextlib.suppress(ConnectionResetError):
         await response.write_eof()
     return response
+
+
+def _bad(message: str, message_zh: str) -> web.HTTPUnprocessableEntity:
+    return web.HTTPUnprocessableEntity(text=json_error(
+        422, "invalid", message, message_zh=message_zh).text, content_type="application/json")
+
+
+def _number(request: web.Request, name: str, default: int, top: int) -> int:
+    raw = request.query.get(name, "")
+    if not raw:
+        return default
+    if not raw.isdigit() or int(raw) > top:
+        raise _bad(f"{name} is a whole number up to {top}", f"{name} 须为不超过 {top} 的整数。")
+    return int(raw)
+
+
+def _order(value: Any, k: int) -> float:
+    """A cell to sort by: a small cell ("<k") ranks as one value, whatever it hides."""
+    return value if isinstance(value, int) else k - 0.5
+
+
+@staff_route(*VIEWERS)
+async def buildings(request: web.Request) -> web.Response:
+    """Every building's row of the scope, filtered, sorted and by page."""
+    district = _scope(request)
+    community = request.query.get("community") or None
+    sort = request.query.get("sort", "yellow_red")
+    if sort not in BUILDING_ALL and sort not in ("name", "place"):
+        raise _bad("sort is a column of the table", "sort 须为表中的一列。")
+    order = request.query.get("order", "desc")
+    if order not in ("asc", "desc"):
+        raise _bad("order is asc or desc", "order 须为 asc 或 desc。")
+    offset = _number(request, "offset", 0, 10_000_000)
+    limit = _number(request, "limit", 50, MAX_PAGE) or 1
+    hub = request.app[HUB_KEY]
+    day, rows = await ops_live(hub).buildings(district)
+    if community is not None:
+        rows = [r for r in rows if r["name"] == community]
+    k = hub.settings.ops.small_cell
+    if sort in BUILDING_ALL:
+        rows = sorted(rows, key=lambda r: (_order(r[sort], k) * (-1 if order == "desc" else 1),
+                                           r["district"], r["name"], r["place"]))
+    else:
+        rows = sorted(rows, key=lambda r: (r[sort], r["district"], r["name"], r["place"]),
+                      reverse=order == "desc")
+    body = {"date": day, "district": district, "community": community, "sort": sort,
+            "order": order, "total": len(rows), "offset": offset, "limit": limit,
+            "small_cell": k, "items": rows[offset:offset + limit]}
+    return web.json_response(body, headers=NO_STORE,
+                             dumps=lambda v: json.dumps(v, ensure_ascii=False))
 
 
 @staff_route(*VIEWERS)
@@ -119,6 +176,7 @@ async def _close_streams(app: web.Application) -> None:
 def setup(app: web.Application) -> None:
     app.router.add_get("/api/v1/ops/summary", summary)
     app.router.add_get("/api/v1/ops/stream", stream)
+    app.router.add_get("/api/v1/ops/buildings", buildings)
     app.router.add_get("/api/v1/ops/report", report)
     app.on_shutdown.append(_close_streams)
 

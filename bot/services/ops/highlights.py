@@ -10,6 +10,7 @@ from typing import Any
 
 from bot.config import Settings
 from bot.services.ops.geo import OTHER_AREAS
+from bot.services.ops.index import RISKY
 from bot.services.ops.snapshot import Snapshot
 
 
@@ -19,31 +20,63 @@ def _risky(row: dict[str, Any], k: int) -> int | None:
     return n if isinstance(n, int) and n >= k and row["name"] != OTHER_AREAS else None
 
 
-def highlights(view: dict[str, Any], snap: Snapshot, settings: Settings) -> list[dict[str, Any]]:
+def _first(found: list[dict[str, Any]], kind: str, limit: int | None) -> list[dict[str, Any]]:
+    """The ``limit`` largest of one kind (most first), and one line for the rest."""
+    if limit is None or len(found) <= limit:
+        return found
+    ranked = sorted(found, key=lambda h: -h["count"])
+    rest = ranked[limit:]
+    what = {"street_risk": ("个街道/社区", "more streets with several yellow/red declarations"),
+            "building_risk": ("栋楼", "more buildings with several yellow/red declarations"),
+            "screened_returned": ("栋楼", "more screened buildings with people back from "
+                                         "outside")}[kind]
+    return [*ranked[:limit], {"kind": f"{kind}_more", "count": len(rest),
+                              "zh": f"另有 {len(rest)} {what[0]}需关注（见楼栋/街道表）",
+                              "en": f"{len(rest)} {what[1]} (see the tables)"}]
+
+
+def highlights(view: dict[str, Any], snap: Snapshot, settings: Settings,
+               district: str | None = None, limit: int | None = None
+               ) -> list[dict[str, Any]]:
+    """What needs action in ``view`` (the city's or ``district``'s summary); buildings
+    are read from the snapshot's index, so a summary that lists only the top buildings
+    still names every one that needs action. With ``limit``, at most that many streets
+    or buildings of a kind are named (the most first), and one line counts the rest."""
     k = settings.ops.small_cell
-    found: list[dict[str, Any]] = []
+    streets: list[dict[str, Any]] = []
     for row in view["streets"]:
         if (risky := _risky(row, k)) is not None:
-            found.append({"kind": "street_risk", "district": row["district"],
-                          "street": row["name"], "count": risky,
-                          "zh": f"{row['name']}：今日黄/红码申报 {risky} 人",
-                          "en": f"{row['name']}: {risky} yellow/red declarations today"})
-    for row in view["buildings"]:
-        if (risky := _risky(row, k)) is not None and row["place"]:
-            where = " ".join(x for x in (row["name"], row["place"]) if x)
-            found.append({"kind": "building_risk", "district": row["district"],
-                          "street": row["name"], "building": row["place"], "count": risky,
-                          "zh": f"{where}：今日黄/红码申报 {risky} 人",
-                          "en": f"{where}: {risky} yellow/red declarations today"})
-    for row in view["screenings"]["buildings"]:  # district → community → building
-        n = row.get("people_returned")
-        if isinstance(n, int) and n >= k and row["name"] != OTHER_AREAS and row["place"]:
-            where = " ".join(x for x in (row["name"], row["place"]) if x)
-            found.append({"kind": "screened_returned", "district": row["district"],
-                          "street": row["name"], "building": row["place"], "count": n,
-                          "zh": f"{where}：今日排查发现14天内外地返回 {n} 人，需落实健康观察",
-                          "en": f"{where}: today's screenings found {n} people back from "
-                                f"outside within 14 days (health observation to follow)"})
+            streets.append({"kind": "street_risk", "district": row["district"],
+                            "street": row["name"], "count": risky,
+                            "zh": f"{row['name']}：今日黄/红码申报 {risky} 人",
+                            "en": f"{row['name']}: {risky} yellow/red declarations today"})
+    found = _first(streets, "street_risk", limit)
+    risky: list[tuple[tuple[str, str, str], int]] = []
+    returned: list[tuple[tuple[str, str, str], int]] = []
+    for area, counts in snap.index.places.items():  # district → street/community → building
+        if district not in (None, area[0]) or area[1] == OTHER_AREAS:
+            continue
+        if counts.get(RISKY, 0) >= k:
+            risky.append((area, counts[RISKY]))
+        if counts.get("screen.returned", 0) >= k:
+            returned.append((area, counts["screen.returned"]))
+    buildings = []
+    for (d, street, place), n in sorted(risky):
+        where = " ".join(x for x in (street, place) if x)
+        buildings.append({"kind": "building_risk", "district": d, "street": street,
+                          "building": place, "count": n,
+                          "zh": f"{where}：今日黄/红码申报 {n} 人",
+                          "en": f"{where}: {n} yellow/red declarations today"})
+    found += _first(buildings, "building_risk", limit)
+    screened = []
+    for (d, street, place), n in sorted(returned):
+        where = " ".join(x for x in (street, place) if x)
+        screened.append({"kind": "screened_returned", "district": d, "street": street,
+                         "building": place, "count": n,
+                         "zh": f"{where}：今日排查发现14天内外地返回 {n} 人，需落实健康观察",
+                         "en": f"{where}: today's screenings found {n} people back from "
+                               f"outside within 14 days (health observation to follow)"})
+    found += _first(screened, "screened_returned", limit)
     for s in view["stock"]:
         if s["released"] > 0 and s["left"] == 0:
             found.append({"kind": "out_of_stock", "district": s["district"],

@@ -1,15 +1,18 @@
 """Today's numbers for every open dashboard of this process, from one poll.
 
-:class:`OpsLive` (one per process, :func:`ops_live`) keeps the last snapshot and the
-summaries built from it, one per scope. While anyone listens, one loop asks the database
-every ``ops.poll_seconds`` whether anything changed (one small query, however many
-dashboards are open); when it did, it reads the snapshot once, builds each scope's
-summary once and hands the JSON to the listeners whose summary changed. Other processes
-poll the same tables, so a write in any process shows everywhere.
+:class:`OpsLive` (one per process, :func:`ops_live`) keeps today's snapshot up to date
+by what changed (:mod:`bot.services.ops.incremental`) and the summaries built from it,
+one per scope. A summary request asks the database whether anything changed (one small
+query) and, if it did, brings the snapshot up to date before answering, so a request
+sees every change committed before it; requests asked while a refresh is under way wait
+for it, and take the one that began after they asked (at most one refresh in flight).
 
-A summary asked for while another read is under way waits for it, and takes the one
-that began after it was asked rather than reading again (while writes go on, every
-waiter would otherwise see a new version and read once more, one after another).
+Streams: while anyone listens, one loop polls every ``ops.poll_seconds`` and wakes the
+listeners whose scope's summary changed. A listener gets the whole summary first, then
+only RFC 7386 merge patches from the document it last got to the current one (shared by
+every listener at the same point), so a burst of changes is one small event per
+dashboard per poll. Other processes poll the same tables, so a write in any process
+shows everywhere.
 """
 
 from __future__ import annotations
@@ -18,17 +21,45 @@ import asyncio
 import contextlib
 import json
 import logging
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from bot.hub import Hub
 from bot.services.ops.clock import city_day
-from bot.services.ops.snapshot import Snapshot, read, version
-from bot.services.ops.summary import summary
+from bot.services.ops.incremental import Live, refresh
+from bot.services.ops.merge import merge_patch
+from bot.services.ops.snapshot import Snapshot, version
+from bot.services.ops.summary import TOP_BUILDINGS, building_rows, summary
 
 log = logging.getLogger("tongguan.ops")
 
-CLOSED = ""  #: put on a listener's queue when the process shuts down
+HISTORY = 8  #: documents of a scope kept to patch from (a listener further behind: whole)
+CHANGE_ONLY = frozenset({"generated_at"})  #: a patch of only these is no change
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass
+class Doc:
+    """A scope's current summary: ``seq`` goes up when a number in it changes."""
+
+    gen: int  #: the snapshot it was built from
+    seq: int
+    doc: dict[str, Any]
+    text: str
+
+
+@dataclass(eq=False)
+class Listener:
+    """One open stream: its scope and the document it last got."""
+
+    district: str | None
+    sent: int | None = None  #: the ``seq`` of the scope's document it has
+    wake: asyncio.Event = field(default_factory=asyncio.Event)
+    closed: bool = False
 
 
 class OpsLive:
@@ -37,17 +68,22 @@ class OpsLive:
     def __init__(self, hub: Hub) -> None:
         self.hub = hub
         self._key: tuple[Any, ...] | None = None
+        self._live = Live()
         self._snap: Snapshot | None = None
-        self._texts: dict[str | None, str] = {}
+        self._gen = 0  #: snapshots made
+        self._docs: dict[str | None, Doc] = {}
+        self._history: dict[tuple[str | None, int], dict[str, Any]] = {}
+        self._patches: dict[tuple[str | None, int, int], str] = {}
+        self._rows: dict[tuple[int, str | None], list[dict[str, Any]]] = {}
         self._lock = asyncio.Lock()
-        self._reads = 0  #: snapshot reads begun (under the lock)
-        self._fresh = 0  #: the number of the last read that succeeded
-        self._listeners: dict[asyncio.Queue[str], str | None] = {}
-        self._sent: dict[asyncio.Queue[str], str] = {}
+        self._reads = 0  #: refreshes begun (under the lock)
+        self._fresh = 0  #: the number of the last refresh that succeeded
+        self._listeners: set[Listener] = set()
         self._task: asyncio.Task[None] | None = None
 
     async def _refresh(self) -> bool:
-        """Re-read when the version (or the day, or the minute) moved; True if it did."""
+        """Bring the snapshot up to date when the version (or the day, or the minute)
+        moved; True if it did."""
         asked = self._reads
         now = self.hub.clock.now()
         day = city_day(self.hub.settings, now)
@@ -57,48 +93,105 @@ class OpsLive:
                 return False
             self._reads += 1
             ticket = self._reads
-            self._snap = await read(self.hub, day, now)
+            self._snap = await refresh(self.hub, self._live, day, now)
             self._fresh = ticket
-            self._key, self._texts = key, {}
+            self._key = key
+            self._gen += 1
+            self._rows.clear()
             return True
 
-    def _text(self, district: str | None) -> str:
-        text = self._texts.get(district)
-        if text is None:
-            assert self._snap is not None
-            text = self._texts[district] = json.dumps(
-                summary(self._snap, self.hub.settings, district), ensure_ascii=False,
-                separators=(",", ":"))
-        return text
+    def _current(self, district: str | None) -> Doc:
+        """The scope's summary from the current snapshot (built once a snapshot)."""
+        old = self._docs.get(district)
+        if old is not None and old.gen == self._gen:
+            return old
+        assert self._snap is not None
+        doc = summary(self._snap, self.hub.settings, district, TOP_BUILDINGS)
+        if old is None:
+            cur = Doc(self._gen, 1, doc, _dumps(doc))
+        else:
+            patch = merge_patch(old.doc, doc)
+            if patch.keys() <= CHANGE_ONLY:  # nothing but the time read: keep it
+                old.gen = self._gen
+                return old
+            cur = Doc(self._gen, old.seq + 1, doc, _dumps(doc))
+            self._patches[(district, old.seq, cur.seq)] = _dumps(self._framed(doc, patch))
+        self._history[(district, cur.seq)] = doc
+        self._history.pop((district, cur.seq - HISTORY), None)
+        for k in [k for k in self._patches if k[0] == district and k[2] < cur.seq]:
+            del self._patches[k]
+        self._docs[district] = cur
+        return cur
+
+    @staticmethod
+    def _framed(doc: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
+        """A patch names its day and district (no-ops when merged), so a reader knows
+        what it is about."""
+        head = {"date": doc["date"]}
+        if doc["district"] is not None:
+            head["district"] = doc["district"]
+        return {**head, **patch}
 
     async def text(self, district: str | None) -> str:
         """Today's summary for the city (None) or a district, as JSON text."""
         await self._refresh()
-        return self._text(district)
+        return self._current(district).text
+
+    async def buildings(self, district: str | None) -> tuple[str, list[dict[str, Any]]]:
+        """Today's date and every building's row in the scope (up to date as
+        :meth:`text`)."""
+        await self._refresh()
+        assert self._snap is not None
+        rows = self._rows.get((self._gen, district))
+        if rows is None:
+            rows = self._rows[(self._gen, district)] = building_rows(
+                self._snap, self.hub.settings, district)
+        return self._snap.day.isoformat(), rows
 
     @property
     def day(self) -> date | None:
         return self._snap.day if self._snap else None
 
-    def listen(self, district: str | None) -> asyncio.Queue[str]:
-        """A queue that receives the scope's summary whenever it changes."""
-        queue: asyncio.Queue[str] = asyncio.Queue(maxsize=1)
-        self._listeners[queue] = district
+    def listen(self, district: str | None) -> Listener:
+        """A listener woken whenever the scope's summary changes."""
+        listener = Listener(district)
+        self._listeners.add(listener)
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._run())
-        return queue
+        return listener
 
-    def forget(self, queue: asyncio.Queue[str]) -> None:
-        self._listeners.pop(queue, None)
-        self._sent.pop(queue, None)
+    def forget(self, listener: Listener) -> None:
+        self._listeners.discard(listener)
 
-    def mark_sent(self, queue: asyncio.Queue[str], text: str) -> None:
-        self._sent[queue] = text
+    async def first(self, listener: Listener) -> str:
+        """The whole summary, to start a stream with."""
+        await self._refresh()
+        cur = self._current(listener.district)
+        listener.sent = cur.seq
+        return cur.text
+
+    def message(self, listener: Listener) -> tuple[str, str] | None:
+        """What the listener has not got: ``("patch", merge patch)`` from its document,
+        or ``("message", whole)`` when that one is no longer kept; None if nothing."""
+        cur = self._docs.get(listener.district)
+        if cur is None or listener.sent == cur.seq:
+            return None
+        sent, listener.sent = listener.sent, cur.seq
+        before = self._history.get((listener.district, sent)) if sent is not None else None
+        if before is None:
+            return "message", cur.text
+        key = (listener.district, sent, cur.seq)
+        text = self._patches.get(key)
+        if text is None:
+            text = self._patches[key] = _dumps(self._framed(cur.doc,
+                                                            merge_patch(before, cur.doc)))
+        return "patch", text
 
     async def close(self) -> None:
         """Tell every listener to stop (shutdown) and end the loop."""
-        for queue in list(self._listeners):
-            _put_latest(queue, CLOSED)
+        for listener in list(self._listeners):
+            listener.closed = True
+            listener.wake.set()
         self._listeners.clear()
         if self._task is not None:
             self._task.cancel()
@@ -109,21 +202,12 @@ class OpsLive:
         while self._listeners:
             try:
                 await self._refresh()
-                for queue, district in list(self._listeners.items()):
-                    text = self._text(district)
-                    if self._sent.get(queue) != text:
-                        self._sent[queue] = text
-                        _put_latest(queue, text)
+                for listener in list(self._listeners):
+                    if self._current(listener.district).seq != listener.sent:
+                        listener.wake.set()
             except Exception:  # noqa: BLE001 - logged; the next poll tries again
                 log.exception("ops.live.poll_failed")
             await asyncio.sleep(self.hub.settings.ops.poll_seconds)
-
-
-def _put_latest(queue: asyncio.Queue[str], text: str) -> None:
-    """Replace what a slow listener has not taken yet: it only needs the latest."""
-    with contextlib.suppress(asyncio.QueueEmpty):
-        queue.get_nowait()
-    queue.put_nowait(text)
 
 
 def ops_live(hub: Hub) -> OpsLive:

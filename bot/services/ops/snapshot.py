@@ -24,6 +24,7 @@ from bot.hub import Hub
 from bot.services.ops.clock import city_tz, trend_days
 from bot.services.ops.fold import bucket
 from bot.services.ops.geo import district_code
+from bot.services.ops.index import DayIndex
 
 #: a handoff whose resident waits for a staff answer
 WAITING = sa.and_(Handoff.status.in_(("open", "claimed")), Handoff.waiting_since.is_not(None))
@@ -54,6 +55,15 @@ class Snapshot:
     handoffs: dict[str, tuple[int, datetime | None]] = field(default_factory=dict)
     #: district → firms filed, approved, registered
     resumption: dict[str, tuple[int, int, int]] = field(default_factory=dict)
+    #: ``area`` grouped by district, street and building (built on first use, or kept
+    #: up to date by the live view, bot/services/ops/live.py)
+    grouped: DayIndex | None = None
+
+    @property
+    def index(self) -> DayIndex:
+        if self.grouped is None:
+            self.grouped = DayIndex(self.area)
+        return self.grouped
 
 
 def _read_options(hub: Hub) -> dict[str, Any]:

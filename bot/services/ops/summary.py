@@ -10,6 +10,7 @@ resident can be singled out by a count or by a free-text name.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from bot.config import Settings
@@ -17,6 +18,7 @@ from bot.services.ops import counters as m
 from bot.services.ops.clock import trend_days
 from bot.services.ops.geo import OTHER_AREAS, districts
 from bot.services.ops.highlights import highlights
+from bot.services.ops.index import RISKY
 from bot.services.ops.snapshot import Snapshot
 
 Cell = int | str
@@ -33,7 +35,6 @@ TREND = {"declarations": m.DECLARATIONS, "green": m.color_metric("green"),
 SCREEN = {"records": m.SCREENINGS, "households": "screen.households",
           "people_home": "screen.home", "people_quarantine": "screen.quarantine",
           "people_returned": "screen.returned"}
-RISKY = "decl.yellow_red"  #: yellow + red, summed per area here (never stored)
 STREET_METRICS = {"declarations": m.DECLARATIONS, **{c: m.color_metric(c) for c in m.COLORS},
                   "yellow_red": RISKY, "quarantine_home": m.HOME_QUARANTINE,
                   "screenings": m.SCREENINGS, "screened_quarantine": "screen.quarantine"}
@@ -41,7 +42,10 @@ BUILDING_METRICS = {"declarations": m.DECLARATIONS, "yellow": m.color_metric("ye
                     "red": m.color_metric("red"), "yellow_red": RISKY,
                     "screenings": m.SCREENINGS, "people_quarantine": "screen.quarantine",
                     "people_returned": "screen.returned"}
-RISKY_FROM = (m.color_metric("yellow"), m.color_metric("red"))
+#: the per-building table (its own route): declarations and screenings side by side
+BUILDING_ALL = {**BUILDING_METRICS, "households": "screen.households",
+                "people_home": "screen.home"}
+TOP_BUILDINGS = 10  #: buildings the live summary lists (the page loads the rest by page)
 
 
 def small(n: int, k: int) -> Cell:
@@ -49,55 +53,82 @@ def small(n: int, k: int) -> Cell:
     return f"<{k}" if 0 < n < k else n
 
 
-def _group(rows: Counter[tuple[str, ...]], keep: dict[str, str], k: int,
-           label_other: str) -> list[dict[str, Any]]:
-    """Areas (key tuples) → rows of ``keep`` metrics, small ones merged and suppressed."""
-    areas: dict[tuple[str, ...], Counter[str]] = {}
-    for key, n in rows.items():
-        areas.setdefault(key[:-1], Counter())[key[-1]] += n
-    merged: dict[tuple[str, ...], Counter[str]] = {}
+def _rows(areas: Mapping[tuple[str, ...], Counter[str]], keep: dict[str, str], k: int,
+          mine: Callable[[tuple[str, ...]], bool]) -> list[dict[str, Any]]:
+    """Areas (district, street[, place]) → rows of ``keep`` metrics, those whose every
+    count is small merged into their district's "other" row, small cells suppressed."""
+    metrics = list(keep.values())
+    merged: dict[tuple[str, ...], list[int]] = {}
     for area, counts in areas.items():
-        if not any(counts[metric] for metric in keep.values()):
+        if not mine(area):
             continue
-        into = area if max(counts[metric] for metric in keep.values()) >= k else (
-            area[0], label_other, *("" for _ in area[2:]))
-        merged.setdefault(into, Counter()).update(counts)
+        values = [counts.get(metric, 0) for metric in metrics]
+        if not any(values):
+            continue
+        into = area if max(values) >= k else (area[0], OTHER_STREETS,
+                                              *("" for _ in area[2:]))
+        if (sums := merged.get(into)) is None:
+            merged[into] = values
+        else:
+            merged[into] = [a + b for a, b in zip(sums, values, strict=True)]
+    return [_row(area, keep, values, k) for area, values in sorted(merged.items())]
+
+
+def _row(area: tuple[str, ...], keep: dict[str, str], values: list[int],
+         k: int) -> dict[str, Any]:
+    row: dict[str, Any] = {"district": area[0], "name": area[1]}
+    if len(area) > 2:
+        row["place"] = area[2]
+    row.update({name: small(n, k) for name, n in zip(keep, values, strict=True)})
+    return row
+
+
+def _top(snap: Snapshot, keep: dict[str, str], rank: tuple[str, str], k: int,
+         mine: Callable[[tuple[str, ...]], bool], n: int) -> list[dict[str, Any]]:
+    """The ``n`` buildings first by ``rank`` (two metrics, most first) among those shown
+    by name (a count of at least ``k``)."""
+    first, second = rank
+    places = snap.index.places
+    ranked = sorted((area for area in places if mine(area)),
+                    key=lambda a: (-places[a].get(first, 0), -places[a].get(second, 0), a))
+    metrics = list(keep.values())
     out = []
-    for area, counts in sorted(merged.items()):
-        row: dict[str, Any] = {"district": area[0], "name": area[1]}
-        if len(area) > 2:
-            row["place"] = area[2]
-        row.update({name: small(counts[metric], k) for name, metric in keep.items()})
-        out.append(row)
+    for area in ranked:
+        counts = places[area]
+        values = [counts.get(metric, 0) for metric in metrics]
+        if max(values) >= k:
+            out.append(_row(area, keep, values, k))
+            if len(out) == n:
+                break
     return out
 
 
-def summary(snap: Snapshot, settings: Settings, district: str | None = None) -> dict[str, Any]:
-    """The view's numbers for the city (``district`` None) or one district."""
-    k = settings.ops.small_cell
+def building_rows(snap: Snapshot, settings: Settings, district: str | None = None,
+                  community: str | None = None) -> list[dict[str, Any]]:
+    """Every building's row (declarations and screenings) in the city, a district or one
+    of its streets/communities (``name``), small ones merged into "other"."""
+    def mine(area: tuple[str, ...]) -> bool:
+        return district in (None, area[0])
 
-    def mine(d: str) -> bool:
-        return district is None or d == district
+    rows = _rows(snap.index.places, BUILDING_ALL, settings.ops.small_cell, mine)
+    return rows if community is None else [r for r in rows if r["name"] == community]
+
+
+def summary(snap: Snapshot, settings: Settings, district: str | None = None,
+            buildings: int | None = None) -> dict[str, Any]:
+    """The view's numbers for the city (``district`` None) or one district; with
+    ``buildings``, only that many buildings (the most yellow + red, the most people back
+    from outside) rather than every one (the full table: :func:`building_rows`)."""
+    k = settings.ops.small_cell
+    index = snap.index
+
+    def mine(area: tuple[str, ...] | str) -> bool:
+        return district is None or (area if isinstance(area, str) else area[0]) == district
 
     total: Counter[str] = Counter()
-    streets: Counter[tuple[str, ...]] = Counter()
-    buildings: Counter[tuple[str, ...]] = Counter()
-    venues: Counter[tuple[str, str]] = Counter()
-    by_district: Counter[tuple[str, str]] = Counter()
-    for (d, street, place, metric), n in snap.area.items():
-        if not mine(d):
-            continue
-        total[metric] += n
-        by_district[(d, metric)] += n
-        if metric == m.CHECKINS:
-            if place:
-                venues[(d, place)] += n
-            continue
-        for name in (metric, RISKY) if metric in RISKY_FROM else (metric,):
-            if street:  # a street's (community's) row counts its buildings too
-                streets[(d, street, name)] += n
-            if place:
-                buildings[(d, street, place, name)] += n
+    for d, counts in index.totals.items():
+        if mine(d):
+            total.update(counts)
     trend: Counter[tuple[Any, str]] = Counter()
     for (day, d, metric), n in snap.trend.items():
         if mine(d):
@@ -107,6 +138,12 @@ def summary(snap: Snapshot, settings: Settings, district: str | None = None) -> 
     shown = [x for x in districts() if mine(x.code)]
     filed = [snap.resumption.get(x.code, (0, 0, 0)) for x in shown]
     f, a, firms = (sum(v[i] for v in filed) for i in range(3))
+    if buildings is None:
+        screened = _rows(index.places, SCREEN, k, mine)
+        listed = _rows(index.places, BUILDING_METRICS, k, mine)
+    else:
+        screened = _top(snap, SCREEN, ("screen.returned", m.SCREENINGS), k, mine, buildings)
+        listed = _top(snap, BUILDING_METRICS, (RISKY, m.DECLARATIONS), k, mine, buildings)
     out: dict[str, Any] = {
         "date": snap.day.isoformat(), "district": district,
         "timezone": settings.ops.timezone, "generated_at": snap.at.isoformat(),
@@ -118,11 +155,12 @@ def summary(snap: Snapshot, settings: Settings, district: str | None = None) -> 
         "codes": {"issued": total[m.CODES_ISSUED], "revoked": total[m.CODES_REVOKED],
                   "paper": total[m.PAPER_CODES]},
         "screenings": {**{name: total[metric] for name, metric in SCREEN.items()},
-                       "communities": _group(streets, SCREEN, k, OTHER_STREETS),
-                       "buildings": _group(buildings, SCREEN, k, OTHER_STREETS)},
+                       "communities": _rows(index.streets, SCREEN, k, mine),
+                       "buildings": screened},
         "checkins": {"total": total[m.CHECKINS],
                      "venues": [{"district": d, "venue": v, "count": small(n, k)}
-                                for (d, v), n in sorted(venues.items())]},
+                                for (d, v), n in sorted(index.venues.items())
+                                if n and mine(d)]},
         "reservations": {"released": sum(s.released for s in stock),
                          "reserved": total[m.RESERVED], "picked_up": total[m.PICKED_UP],
                          "expired": total[m.EXPIRED], "cancelled": total[m.CANCELLED],
@@ -135,14 +173,14 @@ def summary(snap: Snapshot, settings: Settings, district: str | None = None) -> 
         "resumption": {"filed": f, "approved": a, "firms": firms,
                        "rate": round(a / (firms or f), 4) if (firms or f) else None},
         "handoffs": _handoffs(snap, [d for d in snap.handoffs if mine(d)]),
-        "districts": [_district_row(snap, by_district, x.code, x.zh, x.en, days)
-                      for x in shown],
-        "streets": _group(streets, STREET_METRICS, k, OTHER_STREETS),
-        "buildings": _group(buildings, BUILDING_METRICS, k, OTHER_STREETS),
+        "districts": [_district_row(snap, index.totals.get(x.code, Counter()), x.code,
+                                    x.zh, x.en, days) for x in shown],
+        "streets": _rows(index.streets, STREET_METRICS, k, mine),
+        "buildings": listed,
         "trend": {"days": [d.isoformat() for d in days],
                   **{name: [trend[(d, key)] for d in days] for name, key in TREND.items()}},
     }
-    out["highlights"] = highlights(out, snap, settings)
+    out["highlights"] = highlights(out, snap, settings, district, buildings)
     return out
 
 
@@ -155,10 +193,10 @@ def _handoffs(snap: Snapshot, keys: list[str]) -> dict[str, Any]:
             "oldest_minutes": int((snap.at - oldest).total_seconds() // 60) if oldest else None}
 
 
-def _district_row(snap: Snapshot, totals: Counter[tuple[str, str]], code: str, zh: str,
+def _district_row(snap: Snapshot, totals: Counter[str], code: str, zh: str,
                   en: str, days: list[Any]) -> dict[str, Any]:
     def today(metric: str) -> int:
-        return totals[(code, metric)]
+        return totals[metric]
 
     return {"district": code, "zh": zh, "en": en,
             "declarations": today(m.DECLARATIONS),

@@ -18,11 +18,11 @@ async def test_summaries_asked_during_writes_share_one_read(client, monkeypatch)
     hub = client.app[HUB_KEY]
     live = OpsLive(hub)
     reads: list[object] = []
-    real_read, real_version = live_module.read, live_module.version
+    real_refresh, real_version = live_module.refresh, live_module.version
 
-    async def read(hub, day, now):  # type: ignore[no-untyped-def]
+    async def refresh(hub, state, day, now):  # type: ignore[no-untyped-def]
         reads.append(now)
-        return await real_read(hub, day, now)
+        return await real_refresh(hub, state, day, now)
 
     arrived, everyone = [0], asyncio.Event()
 
@@ -36,7 +36,7 @@ async def test_summaries_asked_during_writes_share_one_read(client, monkeypatch)
             await count(session, hub.clock.now(), Tally(DECLARATIONS, district="wuchang"))
         return await real_version(hub, day)
 
-    monkeypatch.setattr(live_module, "read", read)
+    monkeypatch.setattr(live_module, "refresh", refresh)
     monkeypatch.setattr(live_module, "version", version)
     texts = await asyncio.gather(*(live.text(None) for _ in range(ASKED)))
     assert all(json.loads(t)["declarations"]["total"] >= 1 for t in texts)

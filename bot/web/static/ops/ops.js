@@ -61,7 +61,7 @@ $("login-form").addEventListener("submit", async (ev) => {
   $("password").value = ""; me = r.data; start();
 });
 $("logout").addEventListener("click", async () => { await api("/api/v1/staff/sessions", "DELETE"); showLogin(); });
-$("scope").addEventListener("change", () => follow());
+$("scope").addEventListener("change", () => { bstate.offset = 0; follow(); loadBuildings(); });
 
 // -- live --------------------------------------------------------------------------------
 function scopeQuery() { const d = $("scope").value || (me && me.district) || ""; return d ? `?district=${encodeURIComponent(d)}` : ""; }
@@ -70,13 +70,79 @@ function follow() {
   const live = $("live");
   source = new EventSource("/api/v1/ops/stream" + scopeQuery());
   source.onopen = () => { live.textContent = "实时 live"; live.className = "live on"; };
+  // the first event (and any after a gap) is the whole summary; then RFC 7386 merge
+  // patches of what changed, merged into the last one
   source.onmessage = (ev) => render(JSON.parse(ev.data));
+  source.addEventListener("patch", (ev) => render(mergePatch(structuredClone(view), JSON.parse(ev.data))));
   source.onerror = async () => {
     live.textContent = "重连中 reconnecting…"; live.className = "live off";
     const r = await api("/api/v1/staff/me");
     if (r.status === 401) showLogin();
   };
 }
+
+function mergePatch(target, patch) {  // RFC 7386
+  if (patch === null || typeof patch !== "object" || Array.isArray(patch)) return patch;
+  if (target === null || typeof target !== "object" || Array.isArray(target)) target = {};
+  for (const [k, v] of Object.entries(patch)) {
+    if (v === null) delete target[k]; else target[k] = mergePatch(target[k], v);
+  }
+  return target;
+}
+
+// -- every building, loaded on demand (GET /api/v1/ops/buildings) ---------------------------
+const PAGE = 50;
+const bstate = {offset: 0, sort: "yellow_red", order: "desc", loading: false, again: false, at: 0};
+const BCOLS = [["district", "区", "t"], ["name", "街道/社区", "t"], ["place", "楼栋 Building", "t"], ["declarations", "申报"],
+  ["yellow", "黄"], ["red", "红"], ["yellow_red", "黄+红"], ["screenings", "排查次数"], ["households", "走访户数"],
+  ["people_home", "在家"], ["people_quarantine", "居家隔离"], ["people_returned", "外地返回"]];
+async function loadBuildings() {
+  if (!$("all-buildings").open || !me) return;
+  if (bstate.loading) { bstate.again = true; return; }
+  bstate.loading = true; bstate.at = Date.now();
+  try {
+    const q = new URLSearchParams({sort: bstate.sort, order: bstate.order, offset: bstate.offset, limit: PAGE});
+    const d = $("scope").value || me.district; if (d) q.set("district", d);
+    if ($("community").value) q.set("community", $("community").value);
+    const r = await api("/api/v1/ops/buildings?" + q.toString());
+    if (r.status !== 200) { $("bpage").textContent = errText(r.data); return; }
+    const b = r.data, t = $("building-table");
+    const head = el("tr");
+    for (const [key, label, kind] of BCOLS) {
+      const th = el("th", kind === "t" ? "t" : "", label);
+      if (bstate.sort === key) th.setAttribute("aria-sort", bstate.order === "asc" ? "ascending" : "descending");
+      th.addEventListener("click", () => {
+        bstate.order = bstate.sort === key && bstate.order === "desc" ? "asc" : "desc";
+        bstate.sort = key; bstate.offset = 0; loadBuildings();
+      });
+      head.append(th);
+    }
+    const rows = b.items.map((row) => {
+      const tr = el("tr"); tr.dataset.key = [row.district, row.name, row.place].join("/");
+      for (const [key, , kind] of BCOLS) { const td = el("td", kind === "t" ? "t" : "", show(row[key])); td.dataset.k = key; tr.append(td); }
+      return tr;
+    });
+    if (!rows.length) { const tr = el("tr"); const td = el("td", "t", "暂无数据 No data yet"); td.colSpan = BCOLS.length; tr.append(td); rows.push(tr); }
+    t.replaceChildren(head, ...rows);
+    $("bpage").textContent = b.total ? `${b.offset + 1}–${b.offset + b.items.length} / ${b.total}` : "0";
+    $("bpage-prev").disabled = b.offset === 0; $("bpage-next").disabled = b.offset + b.items.length >= b.total;
+  } finally {
+    bstate.loading = false;
+    if (bstate.again) { bstate.again = false; setTimeout(loadBuildings, 1000); }
+  }
+}
+function communities(v) {  // the filter's choices: the scope's streets and communities
+  const sel = $("community"), keep = sel.value;
+  const names = [...new Set([...v.streets, ...v.screenings.communities].map((r) => r.name))].sort();
+  if (sel.dataset.names === names.join("\n")) return;
+  sel.dataset.names = names.join("\n");
+  sel.replaceChildren(new Option("全部 All", ""), ...names.map((n) => new Option(n, n)));
+  sel.value = names.includes(keep) ? keep : "";
+}
+$("all-buildings").addEventListener("toggle", () => { bstate.offset = 0; loadBuildings(); });
+$("community").addEventListener("change", () => { bstate.offset = 0; loadBuildings(); });
+$("bpage-prev").addEventListener("click", () => { bstate.offset = Math.max(0, bstate.offset - PAGE); loadBuildings(); });
+$("bpage-next").addEventListener("click", () => { bstate.offset += PAGE; loadBuildings(); });
 
 // -- rendering ---------------------------------------------------------------------------
 const CARDS = [
@@ -133,6 +199,12 @@ function render(v) {
   table("stock", [["store", "门店 Store", "t"], ["name", "名称", "t"], ["district", "区", "t"], ["product", "物资", "t"],
     ["released", "投放"], ["left", "剩余"]], v.stock);
   charts(v);
+  communities(v);
+  // the open building table follows the numbers, at most once every 2 s
+  if ($("all-buildings").open && old && !bstate.loading) {
+    const wait = Math.max(0, 2000 - (Date.now() - bstate.at));
+    clearTimeout(bstate.timer); bstate.timer = setTimeout(loadBuildings, wait);
+  }
 }
 function num(x) { return typeof x === "number" ? x : (typeof x === "string" && x.startsWith("<") ? 0.5 : x); }
 function table(id, cols, rows) {
