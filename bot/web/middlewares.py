@@ -9,6 +9,8 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 from sqlalchemy import exc as sa_exc
 
+from bot.db.outage import unavailable
+
 log = logging.getLogger("tongguan.web")
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -72,10 +74,29 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
                           message_zh="服务繁忙，请稍后再试。")
         resp.headers["Retry-After"] = "2"
         return resp
-    except Exception:
+    except Exception as err:
+        if unavailable(err):  # PostgreSQL restarting, failing over: try again shortly
+            log.warning("web.db_unavailable path=%s error=%s",
+                        request.path.encode(errors="replace"), type(err).__name__)
+            return _unavailable(request)
         log.exception("web.unhandled path=%s", request.path.encode(errors="replace"))
         if wants_json(request):
             return json_error(500, "internal", "internal error; it has been logged",
                               message_zh="服务器内部错误，已记录。")
         return web.Response(status=500, text="internal error; it has been logged\n"
                             "服务器内部错误，已记录。")
+
+
+UNAVAILABLE_RETRY = "5"  #: seconds a client should wait when the database is away
+
+
+def _unavailable(request: web.Request) -> web.Response:
+    """503: the database cannot be reached now (not the request's fault)."""
+    en, zh = ("the service cannot reach its database; try again in a moment",
+              "服务暂时无法连接数据库，请稍后再试。")
+    if wants_json(request):
+        resp = json_error(503, "unavailable", en, message_zh=zh)
+    else:
+        resp = web.Response(status=503, text=f"{en}\n{zh}")
+    resp.headers["Retry-After"] = UNAVAILABLE_RETRY
+    return resp

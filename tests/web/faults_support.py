@@ -267,7 +267,7 @@ def stop_all(servers: list[Server], *, failed: bool) -> None:
         server.stop()
     if failed:
         for server in servers:
-            print(server.all_logs()[-20000:])
+            print(server.all_logs()[-200000:])
 
 
 # -- WeChat users behind a balancer ----------------------------------------------------------
