@@ -110,20 +110,21 @@ async def admin_token(base: str, url: str) -> str:
         return str((await resp.json())["token"])
 
 
-async def summaries(base: str, token: str, n: int, concurrency: int, query: str) -> None:
+async def summaries(base: str, token: str, n: int, concurrency: int, query: str,
+                    path: str = "/api/v1/ops/summary") -> None:
     headers = {"Authorization": f"Bearer {token}"}
     size = [0]
 
     async def run(session: aiohttp.ClientSession, latencies: list[float]) -> None:
         start = time.perf_counter()
-        async with session.get(base + "/api/v1/ops/summary" + query, headers=headers) as r:
+        async with session.get(base + path + query, headers=headers) as r:
             size[0] = len(await r.read())
             if r.status != 200:
                 raise RuntimeError(r.status)
         latencies.append(time.perf_counter() - start)
 
     seconds, lat = await run_users(n, concurrency, run)
-    report(f"summary {query or '(city)'}", seconds, lat)
+    report(f"{path.rsplit('/', 1)[1]} {query or '(city)'}", seconds, lat)
     print(f"  p99 {percentile(lat, 0.99) * 1000:.1f} ms (goal ≤ 50 ms); the JSON is "
           f"{size[0] / 1024:,.0f} KiB")
 
@@ -152,6 +153,7 @@ async def busy_summaries(base: str, token: str, concurrency: int,
 
 async def streams(base: str, token: str, count: int, received: list[int],
                   ready: asyncio.Event) -> None:
+    """``count`` open streams; ``received``: [events, bytes] so far."""
     headers = {"Authorization": f"Bearer {token}"}
     opened = 0
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as session:
@@ -168,6 +170,7 @@ async def streams(base: str, token: str, count: int, received: list[int],
                 tail = b"\n"
                 async for chunk in resp.content.iter_any():
                     received[0] += (tail + chunk).count(b"\ndata: ")
+                    received[1] += len(chunk)
                     tail = chunk[-6:]
 
         await asyncio.gather(*(one() for _ in range(count)))
@@ -199,6 +202,9 @@ async def main() -> None:
             await summaries(base, token, 200, 10, "")  # warm-up
             for query in ("", "?district=wuchang"):
                 await summaries(base, token, 3000, args.summary_concurrency, query)
+            for query in ("?limit=50", "?district=wuchang&limit=50&sort=people_returned"):
+                await summaries(base, token, 1000, args.summary_concurrency, query,
+                                "/api/v1/ops/buildings")
             tokens, _ = await workers(base, url, 20, 20)
             await run_users(20, 20, await chat_user(base, tokens))  # warm-up
 
@@ -211,12 +217,12 @@ async def main() -> None:
             writing = asyncio.create_task(chat("summaries asked"))
             await busy_summaries(base, token, args.summary_concurrency, writing)
             before = await chat("no streams")
-            received, ready = [0], asyncio.Event()
+            received, ready = [0, 0], asyncio.Event()
             task = asyncio.create_task(streams(base, token, args.streams, received, ready))
             await asyncio.wait_for(ready.wait(), 60)
-            at_start = received[0]
+            at_start, bytes_at_start = received
             with_streams = await chat(f"{args.streams} streams")
-            during = received[0] - at_start
+            during, sent = received[0] - at_start, received[1] - bytes_at_start
             if task.done():  # a dashboard's stream failed: the run is not what it says
                 raise RuntimeError(f"streams ended early: {task.exception()!r}")
             task.cancel()
@@ -225,7 +231,8 @@ async def main() -> None:
             print(f"  ratio with ÷ without streams: {with_streams / without:.3f} "
                   f"(goal ≥ 0.95; without = mean of {before:.1f} and {after:.1f} turns/s); "
                   f"stream messages received while the turns ran: {during:,} "
-                  f"({during / args.streams:.1f} per dashboard)")
+                  f"({during / args.streams:.1f} per dashboard, "
+                  f"{sent / args.streams / 1024:,.0f} KiB per dashboard)")
         finally:
             proc.terminate()
             proc.wait()

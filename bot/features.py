@@ -96,10 +96,13 @@ async def _watch_flows(hub: Hub) -> None:
 
 
 async def _deliver_outbox(hub: Hub) -> int:
-    """Push queued messages to the channels that take pushes (until none is due)."""
+    """Push queued messages to the channels that take pushes (until none is due); one
+    worker per process, which remembers the channels it found down (their pause)."""
     from bot.services.outbox import OutboxWorker
 
-    return await OutboxWorker(hub.outbox, hub.deliverers).run_until_idle()
+    worker = hub.parts.setdefault(OutboxWorker, lambda: OutboxWorker(hub.outbox,
+                                                                     hub.deliverers))
+    return await worker.run_until_idle()
 
 
 async def _pool_gauges(hub: Hub) -> None:
@@ -418,9 +421,9 @@ def _ops_cli(sub: argparse._SubParsersAction) -> None:
 
 async def _fold_ops(hub: Hub) -> int:
     """Fold counted events into the daily counts."""
-    from bot.services.ops.fold import fold
+    from bot.services.ops.fold import SETTLE_SECONDS, fold
 
-    return await fold(hub)
+    return await fold(hub, SETTLE_SECONDS)
 
 
 OPS = Feature("ops", web=_ops_web, cli=_ops_cli,

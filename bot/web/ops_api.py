@@ -4,11 +4,14 @@ auditor; an account with a district sees that district only — another one: 403
 * ``GET /api/v1/ops/summary?district=`` — today's numbers (the city's day,
   ``ops.timezone``): ``{"date", "district", "declarations": {"total", "green", "yellow",
   "red"}, "codes", "quarantine", "screenings", "checkins", "reservations", "stock",
-  "filings", "resumption", "handoffs", "districts", "streets", "buildings", "trend",
-  "highlights"}`` (docs/ops.md).
+  "filings", "resumption", "handoffs", "districts", "streets", "buildings" (the top 10),
+  "trend", "highlights"}`` (docs/ops.md).
 * ``GET /api/v1/ops/stream?district=`` — Server-Sent Events: a ``data:`` line with the
-  same JSON at once and whenever a number changes; a comment line every 15 s keeps it
-  open. Every open stream of a process is fed by one poll (:mod:`bot.services.ops.live`).
+  same JSON at once, then ``event: patch`` events whose ``data:`` is an RFC 7386 merge
+  patch of what changed (at most one a poll); a comment line every 15 s keeps it open.
+  Every open stream of a process is fed by one poll (:mod:`bot.services.ops.live`).
+* ``GET /api/v1/ops/buildings?district=&community=&sort=&order=&offset=&limit=`` — every
+  building's row of today (the summary lists the top 10 only), by page.
 * ``GET /api/v1/ops/report?date=YYYY-MM-DD&district=&format=html|pdf|csv`` — the daily
   report (audited as ``ops.report``).
 """
@@ -192,13 +195,41 @@ OPENAPI_PATHS = {
                                              "yellow, red}, codes, quarantine, screenings, "
                                              "checkins, reservations, stock, filings, "
                                              "resumption, handoffs, districts, streets, "
-                                             "buildings, trend, highlights}"},
+                                             "buildings (the top 10; every one: "
+                                             "/api/v1/ops/buildings), trend, highlights}"},
                       "403": {"description": "another district"},
                       "422": {"description": "unknown district"}}}},
     "/api/v1/ops/stream": {"get": {
-        "summary": "Server-Sent Events: the summary JSON whenever a number changes",
+        "summary": "Server-Sent Events: the summary JSON first, then (event: patch) an RFC "
+                   "7386 merge patch of what changed, at most one a poll (ops.poll_seconds)",
         "security": _SEC, "parameters": [_DISTRICT],
         "responses": {"200": {"description": "text/event-stream"}}}},
+    "/api/v1/ops/buildings": {"get": {
+        "summary": "Today's rows of every building (declarations and screenings; small "
+                   "cells \"<3\", buildings whose every count is small merged into their "
+                   "district's other row), filtered, sorted and by page",
+        "security": _SEC,
+        "parameters": [_DISTRICT,
+                       {"name": "community", "in": "query", "schema": {"type": "string"},
+                        "description": "a street/community row's name"},
+                       {"name": "sort", "in": "query", "schema": {
+                           "enum": [*BUILDING_ALL, "name", "place"],
+                           "default": "yellow_red"}},
+                       {"name": "order", "in": "query", "schema": {
+                           "enum": ["desc", "asc"], "default": "desc"}},
+                       {"name": "offset", "in": "query", "schema": {
+                           "type": "integer", "minimum": 0, "default": 0}},
+                       {"name": "limit", "in": "query", "schema": {
+                           "type": "integer", "minimum": 1, "maximum": MAX_PAGE,
+                           "default": 50}}],
+        "responses": {"200": {"description": "{date, district, community, sort, order, "
+                                             "total, offset, limit, small_cell, items: "
+                                             "[{district, name, place, declarations, "
+                                             "yellow, red, yellow_red, screenings, "
+                                             "households, people_home, people_quarantine, "
+                                             "people_returned}]}"},
+                      "403": {"description": "another district"},
+                      "422": {"description": "unknown district, bad sort/order/offset/limit"}}}},
     "/api/v1/ops/report": {"get": {
         "summary": "The daily operations report", "security": _SEC,
         "parameters": [{"name": "date", "in": "query", "schema": {"type": "string",

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections import Counter
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, timedelta, tzinfo
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,6 +24,15 @@ log = logging.getLogger("tongguan.ops")
 #: every request in flight (issue 18). 250 a time, with the loop given back between
 #: them, is 4–6 ms of CPU each.
 BATCH = 250
+#: ``ops_state`` row whose version goes up with every fold of an event dated before the
+#: day the fold ran (the live view then reads the days before today again)
+PAST = 2
+#: ``ops_state`` row counting every event ever folded: a live reader that saw every
+#: folded event pending (their number matches) needs not read the folded counts again
+FOLDED = 3
+#: the server's fold leaves events this young pending (s), so a live view that looks
+#: more often sees each one pending and adds it, instead of reading today's counts again
+SETTLE_SECONDS = 2.0
 Key = tuple[date, str, str, str, str]
 
 
@@ -31,14 +40,17 @@ def bucket(at: datetime, tz: tzinfo) -> date:
     return at.astimezone(tz).date()
 
 
-async def fold(hub: Hub) -> int:
-    """Move pending events into ``ops_counts`` (a batch per transaction); returns how
-    many were moved."""
+async def fold(hub: Hub, settle: float = 0.0) -> int:
+    """Move pending events (those dated at least ``settle`` seconds ago) into
+    ``ops_counts`` (a batch per transaction); returns how many were moved."""
     tz = city_tz(hub.settings)
+    now = hub.clock.now()
+    today = bucket(now, tz)
     total = 0
 
     async def work(session: AsyncSession) -> int:
-        batch = sa.select(OpsEvent.id).order_by(OpsEvent.id).limit(BATCH).scalar_subquery()
+        batch = (sa.select(OpsEvent.id).where(OpsEvent.at <= now - timedelta(seconds=settle))
+                 .order_by(OpsEvent.id).limit(BATCH).scalar_subquery())
         rows = (await session.execute(sa.delete(OpsEvent).where(OpsEvent.id.in_(batch))
                                       .returning(OpsEvent.at, OpsEvent.district,
                                                  OpsEvent.street, OpsEvent.place,
@@ -56,7 +68,15 @@ async def fold(hub: Hub) -> int:
             set_={"n": OpsCount.n + stmt.excluded.n}))
         await session.execute(sa.update(OpsState).where(OpsState.id == 1)
                               .values(version=OpsState.version + 1))
+        await _bump(session, FOLDED, len(rows))
+        if any(k[0] != today for k in sums):  # a late event: the days before moved
+            await _bump(session, PAST, 1)
         return len(rows)
+
+    async def _bump(session: AsyncSession, row: int, n: int) -> None:
+        stmt = upsert_insert(hub.db, OpsState).values(id=row, version=n)
+        await session.execute(stmt.on_conflict_do_update(
+            index_elements=["id"], set_={"version": OpsState.version + n}))
 
     while (moved := await hub.db.retrying(work)) > 0:
         total += moved

@@ -1,14 +1,17 @@
 """Today's snapshot kept up to date by what changed, for the live view.
 
-A live process keeps the folded counts it read (:class:`Folded`: today's by area, the
-13 days before by district) and, on every change, reads in one snapshot only the fold
-version, the pending events (a few hundred: the fold takes them every
-``2 × ops.poll_seconds``), today's stock, the waiting handoffs and the resumption
-counters. Today's folded counts are read again only when a fold moved them (the
-version), the days before today once a minute, when a pending event of such a day was
-seen (it may have been folded since) or when the day turns. The area counts then move
-by their difference in a :class:`~bot.services.ops.index.DayIndex`, so a change costs
-the events that arrived, not a regrouping of the whole day.
+A live process keeps today's counts by area (folded + pending, in a
+:class:`~bot.services.ops.index.DayIndex`), the pending events it saw, and the folded
+counts of the 13 days before. On every change it reads, in one snapshot, the pending
+events (those of the last ``fold.SETTLE_SECONDS`` or so: the server's fold leaves the
+youngest), how many events were ever folded (``ops_state`` row ``FOLDED``), today's
+stock, the waiting handoffs and the resumption counters. A fold moves events from
+pending to counted without changing today's totals, so when every event folded since
+the last look was one it saw pending (their numbers match), it only adds the new
+pending events; otherwise (a process that looked too seldom, a new day) it reads
+today's folded counts again. The days before today are read again when the day turns
+or a fold moved an event dated before its day (row ``PAST``). A change thus costs the
+events that arrived, not a regrouping of the whole day.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -23,7 +27,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.db.models.ops import OpsCount, OpsEvent, OpsState
 from bot.hub import Hub
 from bot.services.ops.clock import city_tz, trend_days
-from bot.services.ops.fold import bucket
+from bot.services.ops.fold import FOLDED, PAST, bucket
 from bot.services.ops.geo import district_code
 from bot.services.ops.index import Area, DayIndex
 from bot.services.ops.snapshot import (
@@ -35,71 +39,65 @@ from bot.services.ops.snapshot import (
     _stock,
 )
 
-PAST_SECONDS = 60.0  #: the days before today are read again at most this often
-
-
-@dataclass
-class Folded:
-    """Folded counts as of fold ``version``."""
-
-    day: date
-    version: int
-    area: dict[Area, int]  #: today's, by area
-    past: Counter[Trend]  #: the 13 days before today, by day and district
-    past_at: datetime  #: when ``past`` was read
-    past_pending: bool = False  #: a pending event of a day before today was seen
+#: a pending event's row → its day, area and n
+Seen = dict[tuple[Any, ...], tuple[date, Area, int]]
 
 
 @dataclass
 class Live:
-    """A live process's state: the folded counts, the pending events added to them, and
-    today's index (``index.area`` = folded + pending)."""
+    """A live process's state: today's counts (folded + pending) in ``index``, the
+    pending events they include, and the folded counts of the days before."""
 
-    folded: Folded | None = None
-    pending: dict[Area, int] | None = None  #: today's pending events, by area
+    day: date | None = None
     index: DayIndex | None = None
+    seen: Seen | None = None  #: the pending events as last read
+    folded: int = 0  #: events ever folded (``ops_state`` row FOLDED) as last read
+    past: Counter[Trend] | None = None  #: the 13 days before today, folded
+    past_version: int = 0  #: ``ops_state`` row PAST that ``past`` is as of
 
 
 async def refresh(hub: Hub, live: Live, day: date, now: datetime) -> Snapshot:
     """Bring ``live`` to the database's state and return the snapshot it makes."""
     days = trend_days(day)
     snap = Snapshot(day, now)
-    old = live.folded
     async with hub.db.sessions() as session:
         await session.connection(execution_options=_read_options(hub))
-        version = int(await session.scalar(
-            sa.select(OpsState.version).where(OpsState.id == 1)) or 0)
-        folded = old
-        if old is None or old.day != day or old.version != version:
-            stale = (old is None or old.day != day or old.past_pending
-                     or (now - old.past_at).total_seconds() >= PAST_SECONDS)
-            folded = Folded(day, version, await _today(session, day),
-                            await _past(session, days) if stale else old.past,
-                            now if stale else old.past_at)
-        assert folded is not None
-        pending, pending_trend = await _pending(session, hub, days)
-        folded.past_pending = any(d != day for d, _, _ in pending_trend)
+        versions = dict((await session.execute(
+            sa.select(OpsState.id, OpsState.version)
+            .where(OpsState.id.in_((PAST, FOLDED))))).all())
+        folded, past_version = int(versions.get(FOLDED, 0)), int(versions.get(PAST, 0))
+        seen = await _pending(session, hub, days, live.seen or {})
+        old = live.seen or {}
+        gone = sum(1 for i in old if i not in seen)
+        if (live.index is None or live.day != day or live.seen is None
+                or gone != folded - live.folded):  # events folded unseen: read them all
+            today = await _today(session, day)
+            for d, key, n in seen.values():
+                if d == day:
+                    today[key] = today.get(key, 0) + n
+            if live.index is None or live.day != day:
+                live.index = DayIndex()
+            live.index.move_to(today)
+        else:  # folded events were seen (and counted) already: add the new ones
+            for i, (d, key, n) in seen.items():
+                if d == day and i not in old:
+                    live.index.add(key, n)
+        if live.past is None or live.day != day or live.past_version != past_version:
+            live.past = await _past(session, days)
         await _stock(session, snap)
         await _handoffs(session, snap)
         await _resumption(session, snap)
+    live.day, live.seen, live.folded, live.past_version = day, seen, folded, past_version
     index = live.index
-    # the folded counts moved: compare every area; else only the pending ones
-    keys = (None if index is None or folded is not old
-            else set(pending) | set(live.pending or ()))
-    if index is None or (old is not None and old.day != day):
-        index = DayIndex()
-    wanted = {k: folded.area.get(k, 0) + pending.get(k, 0)
-              for k in (set(folded.area) | set(pending) if keys is None else keys)}
-    index.move_to(wanted, keys)
-    live.folded, live.pending, live.index = folded, pending, index
     snap.area, snap.grouped = index.area, index
-    snap.trend = Counter(folded.past)
-    snap.trend.update({(t, d, metric): n for (t, d, metric), n in pending_trend.items()
-                       if t != day})
-    for d, counts in index.totals.items():
+    snap.trend = Counter(live.past)
+    for d, code_key, n in seen.values():
+        if days[0] <= d < day:
+            snap.trend[(d, code_key[0], code_key[3])] += n
+    for code, counts in index.totals.items():
         for metric, n in counts.items():
             if n:
-                snap.trend[(day, d, metric)] += n
+                snap.trend[(day, code, metric)] += n
     return snap
 
 
@@ -124,20 +122,16 @@ async def _past(session: AsyncSession, days: list[date]) -> Counter[Trend]:
     return past
 
 
-async def _pending(session: AsyncSession, hub: Hub, days: list[date]
-                   ) -> tuple[dict[Area, int], Counter[Trend]]:
-    """Today's pending events by area, and the other days' of the trend by district."""
+async def _pending(session: AsyncSession, hub: Hub, days: list[date], known: Seen) -> Seen:
+    """Every pending event (one already known is not parsed again). An event is known
+    by its whole row, not its id alone: SQLite gives a deleted row's id again."""
     tz = city_tz(hub.settings)
-    today, first = days[-1], days[0]
-    area: dict[Area, int] = {}
-    trend: Counter[Trend] = Counter()
+    seen: Seen = {}
     e = OpsEvent
-    for at, district, street, place, metric, n in await session.execute(
-            sa.select(e.at, e.district, e.street, e.place, e.metric, e.n)):
-        day, code = bucket(at, tz), district_code(district)
-        if day == today:
-            key = (code, street, place, metric)
-            area[key] = area.get(key, 0) + n
-        elif first <= day < today:
-            trend[(day, code, metric)] += n
-    return area, trend
+    for row in await session.execute(
+            sa.select(e.id, e.at, e.district, e.street, e.place, e.metric, e.n)):
+        row = tuple(row)
+        _, at, district, street, place, metric, n = row
+        seen[row] = known.get(row) or (bucket(at, tz), (district_code(district), street,
+                                                         place, metric), n)
+    return seen
