@@ -58,7 +58,8 @@ async def test_wrong_callers(client):  # type: ignore[no-untyped-def]
     reviewer = await staff_login(client, "rev1", "reviewer")
     session = await (await client.post("/api/v1/sessions", json={})).json()
     resident = {"Authorization": f"Bearer {session['token']}"}
-    for path in ("/api/v1/ops/summary", "/api/v1/ops/stream", "/api/v1/ops/report"):
+    for path in ("/api/v1/ops/summary", "/api/v1/ops/stream", "/api/v1/ops/report",
+                 "/api/v1/ops/buildings"):
         assert (await client.get(path)).status == 401
         assert (await client.get(path, headers=resident)).status == 401
         assert (await client.get(path, headers=reviewer)).status == 403
@@ -68,24 +69,112 @@ async def test_wrong_callers(client):  # type: ignore[no-untyped-def]
         assert resp.status == 422 and (await resp.json())["message_zh"]
 
 
+def _no_nulls(value):  # type: ignore[no-untyped-def]
+    """A document as merge patches leave it (RFC 7386 cannot set a member to null)."""
+    if isinstance(value, dict):
+        return {k: _no_nulls(v) for k, v in value.items() if v is not None}
+    return value
+
+
 async def test_stream_delivers_a_change(client):  # type: ignore[no-untyped-def]
+    from bot.services.ops.merge import apply_patch
+
     officer = await staff_login(client, "officer2", "health_officer", district="hongshan")
     resp = await client.get("/api/v1/ops/stream", headers=officer)
     assert resp.status == 200 and resp.headers["Content-Type"].startswith("text/event-stream")
 
-    async def next_data() -> dict:
+    async def next_event() -> tuple[str, dict]:
+        event = "message"
         while True:
             line = (await resp.content.readline()).decode()
+            if line.startswith("event: "):
+                event = line[7:].strip()
             if line.startswith("data: "):
-                return json.loads(line[6:])
+                return event, json.loads(line[6:])
 
-    first = await asyncio.wait_for(next_data(), 10)
+    kind, first = await asyncio.wait_for(next_event(), 10)
+    assert kind == "message"  # the whole summary first
     assert first["district"] == "hongshan" and first["declarations"]["total"] == 0
     await _declare(client, 3, "jiangan")  # another district: nothing for this stream
     await _declare(client, 4, "hongshan", "珞南街")
-    changed = await asyncio.wait_for(next_data(), 10)
-    assert changed["declarations"]["total"] == 1 and changed["district"] == "hongshan"
+    kind, changed = await asyncio.wait_for(next_event(), 10)
+    assert kind == "patch" and changed["declarations"]["total"] == 1
+    assert changed["district"] == "hongshan" and changed["date"] == first["date"]
+    assert "trend" in changed and "stock" not in changed  # what changed, not the rest
+    merged = apply_patch(first, changed)
+    now = await (await client.get("/api/v1/ops/summary", headers=officer)).json()
+    merged.pop("generated_at"), now.pop("generated_at")
+    assert _no_nulls(merged) == _no_nulls(now)
+    await _declare(client, 5, "hongshan", "珞南街")
+    await _declare(client, 6, "hongshan", "珞南街")
+    kind, more = await asyncio.wait_for(next_event(), 10)
+    merged = apply_patch(merged, more)
+    while merged["declarations"]["total"] < 3:  # the two came in one patch or in two
+        kind, more = await asyncio.wait_for(next_event(), 10)
+        merged = apply_patch(merged, more)
+    assert kind == "patch" and merged["declarations"]["total"] == 3
     resp.close()
+
+
+async def test_every_building_by_page(client):  # type: ignore[no-untyped-def]
+    """The summary lists the top buildings; every one is on GET /api/v1/ops/buildings:
+    filtered by community, sorted, by page, small cells "<3", district scope."""
+    from bot.services.ops.counters import DECLARATIONS, SCREENINGS, Tally, color_metric, count
+    from bot.services.ops.summary import TOP_BUILDINGS
+
+    hub = client.app[HUB_KEY]
+    street, other = "中南路街 东湖社区", "水果湖街"
+    plan = [(street, f"{b}号楼", b + 3) for b in range(TOP_BUILDINGS + 2)] + [
+        (other, "1号楼", 4), (street, "99号楼", 1)]  # 99号楼: every count small
+    async with hub.db.sessions.begin() as session:
+        for name, place, n in plan:
+            await count(session, hub.clock.now(),
+                        Tally(DECLARATIONS, n, "wuchang", name, place),
+                        Tally(color_metric("red"), n - 3, "wuchang", name, place),
+                        Tally(SCREENINGS, 1, "wuchang", name, place))
+        await count(session, hub.clock.now(), Tally(DECLARATIONS, 5, "jiangan", "花桥街", "7号楼"))
+    admin = await staff_login(client, "adm_b", "admin")
+    city = await (await client.get("/api/v1/ops/summary", headers=admin)).json()
+    assert len(city["buildings"]) == TOP_BUILDINGS  # the most yellow/red first
+    assert [b["place"] for b in city["buildings"][:2]] == [f"{TOP_BUILDINGS + 1}号楼",
+                                                          f"{TOP_BUILDINGS}号楼"]
+    resp = await client.get("/api/v1/ops/buildings?district=wuchang&limit=5", headers=admin)
+    assert resp.status == 200 and resp.headers["Cache-Control"] == "no-store"
+    page = await resp.json()
+    assert page["total"] == TOP_BUILDINGS + 2 + 1 + 1  # and the "other" row of 99号楼
+    assert page["date"] == city["date"] and page["district"] == "wuchang"
+    assert [r["place"] for r in page["items"]] == [f"{n}号楼" for n in range(11, 6, -1)]
+    top = page["items"][0]
+    assert top["declarations"] == 14 and top["red"] == 11 and top["yellow_red"] == 11
+    assert top["screenings"] == "<3" and top["households"] == 0
+    names = {r["place"]: r for r in (await (await client.get(
+        "/api/v1/ops/buildings?district=wuchang&limit=500", headers=admin)).json())["items"]}
+    assert "99号楼" not in names and names[""]["name"] == "(其他 / other)"
+    page2 = await (await client.get("/api/v1/ops/buildings?district=wuchang&limit=5&offset=5",
+                                    headers=admin)).json()
+    # 1号楼 and 2号楼 both show "<3": one rank, whatever it hides (then by name)
+    assert [r["place"] for r in page2["items"]] == ["6号楼", "5号楼", "4号楼", "3号楼", "1号楼"]
+    asc = await (await client.get(
+        f"/api/v1/ops/buildings?community={other}&sort=declarations&order=asc",
+        headers=admin)).json()
+    assert asc["total"] == 1 and asc["items"][0]["name"] == other
+    everyone = await (await client.get("/api/v1/ops/buildings?sort=place&order=asc&limit=500",
+                                       headers=admin)).json()
+    assert {r["district"] for r in everyone["items"]} == {"wuchang", "jiangan"}
+    local = await staff_login(client, "wc_b", "health_officer", district="wuchang")
+    mine = await (await client.get("/api/v1/ops/buildings?limit=500", headers=local)).json()
+    assert {r["district"] for r in mine["items"]} == {"wuchang"}
+    assert (await client.get("/api/v1/ops/buildings?district=jiangan",
+                             headers=local)).status == 403
+    for query in ("sort=age", "order=up", "limit=0x", "limit=501", "offset=-1",
+                  "district=nowhere"):
+        bad = await client.get(f"/api/v1/ops/buildings?{query}", headers=admin)
+        assert bad.status == 422 and (await bad.json())["message_zh"], query
+    reviewer = await staff_login(client, "rev_b", "reviewer")
+    assert (await client.get("/api/v1/ops/buildings", headers=reviewer)).status == 403
+    assert (await client.get("/api/v1/ops/buildings")).status == 401
+    spec = await (await client.get("/api/v1/openapi.json")).json()
+    assert "/api/v1/ops/buildings" in spec["paths"]
 
 
 async def test_report_has_the_days_numbers(client):  # type: ignore[no-untyped-def]

@@ -6,6 +6,7 @@ people."""
 
 from __future__ import annotations
 
+import heapq
 from typing import Any
 
 from bot.config import Settings
@@ -20,19 +21,21 @@ def _risky(row: dict[str, Any], k: int) -> int | None:
     return n if isinstance(n, int) and n >= k and row["name"] != OTHER_AREAS else None
 
 
-def _first(found: list[dict[str, Any]], kind: str, limit: int | None) -> list[dict[str, Any]]:
-    """The ``limit`` largest of one kind (most first), and one line for the rest."""
-    if limit is None or len(found) <= limit:
+def _first(found: list[dict[str, Any]], kind: str, limit: int | None,
+           more: int = 0) -> list[dict[str, Any]]:
+    """The ``limit`` largest of one kind (most first), and one line for the rest
+    (``more`` of them left out already)."""
+    if limit is None or len(found) + more <= limit:
         return found
     ranked = sorted(found, key=lambda h: -h["count"])
-    rest = ranked[limit:]
+    rest = len(ranked[limit:]) + more
     what = {"street_risk": ("个街道/社区", "more streets with several yellow/red declarations"),
             "building_risk": ("栋楼", "more buildings with several yellow/red declarations"),
             "screened_returned": ("栋楼", "more screened buildings with people back from "
                                          "outside")}[kind]
-    return [*ranked[:limit], {"kind": f"{kind}_more", "count": len(rest),
-                              "zh": f"另有 {len(rest)} {what[0]}需关注（见楼栋/街道表）",
-                              "en": f"{len(rest)} {what[1]} (see the tables)"}]
+    return [*ranked[:limit], {"kind": f"{kind}_more", "count": rest,
+                              "zh": f"另有 {rest} {what[0]}需关注（见楼栋/街道表）",
+                              "en": f"{rest} {what[1]} (see the tables)"}]
 
 
 def highlights(view: dict[str, Any], snap: Snapshot, settings: Settings,
@@ -51,32 +54,43 @@ def highlights(view: dict[str, Any], snap: Snapshot, settings: Settings,
                             "zh": f"{row['name']}：今日黄/红码申报 {risky} 人",
                             "en": f"{row['name']}: {risky} yellow/red declarations today"})
     found = _first(streets, "street_risk", limit)
-    risky: list[tuple[tuple[str, str, str], int]] = []
-    returned: list[tuple[tuple[str, str, str], int]] = []
-    for area, counts in snap.index.places.items():  # district → street/community → building
-        if district not in (None, area[0]) or area[1] == OTHER_AREAS:
-            continue
-        if counts.get(RISKY, 0) >= k:
-            risky.append((area, counts[RISKY]))
-        if counts.get("screen.returned", 0) >= k:
-            returned.append((area, counts["screen.returned"]))
+    index = snap.index
+    districts = [district] if district is not None else sorted(index.keys["places"])
+
+    def flagged(metric: str) -> tuple[list[tuple[tuple[str, str, str], int]], int]:
+        """Buildings with at least ``k`` of ``metric`` (a district's kept until it
+        changes); with ``limit``, the ``limit`` most, and how many more there are."""
+        found: list[tuple[tuple[str, str, str], int]] = []
+        total = 0
+        for d in districts:
+            rows = index.memoized(("flagged", metric, k), d, lambda d=d: sorted(
+                (area, index.places[area][metric]) for area in index.keys["places"].get(d, ())
+                if area[1] != OTHER_AREAS and index.places[area].get(metric, 0) >= k))
+            found += rows
+            total += len(rows)
+        if limit is not None and total > limit:  # the most, and how many more
+            return heapq.nsmallest(limit, found, key=lambda f: (-f[1], f[0])), total - limit
+        return found, 0
+
+    risky, more = flagged(RISKY)
     buildings = []
-    for (d, street, place), n in sorted(risky):
+    for (d, street, place), n in risky:
         where = " ".join(x for x in (street, place) if x)
         buildings.append({"kind": "building_risk", "district": d, "street": street,
                           "building": place, "count": n,
                           "zh": f"{where}：今日黄/红码申报 {n} 人",
                           "en": f"{where}: {n} yellow/red declarations today"})
-    found += _first(buildings, "building_risk", limit)
+    found += _first(buildings, "building_risk", limit, more)
+    returned, more = flagged("screen.returned")
     screened = []
-    for (d, street, place), n in sorted(returned):
+    for (d, street, place), n in returned:
         where = " ".join(x for x in (street, place) if x)
         screened.append({"kind": "screened_returned", "district": d, "street": street,
                          "building": place, "count": n,
                          "zh": f"{where}：今日排查发现14天内外地返回 {n} 人，需落实健康观察",
                          "en": f"{where}: today's screenings found {n} people back from "
                                f"outside within 14 days (health observation to follow)"})
-    found += _first(screened, "screened_returned", limit)
+    found += _first(screened, "screened_returned", limit, more)
     for s in view["stock"]:
         if s["released"] > 0 and s["left"] == 0:
             found.append({"kind": "out_of_stock", "district": s["district"],

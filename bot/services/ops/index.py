@@ -11,12 +11,14 @@ summary reads a few hundred street rows rather than every building's counts.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
 
 from bot.services.ops import counters as m
 
 Area = tuple[str, str, str, str]  #: district, street, place, metric
 RISKY = "decl.yellow_red"  #: yellow + red, summed per area here (never stored)
+T = TypeVar("T")
 RISKY_FROM = frozenset((m.color_metric("yellow"), m.color_metric("red")))
 
 
@@ -32,6 +34,12 @@ class DayIndex:
         #: (district, street, place) → metric → n, and RISKY (check-ins are venues')
         self.places: dict[tuple[str, str, str], Counter[str]] = {}
         self.venues: Counter[tuple[str, str]] = Counter()  #: (district, venue) → check-ins
+        #: district → the keys of ``streets`` / ``places`` in it
+        self.keys: dict[str, dict[str, set[Any]]] = {"streets": {}, "places": {}}
+        #: district → changes so far: what is built from a district's counts (its rows)
+        #: is kept in ``memo`` with this number and built again once it moved
+        self.changes: Counter[str] = Counter()
+        self.memo: dict[tuple[Any, ...], tuple[int, Any]] = {}
         for key, n in dict(area).items():
             self.add(key, n)
 
@@ -43,6 +51,7 @@ class DayIndex:
         if not self.area[key]:
             del self.area[key]
         d, street, place, metric = key
+        self.changes[d] += 1
         self.totals.setdefault(d, Counter())[metric] += n
         if metric == m.CHECKINS:
             if place:
@@ -50,13 +59,31 @@ class DayIndex:
             return
         names = (metric, RISKY) if metric in RISKY_FROM else (metric,)
         if street:
-            counts = self.streets.setdefault((d, street), Counter())
+            counts = self._area("streets", self.streets, (d, street))
             for name in names:
                 counts[name] += n
         if place:
-            counts = self.places.setdefault((d, street, place), Counter())
+            counts = self._area("places", self.places, (d, street, place))
             for name in names:
                 counts[name] += n
+
+    def _area(self, kind: str, areas: dict[Any, Counter[str]], key: tuple[str, ...]
+              ) -> Counter[str]:
+        counts = areas.get(key)
+        if counts is None:
+            counts = areas[key] = Counter()
+            self.keys[kind].setdefault(key[0], set()).add(key)
+        return counts
+
+    def memoized(self, what: tuple[Any, ...], district: str, build: Callable[[], T]) -> T:
+        """``build()`` for ``district`` (``what`` names it), again only once the
+        district's counts changed."""
+        key = (*what, district)
+        hit = self.memo.get(key)
+        if hit is None or hit[0] != self.changes[district]:
+            hit = self.memo[key] = (self.changes[district], build())
+        value: T = hit[1]
+        return value
 
     def move_to(self, new: Mapping[Area, int], keys: Iterable[Area] | None = None) -> int:
         """Make the counts equal ``new`` (only ``keys`` may differ, when given); returns

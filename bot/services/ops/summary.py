@@ -9,8 +9,9 @@ resident can be singled out by a count or by a free-text name.
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from bot.config import Settings
@@ -18,7 +19,7 @@ from bot.services.ops import counters as m
 from bot.services.ops.clock import trend_days
 from bot.services.ops.geo import OTHER_AREAS, districts
 from bot.services.ops.highlights import highlights
-from bot.services.ops.index import RISKY
+from bot.services.ops.index import RISKY, DayIndex
 from bot.services.ops.snapshot import Snapshot
 
 Cell = int | str
@@ -53,15 +54,13 @@ def small(n: int, k: int) -> Cell:
     return f"<{k}" if 0 < n < k else n
 
 
-def _rows(areas: Mapping[tuple[str, ...], Counter[str]], keep: dict[str, str], k: int,
-          mine: Callable[[tuple[str, ...]], bool]) -> list[dict[str, Any]]:
+def _rows(items: Iterable[tuple[tuple[str, ...], Counter[str]]], keep: dict[str, str],
+          k: int) -> list[dict[str, Any]]:
     """Areas (district, street[, place]) → rows of ``keep`` metrics, those whose every
     count is small merged into their district's "other" row, small cells suppressed."""
     metrics = list(keep.values())
     merged: dict[tuple[str, ...], list[int]] = {}
-    for area, counts in areas.items():
-        if not mine(area):
-            continue
+    for area, counts in items:
         values = [counts.get(metric, 0) for metric in metrics]
         if not any(values):
             continue
@@ -83,34 +82,56 @@ def _row(area: tuple[str, ...], keep: dict[str, str], values: list[int],
     return row
 
 
-def _top(snap: Snapshot, keep: dict[str, str], rank: tuple[str, str], k: int,
-         mine: Callable[[tuple[str, ...]], bool], n: int) -> list[dict[str, Any]]:
-    """The ``n`` buildings first by ``rank`` (two metrics, most first) among those shown
-    by name (a count of at least ``k``)."""
-    first, second = rank
-    places = snap.index.places
-    ranked = sorted((area for area in places if mine(area)),
-                    key=lambda a: (-places[a].get(first, 0), -places[a].get(second, 0), a))
-    metrics = list(keep.values())
-    out = []
-    for area in ranked:
-        counts = places[area]
-        values = [counts.get(metric, 0) for metric in metrics]
-        if max(values) >= k:
-            out.append(_row(area, keep, values, k))
-            if len(out) == n:
-                break
+def _districts(index: DayIndex, kind: str, district: str | None) -> list[str]:
+    return [district] if district is not None else sorted(index.keys[kind])
+
+
+def _scoped(index: DayIndex, kind: str, keep: dict[str, str], name: str, k: int,
+            district: str | None) -> list[dict[str, Any]]:
+    """:func:`_rows` of ``kind`` (``streets`` or ``places``) in the scope, built a
+    district at a time and kept until that district's counts change."""
+    areas = getattr(index, kind)
+    out: list[dict[str, Any]] = []
+    for d in _districts(index, kind, district):
+        out += index.memoized(("rows", kind, name, k), d, lambda d=d: _rows(
+            ((a, areas[a]) for a in index.keys[kind].get(d, ())), keep, k))
     return out
+
+
+def _top(index: DayIndex, keep: dict[str, str], name: str, rank: tuple[str, str], k: int,
+         district: str | None, n: int) -> list[dict[str, Any]]:
+    """The ``n`` buildings first by ``rank`` (two metrics, most first) among those shown
+    by name (a count of at least ``k``): each district's first ``n``, then the scope's."""
+    first, second = rank
+    places = index.places
+    metrics = list(keep.values())
+
+    def district_top(d: str) -> list[tuple[tuple[Any, ...], dict[str, Any]]]:
+        ranked = sorted(index.keys["places"].get(d, ()), key=lambda a: (
+            -places[a].get(first, 0), -places[a].get(second, 0), a))
+        out = []
+        for area in ranked:
+            counts = places[area]
+            values = [counts.get(metric, 0) for metric in metrics]
+            if max(values) >= k:
+                order = (-counts.get(first, 0), -counts.get(second, 0), area)
+                out.append((order, _row(area, keep, values, k)))
+                if len(out) == n:
+                    break
+        return out
+
+    found: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
+    for d in _districts(index, "places", district):
+        found += index.memoized(("top", name, k, n), d, lambda d=d: district_top(d))
+    return [row for _, row in heapq.nsmallest(n, found, key=lambda c: c[0])]
 
 
 def building_rows(snap: Snapshot, settings: Settings, district: str | None = None,
                   community: str | None = None) -> list[dict[str, Any]]:
     """Every building's row (declarations and screenings) in the city, a district or one
     of its streets/communities (``name``), small ones merged into "other"."""
-    def mine(area: tuple[str, ...]) -> bool:
-        return district in (None, area[0])
-
-    rows = _rows(snap.index.places, BUILDING_ALL, settings.ops.small_cell, mine)
+    rows = _scoped(snap.index, "places", BUILDING_ALL, "all", settings.ops.small_cell,
+                   district)
     return rows if community is None else [r for r in rows if r["name"] == community]
 
 
@@ -122,8 +143,8 @@ def summary(snap: Snapshot, settings: Settings, district: str | None = None,
     k = settings.ops.small_cell
     index = snap.index
 
-    def mine(area: tuple[str, ...] | str) -> bool:
-        return district is None or (area if isinstance(area, str) else area[0]) == district
+    def mine(d: str) -> bool:
+        return district is None or d == district
 
     total: Counter[str] = Counter()
     for d, counts in index.totals.items():
@@ -139,11 +160,13 @@ def summary(snap: Snapshot, settings: Settings, district: str | None = None,
     filed = [snap.resumption.get(x.code, (0, 0, 0)) for x in shown]
     f, a, firms = (sum(v[i] for v in filed) for i in range(3))
     if buildings is None:
-        screened = _rows(index.places, SCREEN, k, mine)
-        listed = _rows(index.places, BUILDING_METRICS, k, mine)
+        screened = _scoped(index, "places", SCREEN, "screen", k, district)
+        listed = _scoped(index, "places", BUILDING_METRICS, "building", k, district)
     else:
-        screened = _top(snap, SCREEN, ("screen.returned", m.SCREENINGS), k, mine, buildings)
-        listed = _top(snap, BUILDING_METRICS, (RISKY, m.DECLARATIONS), k, mine, buildings)
+        screened = _top(index, SCREEN, "screen", ("screen.returned", m.SCREENINGS), k,
+                        district, buildings)
+        listed = _top(index, BUILDING_METRICS, "building", (RISKY, m.DECLARATIONS), k,
+                      district, buildings)
     out: dict[str, Any] = {
         "date": snap.day.isoformat(), "district": district,
         "timezone": settings.ops.timezone, "generated_at": snap.at.isoformat(),
@@ -155,7 +178,8 @@ def summary(snap: Snapshot, settings: Settings, district: str | None = None,
         "codes": {"issued": total[m.CODES_ISSUED], "revoked": total[m.CODES_REVOKED],
                   "paper": total[m.PAPER_CODES]},
         "screenings": {**{name: total[metric] for name, metric in SCREEN.items()},
-                       "communities": _rows(index.streets, SCREEN, k, mine),
+                       "communities": _scoped(index, "streets", SCREEN, "screen", k,
+                                              district),
                        "buildings": screened},
         "checkins": {"total": total[m.CHECKINS],
                      "venues": [{"district": d, "venue": v, "count": small(n, k)}
@@ -175,7 +199,7 @@ def summary(snap: Snapshot, settings: Settings, district: str | None = None,
         "handoffs": _handoffs(snap, [d for d in snap.handoffs if mine(d)]),
         "districts": [_district_row(snap, index.totals.get(x.code, Counter()), x.code,
                                     x.zh, x.en, days) for x in shown],
-        "streets": _rows(index.streets, STREET_METRICS, k, mine),
+        "streets": _scoped(index, "streets", STREET_METRICS, "street", k, district),
         "buildings": listed,
         "trend": {"days": [d.isoformat() for d in days],
                   **{name: [trend[(d, key)] for d in days] for name, key in TREND.items()}},
