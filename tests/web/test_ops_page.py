@@ -1,6 +1,7 @@
 """The operations view (/ops) in Chromium: a declaration made through the chat API moves
-the counter without a reload; a district account sees only its district; the report
-opens with the day's numbers."""
+the counter without a reload (the stream's merge patches); a district account sees only
+its district; every building loads when its section is opened; the report opens with
+the day's numbers."""
 
 from __future__ import annotations
 
@@ -121,6 +122,24 @@ async def test_ops_view_in_chromium(sqlite_url: str, tmp_path: Path,
             assert "东湖社区" in (await local.text_content("#screen-communities") or "")
             assert (await local.text_content(
                 "#cards [data-k='screenings.records'] .n")) == "1"
+
+            # every building: loaded when the section is opened, filtered by community
+            assert await city.locator("#building-table tr").count() == 0  # not yet
+            await city.click("#all-buildings > summary")
+            await city.wait_for_selector(
+                "#building-table tr[data-key='wuchang/中南路街 东湖社区/5号楼']")
+            await city.wait_for_selector(
+                "#building-table tr[data-key='jiangan/花桥街一村社区/5号楼']")
+            # the two screened buildings, and each district's "other" row (a declaration's
+            # 3号楼: every count small)
+            assert (await city.text_content("#bpage")) == "1–4 / 4"
+            await city.select_option("#community", "花桥街一村社区")
+            await city.wait_for_function(
+                "document.querySelectorAll('#building-table tr[data-key]').length === 1")
+            await local.click("#all-buildings > summary")
+            await local.wait_for_selector(
+                "#building-table tr[data-key='wuchang/中南路街 东湖社区/5号楼']")
+            assert "花桥街" not in (await local.text_content("#building-table") or "")
 
             async with city.expect_popup() as popup:
                 await city.click("#report-form button[type=submit]")
