@@ -83,10 +83,8 @@ async def stream(request: web.Request) -> web.StreamResponse:
             listener.wake.clear()
             if listener.closed:
                 break
-            if (found := live.message(listener)) is not None:
-                event, text = found
-                head = "" if event == "message" else f"event: {event}\n"
-                await response.write(f"{head}data: {text}\n\n".encode())
+            if (frame := live.message(listener)) is not None:
+                await response.write(frame)
     except (ConnectionResetError, asyncio.CancelledError):
         pass
     finally:

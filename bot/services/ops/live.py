@@ -74,6 +74,7 @@ class OpsLive:
         self._docs: dict[str | None, Doc] = {}
         self._history: dict[tuple[str | None, int], dict[str, Any]] = {}
         self._patches: dict[tuple[str | None, int, int], str] = {}
+        self._frames: dict[tuple[str | None, int, int], bytes] = {}  #: patches as sent
         self._rows: dict[tuple[int, str | None], list[dict[str, Any]]] = {}
         self._lock = asyncio.Lock()
         self._reads = 0  #: refreshes begun (under the lock)
@@ -118,8 +119,9 @@ class OpsLive:
             self._patches[(district, old.seq, cur.seq)] = _dumps(self._framed(doc, patch))
         self._history[(district, cur.seq)] = doc
         self._history.pop((district, cur.seq - HISTORY), None)
-        for k in [k for k in self._patches if k[0] == district and k[2] < cur.seq]:
-            del self._patches[k]
+        for kept in (self._patches, self._frames):
+            for k in [k for k in kept if k[0] == district and k[2] < cur.seq]:
+                del kept[k]
         self._docs[district] = cur
         return cur
 
@@ -170,22 +172,24 @@ class OpsLive:
         listener.sent = cur.seq
         return cur.text
 
-    def message(self, listener: Listener) -> tuple[str, str] | None:
-        """What the listener has not got: ``("patch", merge patch)`` from its document,
-        or ``("message", whole)`` when that one is no longer kept; None if nothing."""
+    def message(self, listener: Listener) -> bytes | None:
+        """The Server-Sent Event the listener has not got: ``event: patch`` with the merge
+        patch from its document, or the whole summary when that one is no longer kept;
+        None if nothing. Every listener at the same point gets the same bytes."""
         cur = self._docs.get(listener.district)
         if cur is None or listener.sent == cur.seq:
             return None
         sent, listener.sent = listener.sent, cur.seq
         before = self._history.get((listener.district, sent)) if sent is not None else None
         if before is None:
-            return "message", cur.text
+            return f"data: {cur.text}\n\n".encode()
         key = (listener.district, sent, cur.seq)
-        text = self._patches.get(key)
-        if text is None:
-            text = self._patches[key] = _dumps(self._framed(cur.doc,
-                                                            merge_patch(before, cur.doc)))
-        return "patch", text
+        frame = self._frames.get(key)
+        if frame is None:
+            text = self._patches.get(key) or _dumps(self._framed(cur.doc,
+                                                                 merge_patch(before, cur.doc)))
+            frame = self._frames[key] = f"event: patch\ndata: {text}\n\n".encode()
+        return frame
 
     async def close(self) -> None:
         """Tell every listener to stop (shutdown) and end the loop."""
