@@ -127,16 +127,19 @@ async def buildings(request: web.Request) -> web.Response:
     offset = _number(request, "offset", 0, 10_000_000)
     limit = _number(request, "limit", 50, MAX_PAGE) or 1
     hub = request.app[HUB_KEY]
-    day, rows = await ops_live(hub).buildings(district)
-    if community is not None:
-        rows = [r for r in rows if r["name"] == community]
     k = hub.settings.ops.small_cell
-    if sort in BUILDING_ALL:
-        rows = sorted(rows, key=lambda r: (_order(r[sort], k) * (-1 if order == "desc" else 1),
-                                           r["district"], r["name"], r["place"]))
-    else:
-        rows = sorted(rows, key=lambda r: (r[sort], r["district"], r["name"], r["place"]),
+
+    def arrange(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if community is not None:
+            rows = [r for r in rows if r["name"] == community]
+        if sort in BUILDING_ALL:
+            sign = -1 if order == "desc" else 1
+            return sorted(rows, key=lambda r: (_order(r[sort], k) * sign, r["district"],
+                                               r["name"], r["place"]))
+        return sorted(rows, key=lambda r: (r[sort], r["district"], r["name"], r["place"]),
                       reverse=order == "desc")
+
+    day, rows = await ops_live(hub).buildings(district, (community, sort, order), arrange)
     body = {"date": day, "district": district, "community": community, "sort": sort,
             "order": order, "total": len(rows), "offset": offset, "limit": limit,
             "small_cell": k, "items": rows[offset:offset + limit]}

@@ -21,6 +21,7 @@ import asyncio
 import contextlib
 import json
 import logging
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -75,7 +76,7 @@ class OpsLive:
         self._history: dict[tuple[str | None, int], dict[str, Any]] = {}
         self._patches: dict[tuple[str | None, int, int], str] = {}
         self._frames: dict[tuple[str | None, int, int], bytes] = {}  #: patches as sent
-        self._rows: dict[tuple[int, str | None], list[dict[str, Any]]] = {}
+        self._rows: dict[tuple[int, str | None, Hashable], list[dict[str, Any]]] = {}
         self._lock = asyncio.Lock()
         self._reads = 0  #: refreshes begun (under the lock)
         self._fresh = 0  #: the number of the last refresh that succeeded
@@ -139,15 +140,23 @@ class OpsLive:
         await self._refresh()
         return self._current(district).text
 
-    async def buildings(self, district: str | None) -> tuple[str, list[dict[str, Any]]]:
+    async def buildings(self, district: str | None, order: Hashable = None,
+                        arrange: Callable[[list[dict[str, Any]]], list[dict[str, Any]]]
+                        | None = None) -> tuple[str, list[dict[str, Any]]]:
         """Today's date and every building's row in the scope (up to date as
-        :meth:`text`)."""
+        :meth:`text`), ``arrange``-d (filtered, sorted; kept for the snapshot by
+        ``order``, which names the arrangement)."""
         await self._refresh()
         assert self._snap is not None
-        rows = self._rows.get((self._gen, district))
+        rows = self._rows.get((self._gen, district, None))
         if rows is None:
-            rows = self._rows[(self._gen, district)] = building_rows(
+            rows = self._rows[(self._gen, district, None)] = building_rows(
                 self._snap, self.hub.settings, district)
+        if arrange is not None:
+            done = self._rows.get((self._gen, district, order))
+            if done is None:
+                done = self._rows[(self._gen, district, order)] = arrange(rows)
+            rows = done
         return self._snap.day.isoformat(), rows
 
     @property
