@@ -168,13 +168,15 @@ def private_postgres() -> Iterator[PrivatePostgres]:
 # -- server processes ----------------------------------------------------------------------
 def server_env(database_url: str, keys: Path, **extra: str) -> dict[str, str]:
     """The environment of a test ``tongguan serve``: the test secret, its database and
-    keys, no abuse limits (every client is 127.0.0.1), no flow file polling."""
+    keys, no abuse limits (every client is 127.0.0.1), no flow file polling, and small
+    pools (at most 5 × 4 connections a process: the shared PostgreSQL serves other
+    tests' servers too, within its 100 connections)."""
     env = {k: v for k, v in os.environ.items()
            if not k.startswith("TONGGUAN_") and k != "PROMETHEUS_MULTIPROC_DIR"}
     env.update(PYTHONPATH=str(ROOT), TONGGUAN_SECRET_KEY=TEST_SECRET,
                TONGGUAN_DATABASE_URL=database_url, TONGGUAN_KEYS_DIR=str(keys),
                TONGGUAN_LOG_LEVEL="WARNING", TONGGUAN_FLOWS_RELOAD_SECONDS="0",
-               TONGGUAN_RATE_LIMITS_ENABLED="false")
+               TONGGUAN_RATE_LIMITS_ENABLED="false", TONGGUAN_DATABASE_POOL_SIZE="4")
     env.update(extra)
     return env
 

@@ -46,6 +46,11 @@ KILL_SPACING = 15.0
 PUSH_LIMIT = 150.0  #: a pushed answer arrives within this (outbox lease 60 s + job lease)
 
 
+#: the fault tests run one after the other on one xdist worker: each runs two servers
+#: under load, and together they would starve each other on a small machine
+pytestmark = pytest.mark.xdist_group("faults")
+
+
 @pytest.fixture
 async def fake_api() -> AsyncIterator[FakeWechatApi]:
     fake = FakeWechatApi(APP_ID, APP_SECRET)

@@ -39,6 +39,11 @@ OUTAGE = 6.0  #: seconds PostgreSQL stays down
 RECOVERY_LIMIT = 120.0  #: readiness and a finished declaration after the restart
 
 
+#: the fault tests run one after the other on one xdist worker: each runs two servers
+#: under load, and together they would starve each other on a small machine
+pytestmark = pytest.mark.xdist_group("faults")
+
+
 @pytest.fixture
 def cluster() -> Iterator[PrivatePostgres]:
     with private_postgres() as pg:

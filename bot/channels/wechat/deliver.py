@@ -41,12 +41,13 @@ class WechatDeliverer:
 
         Raises:
             DeliveryError: ``retry=False`` when the user unfollowed, is outside the
-            48-hour window, or a quota is used up; ``retry=True`` for passing trouble.
+            48-hour window, or a quota is used up; ``retry=True`` for passing trouble;
+            ``sent``: the replies that went out before it (not sent again).
         """
         if not await push_allowed(self.hub.db, user_id):
             raise DeliveryError("user unfollowed or turned pushes off", retry=False,
                                 code="unfollowed")
-        for reply in replies:
+        for sent, reply in enumerate(replies):
             try:
                 if reply.type == "image":
                     await self._image(user_id, reply)
@@ -57,8 +58,8 @@ class WechatDeliverer:
                     log.info("wechat.push.out_of_window")
                 elif err.errcode in QUOTA_ERRORS:
                     log.warning("wechat.push.quota errcode=%s", err.errcode)
-                raise DeliveryError(str(err), retry=retryable(err),
-                                    code=str(err.errcode)) from err
+                raise DeliveryError(str(err), retry=retryable(err), code=str(err.errcode),
+                                    sent=sent) from err
 
     async def _image(self, user_id: str, reply: Reply) -> None:
         data = await fetch_media(self.hub.media, reply.url)

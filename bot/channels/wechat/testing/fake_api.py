@@ -49,6 +49,9 @@ class FakeWechatApi:
         self.qrcodes: list[dict[str, Any]] = []
         self.out_of_window: set[str] = set()  #: openids answered 45015
         self.delay: dict[str, float] = {}  #: path → seconds to wait before answering
+        #: path → (until, mode) of an outage (see :meth:`outage`); ``time.monotonic()``
+        self.outages: dict[str, tuple[float, str]] = {}
+        self.refused: list[tuple[float, str]] = []  #: (monotonic time, path) met by one
         self._injected: dict[str, deque[int]] = defaultdict(deque)
         self._runner: web.AppRunner | None = None
         self.app = web.Application()
@@ -63,6 +66,14 @@ class FakeWechatApi:
     def inject(self, path: str, errcode: int, times: int = 1) -> None:
         """Answer the next ``times`` calls of ``path`` with ``errcode``."""
         self._injected[path].extend([errcode] * times)
+
+    def outage(self, path: str, seconds: float, mode: str = "5xx") -> None:
+        """``path`` is down for ``seconds`` from now: every call is answered HTTP 502
+        (``5xx``) or not at all until the outage ends (``hang``: the client times out;
+        the call then gets a 504). Nothing sent meanwhile is taken in."""
+        if mode not in ("5xx", "hang"):
+            raise ValueError(f"unknown outage mode {mode!r}")
+        self.outages[path] = (time.monotonic() + seconds, mode)
 
     def expire_tokens(self) -> None:
         """Every issued token is now expired (calls get 42001)."""
@@ -86,6 +97,13 @@ class FakeWechatApi:
     async def _gate(self, request: web.Request, *, auth: bool = True) -> web.Response | None:
         if delay := self.delay.get(request.path):
             await asyncio.sleep(delay)
+        until, mode = self.outages.get(request.path, (0.0, ""))
+        if (now := time.monotonic()) < until:
+            self.refused.append((now, request.path))
+            if mode == "hang":
+                await asyncio.sleep(until - now)
+                return web.Response(status=504, text="upstream timed out")
+            return web.Response(status=502, text="<html>502 Bad Gateway</html>")
         queue = self._injected.get(request.path)
         if queue:
             return _error(queue.popleft())
