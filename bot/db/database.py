@@ -305,9 +305,11 @@ def _checkpoint_wal(path: str) -> None:
 
 
 def sqlite_time(moment: datetime) -> str:
-    """A datetime as SQLAlchemy stores it in SQLite (naive UTC text with microseconds),
-    for statements run on the inline connection."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    """A datetime as SQLAlchemy stores it in SQLite (naive UTC text with microseconds,
+    ``YYYY-MM-DD HH:MM:SS.ffffff``), for statements run on the inline connection.
+    ``isoformat`` (cut before the ``+00:00``) rather than ``strftime``: half the CPU,
+    and several of these run in every chat turn."""
+    return moment.astimezone(UTC).isoformat(" ", "microseconds")[:26]
 
 
 INLINE_RETRIES = 3000  #: with the short sleeps below, several seconds in all
