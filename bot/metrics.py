@@ -11,6 +11,8 @@ only names from small fixed sets (channels, flow ids, reasons, error codes).
 
 from __future__ import annotations
 
+from typing import Any
+
 from prometheus_client import Counter, Gauge, Histogram
 
 CHAT_TURNS = Counter("tongguan_chat_turns_total",
@@ -43,6 +45,29 @@ DB_POOL = Gauge("tongguan_db_pool_connections",
                 "Database connections of each process by pool and state (in_use, idle); "
                 "summed over the live processes.", ["pool", "state"],
                 multiprocess_mode="livesum")
+
+
+#: the labelled children of the per-turn metrics: ``labels()`` takes a lock and builds
+#: its key on every call, a few microseconds twice a chat turn; the children it returns
+#: are the same objects for the process's life, so each is looked up once
+_TURN_CHILDREN: dict[tuple[str, ...], Any] = {}
+
+
+def turn_saved(channel: str, flow: str | None) -> None:
+    """Count one saved chat turn (``flow``: the flow it ended in, None for none)."""
+    counter = _TURN_CHILDREN.get((channel, flow or "none"))
+    if counter is None:
+        counter = _TURN_CHILDREN[(channel, flow or "none")] = CHAT_TURNS.labels(
+            channel, flow or "none")
+    counter.inc()
+
+
+def turn_seconds(channel: str, seconds: float) -> None:
+    """Observe how long the engine took for one message (saved or not)."""
+    histogram = _TURN_CHILDREN.get((channel,))
+    if histogram is None:
+        histogram = _TURN_CHILDREN[(channel,)] = TURN_SECONDS.labels(channel)
+    histogram.observe(seconds)
 
 
 def wechat_answered(*, passive: bool, pushed: int, late: bool) -> None:

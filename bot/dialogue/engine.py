@@ -64,6 +64,8 @@ CONVERSATION_INTENTS = frozenset({"greet", "help", "cancel", "human_handoff", "a
 def clean_text(text: str) -> str:
     """NFC, control characters removed (newlines kept as spaces), trimmed."""
     text = unicodedata.normalize("NFC", text)
+    if text.isprintable():  # no Cc, Cf or Cs character (nor \r\n\t): nothing to remove
+        return text.strip()
     text = "".join(" " if ch in "\r\n\t" else ch for ch in text
                    if ch in "\r\n\t" or unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
     return text.strip()
@@ -118,7 +120,7 @@ class Engine:
                     log.info("conversation.stale attempt=%d", attempt)
             raise AssertionError("unreachable")
         finally:
-            metrics.TURN_SECONDS.labels(inbound.channel).observe(time.perf_counter() - started)
+            metrics.turn_seconds(inbound.channel, time.perf_counter() - started)
 
     async def _handle(self, inbound: Inbound, *, lock_first: bool) -> list[Reply]:
         flows = self.parts.flows
@@ -158,7 +160,7 @@ class Engine:
                 inbound=inbound.to_json(), parse=parse.to_dict() if parse else None,
                 replies=[r.to_json() for r in turn.replies], flow_id=flow_id,
                 intent=parse.intent.name if parse else None))
-        metrics.CHAT_TURNS.labels(inbound.channel, flow_id or "none").inc()  # saved: counts
+        metrics.turn_saved(inbound.channel, flow_id)  # saved: counts
         return turn.replies
 
     async def _follow(self, turn: Turn, outcome: Outcome) -> None:
