@@ -48,6 +48,8 @@ class FlowRegistry:
         self._action_sets = action_sets
         self._slot_param_problems = slot_param_problems
         self.flows: dict[str, Flow] = {}
+        self._keyword_flows: dict[str, Flow] | None = None  #: the flows of _keyword_list
+        self._keyword_list: list[tuple[str, Flow]] = []
         self.menu: Menu | None = None
         self.problems: list[E.FlowError] = []
         self._good: dict[str, Flow | Menu] = {}
@@ -283,14 +285,22 @@ class FlowRegistry:
         if not norm:
             return None
         best: tuple[int, Flow] | None = None
-        for flow in self.flows.values():
-            for kw in flow.triggers.keywords:
-                k = normalize_command(kw)
-                if k and (norm == k or (len(k) >= 2 and k in norm and len(norm) <= 40)):
-                    score = 1000 if norm == k else len(k)
-                    if best is None or score > best[0]:
-                        best = (score, flow)
+        for k, flow in self._keywords():
+            if norm == k or (len(k) >= 2 and k in norm and len(norm) <= 40):
+                score = 1000 if norm == k else len(k)
+                if best is None or score > best[0]:
+                    best = (score, flow)
         return best[1] if best else None
+
+    def _keywords(self) -> list[tuple[str, Flow]]:
+        """Every flow's keywords normalized, in flow and keyword order: worked out once
+        per set of flows (a load replaces ``flows`` whole), not on every message."""
+        if self._keyword_flows is not self.flows:
+            self._keyword_list = [(k, flow) for flow in self.flows.values()
+                                  for kw in flow.triggers.keywords
+                                  if (k := normalize_command(kw))]
+            self._keyword_flows = self.flows
+        return self._keyword_list
 
     def by_intent(self, intent: str) -> Flow | None:
         for flow in self.flows.values():
