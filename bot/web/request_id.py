@@ -4,8 +4,8 @@ token (a load balancer's), else a new one; in every log event of the request
 
 from __future__ import annotations
 
+import random
 import re
-import secrets
 
 from aiohttp import web
 from aiohttp.typedefs import Handler
@@ -19,7 +19,9 @@ SANE = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
 @web.middleware
 async def request_id_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     given = request.headers.get(HEADER, "")
-    request_id = given if SANE.match(given) else secrets.token_hex(8)
+    # a correlation id, not a secret: Python's generator (re-seeded after a fork), not a
+    # getrandom system call in every request
+    request_id = given if SANE.match(given) else f"{random.getrandbits(64):016x}"
     token = REQUEST_ID.set(request_id)
     try:
         try:
