@@ -10,9 +10,11 @@ for it, and take the one that began after they asked (at most one refresh in fli
 Streams: while anyone listens, one loop polls every ``ops.poll_seconds`` and wakes the
 listeners whose scope's summary changed. A listener gets the whole summary first, then
 only RFC 7386 merge patches from the document it last got to the current one (shared by
-every listener at the same point), so a burst of changes is one small event per
-dashboard per poll. Other processes poll the same tables, so a write in any process
-shows everywhere.
+every listener at the same point), so a burst of changes is one event per dashboard per
+poll. The counters go at every poll; the tables below district level (arrays, sent
+whole in a patch when any row changed, tens of KiB for the city) at most every
+``TABLE_SECONDS``, so a stream of changes sends them once in a while, not every poll.
+Other processes poll the same tables, so a write in any process shows everywhere.
 """
 
 from __future__ import annotations
@@ -36,6 +38,11 @@ from bot.services.ops.summary import TOP_BUILDINGS, building_rows, summary
 log = logging.getLogger("tongguan.ops")
 
 HISTORY = 8  #: documents of a scope kept to patch from (a listener further behind: whole)
+#: the tables below district level (the big members) are streamed at most this often;
+#: the counters at every poll. Both within 2 s of a change.
+TABLE_SECONDS = 1.5
+TABLES = (("streets",), ("buildings",), ("screenings", "communities"),
+          ("screenings", "buildings"), ("checkins", "venues"))
 CHANGE_ONLY = frozenset({"generated_at"})  #: a patch of only these is no change
 
 
@@ -45,12 +52,29 @@ def _dumps(value: Any) -> str:
 
 @dataclass
 class Doc:
-    """A scope's current summary: ``seq`` goes up when a number in it changes."""
+    """A scope's current summary, and the document its streams have been sent."""
 
-    gen: int  #: the snapshot it was built from
-    seq: int
-    doc: dict[str, Any]
+    gen: int  #: the snapshot ``doc`` was built from
+    doc: dict[str, Any]  #: the summary now (what ``/summary`` answers)
     text: str
+    seq: int  #: the streamed document's version
+    stream: dict[str, Any]  #: the streamed document: ``doc``, its tables up to TABLE_SECONDS old
+    tables_at: float  #: when the streamed tables last changed (loop time)
+    held: bool = False  #: the streamed document holds back tables that changed
+    stream_text: str | None = None
+
+
+def _part(doc: dict[str, Any], path: tuple[str, ...]) -> Any:
+    for key in path:
+        doc = doc[key]
+    return doc
+
+
+def _with_part(doc: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
+    """``doc`` with the member at ``path`` replaced (copied along the path only)."""
+    out = dict(doc)
+    out[path[0]] = value if len(path) == 1 else _with_part(doc[path[0]], path[1:], value)
+    return out
 
 
 @dataclass(eq=False)
@@ -103,28 +127,62 @@ class OpsLive:
             return True
 
     def _current(self, district: str | None) -> Doc:
-        """The scope's summary from the current snapshot (built once a snapshot)."""
+        """The scope's summary from the current snapshot (built once a snapshot), and
+        its streamed document moved on."""
         old = self._docs.get(district)
         if old is not None and old.gen == self._gen:
+            if old.held:
+                self._stream(old, district)
             return old
         assert self._snap is not None
         doc = summary(self._snap, self.hub.settings, district, TOP_BUILDINGS)
         if old is None:
-            cur = Doc(self._gen, 1, doc, _dumps(doc))
+            cur = self._docs[district] = Doc(self._gen, doc, _dumps(doc), 1, doc,
+                                             self._now())
+            self._history[(district, 1)] = doc
+            return cur
+        old.gen = self._gen
+        if merge_patch(old.doc, doc).keys() > CHANGE_ONLY:  # more than the time read
+            old.doc, old.text = doc, _dumps(doc)
+            self._stream(old, district)
+        elif old.held:
+            self._stream(old, district)
+        return old
+
+    @staticmethod
+    def _now() -> float:
+        return asyncio.get_running_loop().time()
+
+    def _stream(self, cur: Doc, district: str | None) -> None:
+        """Move the streamed document to the summary: the counters at once, the tables
+        when they last changed TABLE_SECONDS ago or more (else they wait, ``held``)."""
+        now = self._now()
+        changed = [p for p in TABLES if _part(cur.doc, p) != _part(cur.stream, p)]
+        new = cur.doc
+        if changed and now - cur.tables_at < TABLE_SECONDS:
+            for path in changed:
+                new = _with_part(new, path, _part(cur.stream, path))
+            cur.held = True
         else:
-            patch = merge_patch(old.doc, doc)
-            if patch.keys() <= CHANGE_ONLY:  # nothing but the time read: keep it
-                old.gen = self._gen
-                return old
-            cur = Doc(self._gen, old.seq + 1, doc, _dumps(doc))
-            self._patches[(district, old.seq, cur.seq)] = _dumps(self._framed(doc, patch))
-        self._history[(district, cur.seq)] = doc
+            cur.held = False
+            if changed:
+                cur.tables_at = now
+        patch = merge_patch(cur.stream, new)
+        if patch.keys() <= CHANGE_ONLY:
+            return
+        cur.seq += 1
+        cur.stream, cur.stream_text = new, None
+        self._patches[(district, cur.seq - 1, cur.seq)] = _dumps(self._framed(new, patch))
+        self._history[(district, cur.seq)] = new
         self._history.pop((district, cur.seq - HISTORY), None)
         for kept in (self._patches, self._frames):
             for k in [k for k in kept if k[0] == district and k[2] < cur.seq]:
                 del kept[k]
-        self._docs[district] = cur
-        return cur
+
+    def _stream_text(self, cur: Doc) -> str:
+        if cur.stream_text is None:
+            cur.stream_text = cur.text if cur.stream is cur.doc else _dumps(cur.stream)
+        return cur.stream_text
 
     @staticmethod
     def _framed(doc: dict[str, Any], patch: dict[str, Any]) -> dict[str, Any]:
@@ -179,7 +237,7 @@ class OpsLive:
         await self._refresh()
         cur = self._current(listener.district)
         listener.sent = cur.seq
-        return cur.text
+        return self._stream_text(cur)
 
     def message(self, listener: Listener) -> bytes | None:
         """The Server-Sent Event the listener has not got: ``event: patch`` with the merge
@@ -191,12 +249,12 @@ class OpsLive:
         sent, listener.sent = listener.sent, cur.seq
         before = self._history.get((listener.district, sent)) if sent is not None else None
         if before is None:
-            return f"data: {cur.text}\n\n".encode()
+            return f"data: {self._stream_text(cur)}\n\n".encode()
         key = (listener.district, sent, cur.seq)
         frame = self._frames.get(key)
         if frame is None:
-            text = self._patches.get(key) or _dumps(self._framed(cur.doc,
-                                                                 merge_patch(before, cur.doc)))
+            text = self._patches.get(key) or _dumps(self._framed(
+                cur.stream, merge_patch(before, cur.stream)))
             frame = self._frames[key] = f"event: patch\ndata: {text}\n\n".encode()
         return frame
 
