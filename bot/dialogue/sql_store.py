@@ -17,7 +17,6 @@ import sqlite3
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
-from datetime import timedelta
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
@@ -58,8 +57,6 @@ from bot.dialogue.store import (
 from bot.privacy import Sealer
 
 CACHE_SIZE = 20_000  #: conversations each process remembers between turns
-RECEIPT_TTL = timedelta(hours=1)  #: how long a turn's receipt is kept (retries come sooner)
-RECEIPT_PURGE_EVERY = 500  #: receipts this process writes between purges of old ones
 
 
 class Loaded(NamedTuple):
@@ -92,7 +89,6 @@ class SqlStore(ConversationStore):
         self._locks = KeyLocks()
         self._cache: OrderedDict[str, Loaded] = OrderedDict()
         self._cache_size = cache_size
-        self._receipts = 0  #: receipts written by this process (purges follow the count)
         self._rows: _Rows = choose(db, postgresql=_PostgresRows, sqlite=_SqliteRows)(self)
 
     # The hot path (one to three statements per message) goes straight to the driver:
@@ -110,10 +106,6 @@ class SqlStore(ConversationStore):
                 # Whatever failed, the next turn reads the row afresh.
                 self._cache.pop(user_key, None)
                 raise
-        if conv.receipt:
-            self._receipts += 1
-            if self._receipts % RECEIPT_PURGE_EVERY == 0:
-                await self.purge_receipts()
 
     async def prefetch(self, user_key: str) -> None:
         await self._rows.prefetch(user_key)
@@ -138,7 +130,8 @@ class SqlStore(ConversationStore):
 
     def _sealed(self, conv: OpenConversation) -> _Sealed:
         """The state and turns sealed; a turn with a receipt key also adds its receipt
-        (the replies, sealed) to the rows the save inserts."""
+        (the replies, sealed) to the rows the save inserts (the channel that gave the
+        key deletes its receipts once no retry can come)."""
         plain = jsonfast.dumps(conv.state.to_json())
         state = self.sealer.seal_bytes(plain, context=conv.user_key.encode())
         turns = [(t, self.sealer.seal({"in": t.inbound, "parse": t.parse, "out": t.replies}))
@@ -154,13 +147,6 @@ class SqlStore(ConversationStore):
             blob = await session.scalar(sa.select(TurnReceipt.sealed)
                                         .where(TurnReceipt.key == key))
         return None if blob is None else self.sealer.open(bytes(blob))
-
-    async def purge_receipts(self) -> int:
-        """Delete receipts older than :data:`RECEIPT_TTL`; returns how many."""
-        async with self.db.write() as session:
-            result = await session.execute(sa.delete(TurnReceipt).where(
-                TurnReceipt.created_at < self.clock.now() - RECEIPT_TTL))
-        return int(getattr(result, "rowcount", 0) or 0)
 
     async def recent_turns(self, user_key: str, limit: int = 30) -> list[TurnRecord]:
         async with self.db.sessions() as session:

@@ -28,7 +28,7 @@ async def recall(db: Database, sealer: Sealer, key: str) -> Any | None:
     return None if blob is None else sealer.open(bytes(blob))
 
 
-async def remember(session: AsyncSession, sealer: Sealer, key: str, value: Any,
+def remember(session: AsyncSession, sealer: Sealer, key: str, value: Any,
                    now: datetime) -> None:
     """Record ``value`` (JSON) under ``key`` in ``session``'s transaction (a second
     record under one key fails the transaction: the work was done already)."""

@@ -38,6 +38,7 @@ log = logging.getLogger("tongguan.wechat")
 
 SUCCESS = "success"
 SHUTDOWN_GRACE = 4.0  #: within tongguan serve's 5 s shutdown
+PURGE_SECONDS = 60.0  #: the recovery job forgets expired claims this often
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class WechatChannel:
         self.media = media
         self.turns = 0  #: turns started by this process (tests, bench)
         self._running: set[asyncio.Task[None]] = set()  #: turns not yet settled
+        self._purged = float("-inf")  #: loop time of the last purge by :meth:`recover`
 
     # -- authentication -------------------------------------------------------------
     def _authenticate(self, request: web.Request) -> tuple[str, str]:
@@ -260,6 +262,10 @@ class WechatChannel:
         its turn (or find it saved), push the replies. Returns how many. The job
         ``wechat.recover`` calls it."""
         recovered = 0
+        now = asyncio.get_running_loop().time()
+        if now - self._purged >= PURGE_SECONDS:  # also forget old claims and receipts
+            self._purged = now
+            await self.dedupe.purge()
         for key in await self.dedupe.orphans(limit):
             claim, message = await self.dedupe.take_over(key)
             if not claim.mine or message is None:

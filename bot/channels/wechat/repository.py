@@ -49,6 +49,9 @@ SQL = {
     # Settled rows past their time; a running row only once nobody can recover it.
     "purge": "DELETE FROM wechat_dedupe WHERE expires_at < $1 "
              "AND (status <> 'running' OR created_at < $2)",
+    # The receipts of this channel's turns and actions (keys wechat:…), as old.
+    "purge_receipts": "DELETE FROM turn_receipts WHERE key LIKE 'wechat:%' "
+                      "AND created_at < $1",
 }
 #: Many claims and settles (of other messages) in one statement: the keys it returns
 #: are claimed. A message's settle always follows its own claim's commit.
@@ -139,8 +142,10 @@ class DedupeRepository(ABC):
                                                        limit)]
 
     async def purge(self, now: datetime, stale: datetime) -> int:
-        """Delete settled claims expired before ``now`` and running ones claimed before
-        ``stale``; returns how many."""
+        """Delete settled claims expired before ``now``, running ones and receipts of
+        this channel made before ``stale``; returns how many claims."""
+        async with self._driver(write=True) as raw:
+            await self._count(raw, "purge_receipts", self._time(stale))
         async with self._driver(write=True) as raw:
             return await self._count(raw, "purge", self._time(now), self._time(stale))
 

@@ -117,7 +117,7 @@ async def declare(svc: Declarations, *, person: Person, answers: Mapping[str, An
         await count(session, now, *declaration_tallies(kept, decision.color))
         status_id = status.id
         if receipt:
-            await receipts.remember(session, hub.sealer, receipt, _recallable(
+            receipts.remember(session, hub.sealer, receipt, _recallable(
                 token, decision), now)
     log.info("declarations.submitted color=%s rules=%s official=%s proxy=%s revoked=%d "
              "rules_version=%s", decision.color, assessment.color,

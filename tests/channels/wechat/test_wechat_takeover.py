@@ -1,7 +1,7 @@
 """A turn whose process died: the claim's lease runs out and a retry takes the turn over
-(or, with nobody retrying, the recovery job does); a claim still within its lease is
-waited for, not taken. SQLite and PostgreSQL. (Two real servers and kill -9:
-tests/web/test_faults_kill_mid_turn.py.)"""
+(or, with nobody retrying, the recovery job does, which also forgets old claims and
+receipts); a claim still within its lease is waited for, not taken. SQLite and
+PostgreSQL. (Two real servers and kill -9: tests/web/test_faults_kill_mid_turn.py.)"""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from datetime import timedelta
 from wechat_support import Running, serve
 
 from bot.channels.wechat.callback import _record
-from bot.channels.wechat.dedupe import RUNNING_LEASE, DedupeStore
+from bot.channels.wechat.dedupe import CLAIM_TTL, RUNNING_LEASE, DedupeStore
 from bot.channels.wechat.testing.emulator import Message
 from bot.channels.wechat.translate import dedupe_key, translate
 from bot.channels.wechat.web import WECHAT_KEY
@@ -19,6 +19,7 @@ from bot.channels.wechat.wire import parse_xml, to_message
 from bot.clock import FixedClock
 from bot.config import Settings
 from bot.services.outbox import OutboxWorker
+from bot.services.receipts import recall, remember
 
 
 async def claimed_by_a_dead_process(run: Running, message: Message, *, ago: timedelta) -> None:
@@ -61,7 +62,13 @@ async def test_the_recovery_job_pushes_a_turn_nobody_retries(running: Running,
         lost = wx.message("o_lost", "text", Content="lost")
     await claimed_by_a_dead_process(running, fresh, ago=RUNNING_LEASE)  # a retry may come
     await claimed_by_a_dead_process(running, lost, ago=3 * RUNNING_LEASE)
+    async with running.hub.db.write() as session:  # receipts: ours an hour old, another's
+        for key in ("wechat:old", "other:old"):
+            remember(session, running.hub.sealer, key, [],
+                     running.hub.clock.now() - CLAIM_TTL - timedelta(seconds=1))
     assert await channel.recover() == 1
+    assert await recall(running.hub.db, running.hub.sealer, "wechat:old") is None  # purged
+    assert await recall(running.hub.db, running.hub.sealer, "other:old") == []
     assert await channel.recover() == 0  # taken and settled: once
     assert await OutboxWorker(running.hub.outbox, running.hub.deliverers).run_once() == 1
     assert fake_api.messages == [{"touser": "o_lost", "msgtype": "text",
