@@ -50,6 +50,36 @@ class Incoming:
     nonce: str
 
 
+class Answer:
+    """The passive answer a callback waits for, until the reply budget runs out."""
+
+    __slots__ = ("future", "pinned")
+
+    def __init__(self, future: asyncio.Future[Passive | None]) -> None:
+        self.future = future
+        self.pinned = False  #: the turn has its answer and is storing it: no expiry now
+
+    @property
+    def open(self) -> bool:
+        """Whether the callback still waits for it."""
+        return not self.future.done()
+
+    def expire(self) -> None:
+        """The budget ran out: the callback answers `success` (unless pinned)."""
+        if not self.pinned:
+            self.future.cancel()
+
+    def pin(self) -> bool:
+        """Keep the callback waiting past the budget while the answer is stored; False
+        when it has already answered `success`."""
+        self.pinned = self.open
+        return self.pinned
+
+    def give(self, passive: Passive | None) -> None:
+        if not self.future.done():
+            self.future.set_result(passive)
+
+
 class WechatChannel:
     """Handles ``GET``/``POST`` on the callback path for one Official Account."""
 
@@ -190,29 +220,29 @@ class WechatChannel:
         within the budget, else ``success`` (the turn then pushes its replies)."""
         key = self.dedupe.key_for(dedupe_key(msg))
         loop = asyncio.get_running_loop()
-        answer: asyncio.Future[Passive | None] = loop.create_future()
+        answer = Answer(loop.create_future())
         task = loop.create_task(self._run(key, inbound, msg.source, answer, deadline))
         self._running.add(task)
         task.add_done_callback(self._running.discard)
-        # The passive answer is known as soon as the turn ends; its settle goes on. At the
-        # budget a timer cancels the answer, which tells the turn to push its replies (a
+        # At the budget a timer cancels the answer, which tells the turn to push its
+        # replies — unless the turn already has its passive answer and is storing it (a
         # plain timer: wait_for cost more than the rest of this method). The shield keeps
         # a cancelled request from cancelling the answer.
-        timer = loop.call_at(deadline, answer.cancel)
+        timer = loop.call_at(deadline, answer.expire)
         try:
-            return await asyncio.shield(answer)
+            return await asyncio.shield(answer.future)
         except asyncio.CancelledError:
-            if not answer.cancelled():
+            if not answer.future.cancelled():
                 raise  # this request itself was cancelled; the turn goes on and settles
             log.info("wechat.turn.late kind=%s", inbound.kind)
             return None
         finally:
             timer.cancel()
 
-    async def _run(self, key: str, inbound: Inbound, openid: str,
-                   answer: asyncio.Future[Passive | None], deadline: float) -> None:
-        """Claim, turn, answer (passive while the callback still waits, else by push) and
-        settle; a retry of a claimed message gets the first run's answer instead, or
+    async def _run(self, key: str, inbound: Inbound, openid: str, answer: Answer,
+                   deadline: float) -> None:
+        """Claim, turn, settle and answer (passive while the callback still waits, else
+        by push); a retry of a claimed message gets the first run's answer instead, or
         takes the turn over when the first run's process died."""
         try:
             message = _record(inbound)
@@ -221,18 +251,20 @@ class WechatChannel:
                 claim = await self.dedupe.wait(key, deadline, message)
             if not claim.mine:
                 log.info("wechat.callback.retry status=%s", claim.status)
-                if not answer.done():
-                    answer.set_result(claim.passive)
+                answer.give(claim.passive)
                 return
             await self._owned(key, claim, inbound, openid, answer, deadline)
         except Exception:
             log.exception("wechat.turn.failed kind=%s", inbound.kind)
-            if not answer.done():  # (the database is away): say so rather than nothing
-                answer.set_result(self._text(CANNED["busy"][self.hub.settings.default_language]))
+            # (the database is away): say so rather than nothing
+            answer.give(self._text(CANNED["busy"][self.hub.settings.default_language]))
 
     async def _owned(self, key: str, claim: Claim, inbound: Inbound, openid: str,
-                     answer: asyncio.Future[Passive | None], deadline: float) -> None:
-        """The turn of a message this process holds the claim of (renewed meanwhile)."""
+                     answer: Answer, deadline: float) -> None:
+        """The turn of a message this process holds the claim of (renewed meanwhile).
+
+        The passive answer goes out only once it is stored (settled): a message answered
+        is never one a process taking over dead claims would answer again."""
         assert claim.token is not None
         keeping = asyncio.create_task(self.dedupe.keep(key, claim.token))
         try:
@@ -241,18 +273,17 @@ class WechatChannel:
             replies = await self._engine(dataclasses.replace(
                 inbound, receipt=f"wechat:{key}", resumed=claim.resumed))
             text, rest = render.split(replies)
-            passive = self._text(text) if text and not answer.done() else None
-            if passive is None and rest and not answer.done():
+            passive = self._text(text) if text and answer.open else None
+            if passive is None and rest and answer.open:
                 passive, rest = await self._passive_image(rest, deadline)
-            late = answer.done()
+            late = not answer.pin()
             if late:  # answered ``success`` at the budget: push everything
                 passive, rest = None, render.for_push(replies)
-            else:
-                answer.set_result(passive)
             metrics.wechat_answered(passive=passive is not None, pushed=len(rest), late=late)
             if not await self.dedupe.settle(key, claim.token, passive,
                                             self._push(key, openid, rest)):
                 log.warning("wechat.turn.taken_over pushes=dropped")
+            answer.give(passive)
         finally:
             keeping.cancel()
 
@@ -271,8 +302,8 @@ class WechatChannel:
             if not claim.mine or message is None:
                 continue  # a retry took it over first
             log.info("wechat.claim.taken_over by=recovery")
-            gone: asyncio.Future[Passive | None] = asyncio.get_running_loop().create_future()
-            gone.cancel()  # nobody waits for a passive answer: everything is pushed
+            gone = Answer(asyncio.get_running_loop().create_future())
+            gone.expire()  # nobody waits for a passive answer: everything is pushed
             inbound = _inbound(message)
             await self._owned(key, claim, inbound, inbound.user_id, gone, 0.0)
             recovered += 1

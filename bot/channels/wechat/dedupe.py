@@ -155,10 +155,8 @@ class DedupeStore:
         """
         status = "pushed" if passive is None else "done"
         blob = None if passive is None else self.sealer.seal(passive.to_json())
-        future = self._running.get(key)
-        if future is not None and not future.done():  # retries here need not wait for it
-            future.set_result(passive)
         expires = self.clock.now() + CLAIM_TTL
+        stored: Passive | None = None
         try:
             if also is not None:
                 held = await self.repo.settle_with(key, token, status, blob, expires, also)
@@ -166,9 +164,14 @@ class DedupeStore:
                 await self.repo.settle(key, token, status, blob, expires)
                 held = True
             self._remember(key, status, passive)
+            stored = passive
             return held
         finally:
-            self._running.pop(key, None)
+            # Retries here waiting for the turn get its answer once it is stored (none if
+            # that failed: the recovery runs it again once the database is back).
+            future = self._running.pop(key, None)
+            if future is not None and not future.done():
+                future.set_result(stored)
 
     async def wait(self, key: str, deadline: float, message: dict[str, Any]) -> Claim:
         """Wait (until loop time ``deadline``) for an in-flight turn's passive reply; when

@@ -5,6 +5,7 @@ PostgreSQL. (Two real servers and kill -9: tests/web/test_faults_kill_mid_turn.p
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from datetime import timedelta
 
@@ -75,3 +76,24 @@ async def test_the_recovery_job_pushes_a_turn_nobody_retries(running: Running,
                                   "text": {"content": "echo:lost"}}]
     [seen] = running.engine.seen
     assert seen.resumed and seen.text == "lost"
+
+
+async def test_a_passive_answer_goes_out_only_once_it_is_stored(running: Running) -> None:
+    """Else a process killed between answering and storing leaves a claim the recovery
+    job would run again and push: the resident would get the answer twice."""
+    channel = running.server.app[WECHAT_KEY].channel  # type: ignore[index]
+    repo = channel.dedupe.repo
+    settle = repo.settle
+
+    async def slow_settle(*args, **kwargs):  # type: ignore[no-untyped-def]
+        await asyncio.sleep(0.3)
+        return await settle(*args, **kwargs)
+
+    repo.settle = slow_settle
+    async with running.emulator("safe") as wx:
+        msg = wx.message("o_store", "text", Content="hello")
+        d = await wx.deliver(msg)
+    assert d.text == "echo:hello"
+    key = channel.dedupe.key_for(dedupe_key(to_message(parse_xml(msg.xml))))
+    [(status, _, _)] = await repo.get(key)
+    assert status == "done"
