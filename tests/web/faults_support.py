@@ -268,8 +268,13 @@ def stop_all(servers: list[Server], *, failed: bool) -> None:
     for server in servers:
         server.stop()
     if failed:
+        keep = os.environ.get("TONGGUAN_TEST_FAULT_LOGS")  # a folder to keep whole logs in
         for server in servers:
             print(server.all_logs()[-200000:])
+            if keep:
+                Path(keep).mkdir(parents=True, exist_ok=True)
+                for log in server.logs.glob(f"{server.name}-*.log"):
+                    shutil.copy(log, Path(keep) / f"{int(time.time())}-{log.name}")
 
 
 # -- WeChat users behind a balancer ----------------------------------------------------------
