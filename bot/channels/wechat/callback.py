@@ -9,7 +9,6 @@ import hashlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from typing import Any
 
 from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,6 +19,7 @@ from bot.channels.wechat import render, users
 from bot.channels.wechat.dedupe import Claim, DedupeStore, Passive
 from bot.channels.wechat.errors import CallbackRejected
 from bot.channels.wechat.media import MediaStore, fetch_media
+from bot.channels.wechat.pending import Answer, inbound_of, message_record
 from bot.channels.wechat.translate import CANNED, Action, dedupe_key, translate
 from bot.channels.wechat.wire import (
     MAX_BODY,
@@ -31,7 +31,7 @@ from bot.channels.wechat.wire import (
     to_message,
 )
 from bot.hub import Hub
-from bot.messages import Inbound, Location, Reply
+from bot.messages import Inbound, Reply
 from bot.web.counters import Counters, MemoryCounters
 
 log = logging.getLogger("tongguan.wechat")
@@ -48,36 +48,6 @@ class Incoming:
     message: BaseMessage
     encrypted: bool
     nonce: str
-
-
-class Answer:
-    """The passive answer a callback waits for, until the reply budget runs out."""
-
-    __slots__ = ("future", "pinned")
-
-    def __init__(self, future: asyncio.Future[Passive | None]) -> None:
-        self.future = future
-        self.pinned = False  #: the turn has its answer and is storing it: no expiry now
-
-    @property
-    def open(self) -> bool:
-        """Whether the callback still waits for it."""
-        return not self.future.done()
-
-    def expire(self) -> None:
-        """The budget ran out: the callback answers `success` (unless pinned)."""
-        if not self.pinned:
-            self.future.cancel()
-
-    def pin(self) -> bool:
-        """Keep the callback waiting past the budget while the answer is stored; False
-        when it has already answered `success`."""
-        self.pinned = self.open
-        return self.pinned
-
-    def give(self, passive: Passive | None) -> None:
-        if not self.future.done():
-            self.future.set_result(passive)
 
 
 class WechatChannel:
@@ -245,7 +215,7 @@ class WechatChannel:
         by push); a retry of a claimed message gets the first run's answer instead, or
         takes the turn over when the first run's process died."""
         try:
-            message = _record(inbound)
+            message = message_record(inbound)
             claim = await self.dedupe.claim(key, message)
             if not claim.mine and claim.status == "running":
                 claim = await self.dedupe.wait(key, deadline, message)
@@ -304,7 +274,7 @@ class WechatChannel:
             log.info("wechat.claim.taken_over by=recovery")
             gone = Answer(asyncio.get_running_loop().create_future())
             gone.expire()  # nobody waits for a passive answer: everything is pushed
-            inbound = _inbound(message)
+            inbound = inbound_of(message)
             await self._owned(key, claim, inbound, inbound.user_id, gone, 0.0)
             recovered += 1
         return recovered
@@ -358,21 +328,3 @@ class WechatChannel:
                 await asyncio.wait_for(asyncio.gather(*self._running, return_exceptions=True),
                                        SHUTDOWN_GRACE)
 
-
-def _record(inbound: Inbound) -> dict[str, Any]:
-    """The message as the claim keeps it (sealed) for a process taking the turn over."""
-    data: dict[str, Any] = {"user_id": inbound.user_id, "kind": inbound.kind, "text": inbound.text,
-            "trigger": inbound.trigger, "value": inbound.value,
-            "message_id": inbound.message_id}
-    if inbound.location is not None:
-        data["location"] = inbound.location.to_json()
-    return data
-
-
-def _inbound(data: dict[str, Any]) -> Inbound:
-    where = data.get("location")
-    return Inbound(channel="wechat", user_id=data["user_id"], kind=data["kind"],
-                   text=data.get("text", ""), trigger=data.get("trigger", ""),
-                   value=data.get("value", ""), message_id=data.get("message_id", ""),
-                   location=Location(where["lat"], where["lng"], where.get("label", ""))
-                   if where else None)

@@ -11,8 +11,8 @@ from datetime import timedelta
 
 from wechat_support import Running, serve
 
-from bot.channels.wechat.callback import _record
 from bot.channels.wechat.dedupe import CLAIM_TTL, RUNNING_LEASE, DedupeStore
+from bot.channels.wechat.pending import message_record
 from bot.channels.wechat.testing.emulator import Message
 from bot.channels.wechat.translate import dedupe_key, translate
 from bot.channels.wechat.web import WECHAT_KEY
@@ -30,7 +30,7 @@ async def claimed_by_a_dead_process(run: Running, message: Message, *, ago: time
     inbound = translate(msg).inbound
     assert inbound is not None
     dead = DedupeStore(run.hub.db, run.hub.sealer, FixedClock(run.hub.clock.now() - ago))
-    claim = await dead.claim(dead.key_for(dedupe_key(msg)), _record(inbound))
+    claim = await dead.claim(dead.key_for(dedupe_key(msg)), message_record(inbound))
     assert claim.mine
 
 
