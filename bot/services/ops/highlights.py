@@ -62,8 +62,9 @@ def highlights(view: dict[str, Any], snap: Snapshot, settings: Settings,
         changes); with ``limit``, the ``limit`` most, and how many more there are."""
         found: list[tuple[tuple[str, str, str], int]] = []
         total = 0
+        rows: list[tuple[tuple[str, str, str], int]]
         for d in districts:
-            rows = index.memoized(("flagged", metric, k), d, lambda d=d: sorted(
+            rows = index.memoized(("flagged", metric, k), d, lambda d: sorted(
                 (area, index.places[area][metric]) for area in index.keys["places"].get(d, ())
                 if area[1] != OTHER_AREAS and index.places[area].get(metric, 0) >= k))
             found += rows
@@ -72,9 +73,9 @@ def highlights(view: dict[str, Any], snap: Snapshot, settings: Settings,
             return heapq.nsmallest(limit, found, key=lambda f: (-f[1], f[0])), total - limit
         return found, 0
 
-    risky, more = flagged(RISKY)
+    risky_places, more = flagged(RISKY)
     buildings = []
-    for (d, street, place), n in risky:
+    for (d, street, place), n in risky_places:
         where = " ".join(x for x in (street, place) if x)
         buildings.append({"kind": "building_risk", "district": d, "street": street,
                           "building": place, "count": n,

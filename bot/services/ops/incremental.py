@@ -130,8 +130,8 @@ async def _pending(session: AsyncSession, hub: Hub, days: list[date], known: See
     e = OpsEvent
     for row in await session.execute(
             sa.select(e.id, e.at, e.district, e.street, e.place, e.metric, e.n)):
-        row = tuple(row)
         _, at, district, street, place, metric, n = row
-        seen[row] = known.get(row) or (bucket(at, tz), (district_code(district), street,
+        key = tuple(row)
+        seen[key] = known.get(key) or (bucket(at, tz), (district_code(district), street,
                                                          place, metric), n)
     return seen

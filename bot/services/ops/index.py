@@ -75,13 +75,13 @@ class DayIndex:
             self.keys[kind].setdefault(key[0], set()).add(key)
         return counts
 
-    def memoized(self, what: tuple[Any, ...], district: str, build: Callable[[], T]) -> T:
-        """``build()`` for ``district`` (``what`` names it), again only once the
-        district's counts changed."""
+    def memoized(self, what: tuple[Any, ...], district: str, build: Callable[[str], T]) -> T:
+        """``build(district)`` (``what`` names it), again only once the district's
+        counts changed."""
         key = (*what, district)
         hit = self.memo.get(key)
         if hit is None or hit[0] != self.changes[district]:
-            hit = self.memo[key] = (self.changes[district], build())
+            hit = self.memo[key] = (self.changes[district], build(district))
         value: T = hit[1]
         return value
 

@@ -248,7 +248,7 @@ class OpsLive:
             return None
         sent, listener.sent = listener.sent, cur.seq
         before = self._history.get((listener.district, sent)) if sent is not None else None
-        if before is None:
+        if before is None or sent is None:
             return f"data: {self._stream_text(cur)}\n\n".encode()
         key = (listener.district, sent, cur.seq)
         frame = self._frames.get(key)

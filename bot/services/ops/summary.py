@@ -93,7 +93,7 @@ def _scoped(index: DayIndex, kind: str, keep: dict[str, str], name: str, k: int,
     areas = getattr(index, kind)
     out: list[dict[str, Any]] = []
     for d in _districts(index, kind, district):
-        out += index.memoized(("rows", kind, name, k), d, lambda d=d: _rows(
+        out += index.memoized(("rows", kind, name, k), d, lambda d: _rows(
             ((a, areas[a]) for a in index.keys[kind].get(d, ())), keep, k))
     return out
 
@@ -122,7 +122,7 @@ def _top(index: DayIndex, keep: dict[str, str], name: str, rank: tuple[str, str]
 
     found: list[tuple[tuple[Any, ...], dict[str, Any]]] = []
     for d in _districts(index, "places", district):
-        found += index.memoized(("top", name, k, n), d, lambda d=d: district_top(d))
+        found += index.memoized(("top", name, k, n), d, district_top)
     return [row for _, row in heapq.nsmallest(n, found, key=lambda c: c[0])]
 
 
