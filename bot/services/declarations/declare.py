@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.models.declarations import HealthDeclaration, HealthStatus, HealthSubject
 from bot.services import receipts
@@ -33,6 +34,7 @@ from bot.services.declarations.trust import (
     official_in_force,
     official_of,
 )
+from bot.services.ops.clock import day_start
 from bot.services.ops.counters import count, declaration_tallies
 from codes import mask_name
 
@@ -114,7 +116,8 @@ async def declare(svc: Declarations, *, person: Person, answers: Mapping[str, An
             rules_version=assessment.version, declaration_id=declared.id, session=session,
             valid_until=decision.valid_until, audit=audit, proxy=proxy, locked=True,
             district=str(kept.get("district") or ""))
-        await count(session, now, *declaration_tallies(kept, decision.color))
+        await count(session, now, *declaration_tallies(
+            kept, decision.color, await _earlier_today(session, svc, subject, now)))
         status_id = status.id
         if receipt:
             receipts.remember(session, hub.sealer, receipt, _recallable(
@@ -124,6 +127,18 @@ async def declare(svc: Declarations, *, person: Person, answers: Mapping[str, An
              decision.official.color if decision.official else "-", proxy, revoked,
              assessment.version)
     return Outcome(subject, assessment, token, masked, revoked, status_id, decision)
+
+
+async def _earlier_today(session: AsyncSession, svc: Declarations, subject: str,
+                         now: datetime) -> dict[str, Any] | None:
+    """The answers of the subject's last declaration before this one in the city's day
+    (the subject's row is locked, so no other declaration of theirs is being made)."""
+    sealed = await session.scalar(
+        sa.select(HealthDeclaration.answers)
+        .where(HealthDeclaration.subject == subject,
+               HealthDeclaration.created_at >= day_start(svc.hub.settings, now))
+        .order_by(HealthDeclaration.id.desc()).offset(1).limit(1))
+    return None if sealed is None else dict(svc.hub.sealer.open(sealed))
 
 
 @dataclass(frozen=True)

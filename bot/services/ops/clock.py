@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,12 @@ def city_tz(settings: Settings) -> ZoneInfo:
 
 def city_day(settings: Settings, at: datetime) -> date:
     return at.astimezone(city_tz(settings)).date()
+
+
+def day_start(settings: Settings, at: datetime) -> datetime:
+    """The start (UTC) of the city's day that holds ``at``."""
+    return datetime.combine(city_day(settings, at), time.min,
+                            tzinfo=city_tz(settings)).astimezone(UTC)
 
 
 def trend_days(today: date) -> list[date]:

@@ -103,13 +103,25 @@ async def count_reservations(session: AsyncSession, at: datetime, metric: str,
         .join(store, store.id == rel.store_id).where(*where).group_by(store.district)))
 
 
-def declaration_tallies(answers: Mapping[str, Any], color: str) -> list[Tally]:
-    """A declaration: its colour, and home quarantine when it says so (by building when
-    the answers name one)."""
-    area = {"district": answers.get("district") or "", "street": answers.get("street") or "",
+def _declared_at(answers: Mapping[str, Any]) -> dict[str, str]:
+    return {"district": answers.get("district") or "", "street": answers.get("street") or "",
             "place": answers.get("building") or ""}
+
+
+def declaration_tallies(answers: Mapping[str, Any], color: str,
+                        earlier: Mapping[str, Any] | None = None) -> list[Tally]:
+    """A declaration: its colour (by building when the answers name one), and the people
+    in home quarantine: a person counts once a day, where their last declaration of
+    the day (``earlier``: the one before this, if any) says they are."""
+    area = _declared_at(answers)
     tallies = [_in(area, DECLARATIONS), _in(area, color_metric(color))]
-    if answers.get("quarantine") == "home":
+    home = answers.get("quarantine") == "home"
+    was = earlier is not None and earlier.get("quarantine") == "home"
+    if was and home and _declared_at(earlier or {}) == area:
+        return tallies  # already counted there today
+    if was:
+        tallies.append(_in(_declared_at(earlier or {}), HOME_QUARANTINE, -1))
+    if home:
         tallies.append(_in(area, HOME_QUARANTINE))
     return tallies
 

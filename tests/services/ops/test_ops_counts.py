@@ -36,15 +36,22 @@ async def _recount(hub) -> tuple[Counter, Counter]:  # type: ignore[no-untyped-d
     """Totals and (district, street) counts straight from the rows."""
     totals: Counter = Counter()
     streets: Counter = Counter()
+    latest: dict[str, dict] = {}  # a person's last declaration of the day
     async with hub.db.sessions() as session:
-        for sealed, color in (await session.execute(
-                sa.select(HealthDeclaration.answers, HealthDeclaration.color))).all():
-            answers = hub.sealer.open(sealed)
+        for subject, sealed, color in (await session.execute(
+                sa.select(HealthDeclaration.subject, HealthDeclaration.answers,
+                          HealthDeclaration.color).order_by(HealthDeclaration.id))).all():
+            answers = latest[subject] = hub.sealer.open(sealed)
             area = (answers["district"], clean(answers["street"], "street"))
-            for metric in ("decl.total", f"decl.{color}") + (
-                    ("quarantine.home",) if answers["quarantine"] == "home" else ()):
+            for metric in ("decl.total", f"decl.{color}"):
                 totals[metric] += 1
                 streets[(*area, metric)] += 1
+        # home quarantine counts people (where they last said they were), not declarations
+        for answers in latest.values():
+            if answers["quarantine"] == "home":
+                totals["quarantine.home"] += 1
+                streets[(answers["district"], clean(answers["street"], "street"),
+                         "quarantine.home")] += 1
         totals["codes.issued"] = await session.scalar(sa.select(sa.func.count()).select_from(
             HealthStatus))
         totals["codes.revoked"] = await session.scalar(sa.select(sa.func.count()).where(
