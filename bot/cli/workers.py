@@ -8,6 +8,12 @@ on TTIN/TTOU — and aiohttp ships and maintains the worker class for it
 (``aiohttp.GunicornUVLoopWebWorker``: each worker runs our app on uvloop, as the single
 process does). A home-made supervisor would have to get all of that right again.
 
+The one change to aiohttp's worker (:class:`EagerAcceptWorker`): it listens through
+:class:`bot.web.serving.EagerAcceptSite`, as ``tongguan serve`` does, not libuv's
+one-connection-per-poll accept (see bot/web/serving.py). The workers share the
+arbiter's socket; a worker busy with requests is not polling, so an idle one takes the
+pending connections.
+
 Each worker builds its own app (its own hub, database pools and job runner: the job
 lease elects one runner among all workers of all servers). Migrations run once, in the
 arbiter, before the fork. Metrics use prometheus-client's multiprocess mode
@@ -24,11 +30,46 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from aiohttp import web
+from aiohttp.worker import GunicornUVLoopWebWorker
 from gunicorn.app.base import BaseApplication  # type: ignore[import-untyped]
 
 from bot.config import Settings
+from bot.web.serving import EagerAcceptSite
 
-WORKER_CLASS = "aiohttp.GunicornUVLoopWebWorker"
+
+class EagerAcceptWorker(GunicornUVLoopWebWorker):  # type: ignore[misc,unused-ignore]
+    """aiohttp's uvloop worker, listening through :class:`EagerAcceptSite`.
+
+    ``_run`` is aiohttp's own (aiohttp/worker.py) for an :class:`web.Application`, with
+    the site changed; aiohttp offers no hook for the site class, hence the copy. No TLS:
+    a load balancer terminates it (docs/deployment.md)."""
+
+    async def _run(self) -> None:
+        runner = web.AppRunner(self.wsgi, logger=self.log, access_log=None,
+                               keepalive_timeout=self.cfg.keepalive,
+                               shutdown_timeout=self.cfg.graceful_timeout / 100 * 95)
+        await runner.setup()
+        server = runner.server
+        assert server is not None
+        for sock in self.sockets:
+            await EagerAcceptSite(runner, sock.sock, backlog=self.cfg.backlog).start()
+        self.booted = True  # the arbiter now tells a boot failure from a clean exit
+        pid = os.getpid()
+        while self.alive:
+            self.notify()
+            if server.requests_count > self.max_requests:
+                self.alive = False
+                self.log.info("Max requests, shutting down: %s", self)
+            elif pid == os.getpid() and self.ppid != os.getppid():
+                self.alive = False
+                self.log.info("Parent changed, shutting down: %s", self)
+            else:
+                await self._wait_next_notify()
+        await runner.cleanup()
+
+
+WORKER_CLASS = EagerAcceptWorker
 METRICS_DIR_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 

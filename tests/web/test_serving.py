@@ -15,10 +15,16 @@ import socket
 import threading
 import time
 import urllib.request
+from collections.abc import Awaitable, Callable
 
+import pytest
 import uvloop
 from aiohttp import web
+from gunicorn import glogging
+from gunicorn.config import Config
+from gunicorn.sock import create_sockets
 
+from bot.cli.workers import EagerAcceptWorker
 from bot.web.serving import EagerAcceptSite, listening_sockets, run
 
 BURST = 40  #: connections opened at once while the loop is busy
@@ -42,7 +48,43 @@ def _open_burst(port: int, replies: list[bytes]) -> None:
             conn.close()
 
 
-async def _burst_passes() -> tuple[int, list[bytes]]:
+Stop = Callable[[], Awaitable[None]]
+
+
+async def _site(app: web.Application) -> tuple[int, Stop]:
+    """``app`` served as ``tongguan serve`` does: its port, and how to stop it."""
+    runner = web.AppRunner(app, access_log=None)
+    await runner.setup()
+    (sock,) = listening_sockets("127.0.0.1", 0, 128)
+    await EagerAcceptSite(runner, sock, backlog=128).start()
+    return sock.getsockname()[1], runner.cleanup
+
+
+async def _gunicorn_worker(app: web.Application) -> tuple[int, Stop]:
+    """``app`` served by a ``serve --workers`` worker (gunicorn's own config, logger and
+    listening socket; the worker's loop in this process)."""
+    cfg = Config()
+    cfg.set("bind", "127.0.0.1:0")
+    log = glogging.Logger(cfg)
+    (listener,) = create_sockets(cfg, log)
+    worker = EagerAcceptWorker(0, os.getppid(), [listener], app, 30, cfg, log)
+    worker.wsgi, worker.loop = app, asyncio.get_running_loop()
+    task = asyncio.ensure_future(worker._run())
+    while not worker.booted:
+        await asyncio.sleep(0.01)
+
+    async def stop() -> None:
+        worker.alive = False
+        worker._notify_waiter_done()
+        await task
+        worker.tmp.close()
+        listener.close()
+
+    return listener.getsockname()[1], stop
+
+
+async def _burst_passes(serve: Callable[[web.Application], Awaitable[tuple[int, Stop]]],
+                        ) -> tuple[int, list[bytes]]:
     """The passes of the loop between the burst's arrival and its last answer."""
     loop = asyncio.get_running_loop()
     passes = 0
@@ -54,11 +96,7 @@ async def _burst_passes() -> tuple[int, list[bytes]]:
 
     app = web.Application()
     app.router.add_get("/", hello)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    (sock,) = listening_sockets("127.0.0.1", 0, 128)
-    await EagerAcceptSite(runner, sock, backlog=128).start()
-    port = sock.getsockname()[1]
+    port, cleanup = await serve(app)
     stop = False
 
     def busy_pass() -> None:  # once per pass of the loop: a loaded server's callbacks
@@ -79,15 +117,16 @@ async def _burst_passes() -> tuple[int, list[bytes]]:
         client.join()
     finally:
         stop = True
-        await runner.cleanup()
+        await cleanup()
     first = min(answered_at)
     return max(answered_at) - max(first, start), replies
 
 
-def test_a_burst_of_connections_is_accepted_at_once_on_a_busy_loop():
+@pytest.mark.parametrize("serve", [_site, _gunicorn_worker], ids=["serve", "workers"])
+def test_a_burst_of_connections_is_accepted_at_once_on_a_busy_loop(serve):
     loop = uvloop.new_event_loop()
     try:
-        spread, replies = loop.run_until_complete(_burst_passes())
+        spread, replies = loop.run_until_complete(_burst_passes(serve))
     finally:
         loop.close()
     assert len(replies) == BURST and all(b" 200 " in r.split(b"\r\n")[0] for r in replies)
