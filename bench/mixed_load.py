@@ -12,9 +12,9 @@ failed callback, a non-200, or a push that never comes.
 Against ``tongguan serve --workers 1`` and then ``--workers 2`` (gunicorn, one port),
 each on a fresh PostgreSQL database (``TONGGUAN_BENCH_POSTGRES_URL``, else
 ``TONGGUAN_TEST_POSTGRES_URL``, else the local server), and, before each, a bare aiohttp
-echo with as many processes (the same runner: ``web.run_app`` on uvloop for one,
-gunicorn's aiohttp worker for two) under the same users: its WeChat handler checks the
-signature, decrypts, parses and answers an encrypted text echo with wechatpy
+echo with as many processes (the same runners: ``bot.web.serving.run`` on uvloop for
+one, ``serve --workers``'s gunicorn worker for two) under the same users: its WeChat
+handler checks the signature, decrypts, parses and answers an encrypted text echo with wechatpy
 (``wechat_load.BARE_HANDLER``); its JSON handler echoes the text. Echo users send the
 screening's answers in turn and expect their echo.
 
@@ -81,8 +81,9 @@ def make_app(_settings=None):
 PORT, PROCESSES = %d, %d
 if PROCESSES == 1:
     import uvloop
-    web.run_app(make_app(), host="127.0.0.1", port=PORT, access_log=None, print=None,
-                loop=uvloop.new_event_loop(), backlog=2048)
+    from bot.web.serving import run
+    run(make_app(), host="127.0.0.1", port=PORT, loop=uvloop.new_event_loop(),
+        backlog=2048, shutdown_timeout=5, announce=lambda: None)
 else:
     from bot.cli.workers import run_workers
     run_workers(None, host="127.0.0.1", port=PORT, workers=PROCESSES, make_app=make_app,
