@@ -19,7 +19,6 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -39,8 +38,9 @@ from bot.services.ops.snapshot import (
     _stock,
 )
 
-#: a pending event's row → its day, area and n
-Seen = dict[tuple[Any, ...], tuple[date, Area, int]]
+#: a pending event's id → its day, area and n
+Seen = dict[int, tuple[date, Area, int]]
+READ_BATCH = 500  #: new events read a statement
 
 
 @dataclass
@@ -66,11 +66,10 @@ async def refresh(hub: Hub, live: Live, day: date, now: datetime) -> Snapshot:
             sa.select(OpsState.id, OpsState.version)
             .where(OpsState.id.in_((PAST, FOLDED))))).all())
         folded, past_version = int(versions.get(FOLDED, 0)), int(versions.get(PAST, 0))
-        seen = await _pending(session, hub, days, live.seen or {})
         old = live.seen or {}
-        gone = sum(1 for i in old if i not in seen)
+        seen, matched = await _pending(session, hub, old, folded - live.folded)
         if (live.index is None or live.day != day or live.seen is None
-                or gone != folded - live.folded):  # events folded unseen: read them all
+                or not matched):  # events folded unseen: read them all
             today = await _today(session, day)
             for d, key, n in seen.values():
                 if d == day:
@@ -122,16 +121,24 @@ async def _past(session: AsyncSession, days: list[date]) -> Counter[Trend]:
     return past
 
 
-async def _pending(session: AsyncSession, hub: Hub, days: list[date], known: Seen) -> Seen:
-    """Every pending event (one already known is not parsed again). An event is known
-    by its whole row, not its id alone: SQLite gives a deleted row's id again."""
+async def _pending(session: AsyncSession, hub: Hub, known: Seen,
+                   folded: int) -> tuple[Seen, bool]:
+    """Every pending event, and whether the events gone since ``known`` are the
+    ``folded`` ones folded since. Only the ids are read, then the rows of the new ones:
+    at saturation a few seconds of events are pending, and parsing them all again at
+    every look cost more than the rest of the look. When the events gone do not match
+    (events folded unseen, or SQLite giving a folded row's id to a new event) every row
+    is read again."""
     tz = city_tz(hub.settings)
-    seen: Seen = {}
     e = OpsEvent
-    for row in await session.execute(
-            sa.select(e.id, e.at, e.district, e.street, e.place, e.metric, e.n)):
-        _, at, district, street, place, metric, n = row
-        key = tuple(row)
-        seen[key] = known.get(key) or (bucket(at, tz), (district_code(district), street,
-                                                         place, metric), n)
-    return seen
+    ids = set((await session.scalars(sa.select(e.id))).all())
+    gone = sum(1 for i in known if i not in ids)
+    matched = gone == folded
+    seen: Seen = {i: v for i, v in known.items() if i in ids} if matched else {}
+    new = sorted(ids - seen.keys())
+    for start in range(0, len(new), READ_BATCH):
+        for i, at, district, street, place, metric, n in await session.execute(
+                sa.select(e.id, e.at, e.district, e.street, e.place, e.metric, e.n)
+                .where(e.id.in_(new[start:start + READ_BATCH]))):
+            seen[i] = (bucket(at, tz), (district_code(district), street, place, metric), n)
+    return seen, matched
