@@ -66,6 +66,19 @@ async def wait_ready(url: str, proc: subprocess.Popen, timeout: float = 60) -> N
     raise RuntimeError(f"{url} not ready")
 
 
+def cpu_seconds(pids: set[int]) -> float:
+    """User + system CPU seconds of ``pids`` so far (those still alive)."""
+    total = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     if not ordered:

@@ -20,7 +20,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import aiohttp
-from _http_load import percentile
+from _http_load import cpu_seconds, percentile
 
 from bot.channels.wechat.testing import FakeWechatApi, WechatEmulator
 
@@ -112,19 +112,6 @@ async def converse(channel: str, ask: Ask, expect: Expect, start: str, done_mark
         text = following or start
 
 
-def _cpu_seconds(pids: set[int]) -> float:
-    """User + system CPU seconds of ``pids`` so far (those still alive)."""
-    total = 0
-    for pid in pids:
-        try:
-            with open(f"/proc/{pid}/stat") as stat:
-                fields = stat.read().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        total += int(fields[11]) + int(fields[12])
-    return total / os.sysconf("SC_CLK_TCK")
-
-
 def _machine_busy_seconds() -> float:
     """CPU seconds every core of the machine has spent busy (not idle, not waiting on
     I/O) since boot, from ``/proc/stat``."""
@@ -198,8 +185,8 @@ async def drive(users: list[tuple[str, Ask, Expect]], start: str, done_mark: str
 
     async def snapshot() -> tuple[float, dict[str, float], set[int]]:
         backends, commits = await database() if database else (set(), 0)
-        return time.perf_counter(), {"server": _cpu_seconds(servers),
-                                     "postgres": _cpu_seconds(backends),
+        return time.perf_counter(), {"server": cpu_seconds(servers),
+                                     "postgres": cpu_seconds(backends),
                                      "load generator": time.process_time(),
                                      "machine": _machine_busy_seconds(),
                                      "commits": commits}, backends

@@ -40,6 +40,7 @@ from typing import Any
 
 import aiohttp
 from _http_load import (
+    cpu_seconds,
     free_port,
     percentile,
     run_users,
@@ -116,7 +117,7 @@ async def admin_token(base: str, url: str) -> str:
 
 
 async def summaries(base: str, token: str, n: int, concurrency: int, query: str,
-                    path: str = "/api/v1/ops/summary") -> None:
+                    path: str = "/api/v1/ops/summary", label: str = "") -> None:
     headers = {"Authorization": f"Bearer {token}"}
     size = [0]
 
@@ -129,7 +130,9 @@ async def summaries(base: str, token: str, n: int, concurrency: int, query: str,
         latencies.append(time.perf_counter() - start)
 
     seconds, lat = await run_users(n, concurrency, run)
-    report(f"{path.rsplit('/', 1)[1]} {query or '(city)'}", seconds, lat)
+    report(f"{path.rsplit('/', 1)[1]} {query or '(city)'} {label}", seconds, lat)
+    if label:
+        return
     print(f"  p99 {percentile(lat, 0.99) * 1000:.1f} ms (goal ≤ 50 ms); the JSON is "
           f"{size[0] / 1024:,.0f} KiB")
 
@@ -191,7 +194,10 @@ def _readers(base: str, token: str, count: int, received: Any, ready: Any) -> No
 
 async def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--users", type=int, default=300)
+    parser.add_argument("--users", type=int, default=1000,
+                        help="screenings a chat run completes")
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="runs with streams (each between two without)")
     parser.add_argument("--concurrency", type=int, default=50)
     parser.add_argument("--streams", type=int, default=200)
     parser.add_argument("--summary-concurrency", type=int, default=10,
@@ -212,7 +218,7 @@ async def main() -> None:
             await wait_ready(base + "/healthz", proc)
             await fill(url, args.declarations, args.reservations, args.buildings)
             token = await admin_token(base, url)
-            await summaries(base, token, 200, 10, "")  # warm-up
+            await summaries(base, token, 200, 10, "", label="(warm-up)")
             for query in ("", "?district=wuchang"):
                 await summaries(base, token, 3000, args.summary_concurrency, query)
             for query in ("?limit=50", "?district=wuchang&limit=50&sort=people_returned"):
@@ -221,37 +227,57 @@ async def main() -> None:
             tokens, _ = await workers(base, url, 20, 20)
             await run_users(20, 20, await chat_user(base, tokens))  # warm-up
 
-            async def chat(label: str) -> float:
+            async def chat(label: str) -> tuple[float, float]:
+                """Turns/s, and the server's CPU seconds a turn."""
                 tokens, _ = await workers(base, url, args.users, args.concurrency)
+                cpu = cpu_seconds({proc.pid})
                 seconds, lat = await run_users(args.users, args.concurrency,
                                                await chat_user(base, tokens))
-                return report(f"chat turns, {label}", seconds, lat)
+                per_turn = (cpu_seconds({proc.pid}) - cpu) / len(lat)
+                rate = report(f"chat turns, {label}", seconds, lat)
+                print(f"  server CPU {per_turn * 1000:.3f} ms a turn")
+                return rate, per_turn
 
             writing = asyncio.create_task(chat("summaries asked"))
             await busy_summaries(base, token, args.summary_concurrency, writing)
-            before = await chat("no streams")
-            # the dashboards read in a process of their own (as browsers would, not in
-            # the load generator's event loop); their CPU is still this machine's
-            received, ready = multiprocessing.Array("q", 2), multiprocessing.Event()
-            readers = multiprocessing.Process(target=_readers, args=(
-                base, token, args.streams, received, ready), daemon=True)
-            readers.start()
-            if not await asyncio.to_thread(ready.wait, 60):
-                raise RuntimeError("the streams did not open")
-            at_start, bytes_at_start = received[0], received[1]
-            with_streams = await chat(f"{args.streams} streams")
-            during, sent = received[0] - at_start, received[1] - bytes_at_start
-            if not readers.is_alive():  # a dashboard's stream failed: not what it says
-                raise RuntimeError("streams ended early")
-            readers.terminate()
-            readers.join()
-            after = await chat("no streams")
-            without = (before + after) / 2
-            print(f"  ratio with ÷ without streams: {with_streams / without:.3f} "
-                  f"(goal ≥ 0.95; without = mean of {before:.1f} and {after:.1f} turns/s); "
-                  f"stream messages received while the turns ran: {during:,} "
-                  f"({during / args.streams:.1f} per dashboard, "
-                  f"{sent / args.streams / 1024:,.0f} KiB per dashboard)")
+            without = [await chat("no streams")]
+            with_streams: list[tuple[float, float]] = []
+            during = sent = 0
+            for _ in range(args.rounds):  # without, with, without, …: the VM drifts
+                # the dashboards read in a process of their own (as browsers would, not
+                # in the load generator's event loop); their CPU is still this machine's
+                received, ready = multiprocessing.Array("q", 2), multiprocessing.Event()
+                readers = multiprocessing.Process(target=_readers, args=(
+                    base, token, args.streams, received, ready), daemon=True)
+                readers.start()
+                if not await asyncio.to_thread(ready.wait, 60):
+                    raise RuntimeError("the streams did not open")
+                await asyncio.sleep(1)  # the first events (whole summaries) sent
+                at_start, bytes_at_start = received[0], received[1]
+                with_streams.append(await chat(f"{args.streams} streams"))
+                during += received[0] - at_start
+                sent += received[1] - bytes_at_start
+                if not readers.is_alive():  # a dashboard's stream failed
+                    raise RuntimeError("streams ended early")
+                readers.terminate()
+                readers.join()
+                without.append(await chat("no streams"))
+
+            def mean(runs: list[tuple[float, float]], i: int) -> float:
+                return sum(r[i] for r in runs) / len(runs)
+
+            rate = mean(with_streams, 0) / mean(without, 0)
+            cpu = mean(with_streams, 1) / mean(without, 1)
+            per = args.streams * args.rounds
+            print(f"  turns/s with ÷ without streams: {rate:.3f} (goal ≥ 0.95; "
+                  f"{len(with_streams)} runs with, {len(without)} without, alternating)")
+            print(f"  server CPU a turn with ÷ without: {cpu:.3f} (goal ≤ 1.05: "
+                  f"{mean(with_streams, 1) * 1000:.3f} against "
+                  f"{mean(without, 1) * 1000:.3f} ms; what the streams cost the server, "
+                  f"whatever share of the shared machine it got)")
+            print(f"  stream messages received while the turns ran: {during:,} "
+                  f"({during / per:.1f} per dashboard and run, "
+                  f"{sent / per / 1024:,.0f} KiB per dashboard and run)")
         finally:
             proc.terminate()
             proc.wait()
