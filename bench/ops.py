@@ -17,15 +17,18 @@ records tables are not read by it, so they are not filled), plus an admin accoun
    to take it in): p50/p99 under writes, next to ``/healthz`` (one database query)
    asked meanwhile, which shows how long any request waits in the busy server.
 3. Chat turns (the screening flow of bench/chat_turns.py) without, then with 200 open
-   ``/api/v1/ops/stream`` connections (which receive every change the turns make), then
-   without again: turns/s and the ratio with ÷ the mean of the two without (goal ≥ 0.95;
-   the VM drifts, hence the second), and how many stream messages (and bytes) arrived.
+   ``/api/v1/ops/stream`` connections (which receive every change the turns make),
+   alternating (``--rounds`` runs with streams, each between two without: the VM
+   drifts): turns/s and the server's CPU a turn, each with ÷ the mean of the runs
+   without (goals: turns/s ≥ 0.95, CPU ≤ 1.05), and how many stream messages (and
+   bytes) arrived.
 
 The load generator and the 200 stream readers (a process of their own, as the browsers
 would be) run on the same machine as the server and PostgreSQL (2 shared cores here):
 their own CPU is part of what the streams cost.
-Usage: ``python bench/ops.py [--users 300] [--concurrency 50] [--streams 200]
-[--buildings 5] [--declarations 1000000]``; a quicker run: ``--users 100 --buildings 0``.
+Usage: ``python bench/ops.py [--users 1000] [--concurrency 50] [--streams 200]
+[--rounds 2] [--buildings 5] [--declarations 1000000]``; a quicker run: ``--users 200
+--rounds 1 --buildings 0``.
 """
 
 from __future__ import annotations
