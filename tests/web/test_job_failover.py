@@ -29,7 +29,8 @@ def servers(postgres_url: str, tmp_path: Path) -> Iterator[list[subprocess.Popen
     env.update(PYTHONPATH=str(ROOT), TONGGUAN_SECRET_KEY=TEST_SECRET,
                TONGGUAN_DATABASE_URL=postgres_url, TONGGUAN_KEYS_DIR=str(tmp_path / "keys"),
                TONGGUAN_LOG_LEVEL="WARNING", TONGGUAN_FLOWS_RELOAD_SECONDS="0",
-               TONGGUAN_JOBS_LEASE_SECONDS=str(LEASE))
+               TONGGUAN_JOBS_LEASE_SECONDS=str(LEASE),
+               TONGGUAN_JOBS_SUPPLY_RELEASE_AT="00:00")  # due at any hour of the city's day
     procs = []
     try:
         for _ in range(2):  # one after the other: both would run the same migrations
