@@ -116,11 +116,12 @@ def declaration_tallies(answers: Mapping[str, Any], color: str,
     area = _declared_at(answers)
     tallies = [_in(area, DECLARATIONS), _in(area, color_metric(color))]
     home = answers.get("quarantine") == "home"
-    was = earlier is not None and earlier.get("quarantine") == "home"
-    if was and home and _declared_at(earlier or {}) == area:
+    was = (_declared_at(earlier) if earlier is not None
+           and earlier.get("quarantine") == "home" else None)  #: where counted today
+    if home and was == area:
         return tallies  # already counted there today
-    if was:
-        tallies.append(_in(_declared_at(earlier or {}), HOME_QUARANTINE, -1))
+    if was is not None:
+        tallies.append(_in(was, HOME_QUARANTINE, -1))
     if home:
         tallies.append(_in(area, HOME_QUARANTINE))
     return tallies
