@@ -16,7 +16,9 @@ sessions (opened and granted the community-worker role before timing). The Lua
 conversation that lost its place shows up as fewer finished screenings than requests ÷
 len(script).
 
-Prints per point: turns/s, the ratio to the echo at the same connection count (the echo
+Prints per point: turns/s, the server's CPU a request (user + system of its process, all
+threads: a figure the shared VM's drift moves less than the rate), the ratio to the echo
+at the same connection count (the echo
 runs before and after the databases; the mean of the two), p50/p90/p99/max and the
 requests over 1 s, all of the requests' own latencies: read in the Lua ``done()`` from
 wrk's histogram (one bucket per microsecond) with the copies wrk 4 adds to it for
@@ -40,7 +42,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
-from _http_load import free_port, grant_workers, start_process, throwaway_postgres, wait_ready
+from _http_load import (
+    cpu_seconds,
+    free_port,
+    grant_workers,
+    start_process,
+    throwaway_postgres,
+    wait_ready,
+)
 from _screening import DONE, ECHO_SCRIPT, START, answer_for, joined
 from chat_turns import ECHO, SERVE, open_sessions
 
@@ -155,6 +164,7 @@ class Point:
     requests: int
     screenings: int  #: finished screenings if every conversation kept its place
     wrk_p99: float  #: wrk's own p99, with its coordinated-omission copies (see LUA)
+    cpu_us: float = 0.0  #: the server process's CPU (user + system, all threads) a request
 
 
 def sessions_for(connections: int) -> int:
@@ -168,8 +178,9 @@ def lua_string(text: str) -> str:
 
 
 def run_wrk(url: str, path: str, script: list[str], tokens: list[str], connections: int,
-            seconds: float) -> Point:
-    """One wrk run (one thread) of ``script`` for ``tokens`` against ``url`` + ``path``."""
+            seconds: float, server: int | None = None) -> Point:
+    """One wrk run (one thread) of ``script`` for ``tokens`` against ``url`` + ``path``;
+    with the ``server``'s pid, its CPU a request too."""
     bodies = [json.dumps({"text": text}, ensure_ascii=False) for text in script]
     lua_text = LUA % {"tokens": ", ".join(lua_string(t) for t in tokens),
                       "bodies": ", ".join(lua_string(b) for b in bodies), "path": path,
@@ -177,9 +188,11 @@ def run_wrk(url: str, path: str, script: list[str], tokens: list[str], connectio
     with tempfile.NamedTemporaryFile("w", suffix=".lua", encoding="utf-8") as lua:
         lua.write(lua_text)
         lua.flush()
+        cpu = cpu_seconds({server}) if server else 0.0
         out = subprocess.run(
             ["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "30s",
              "-s", lua.name, url], capture_output=True, text=True, check=True).stdout
+        cpu = cpu_seconds({server}) - cpu if server else 0.0
     line = next(x for x in out.splitlines() if x.startswith("SATURATION "))
     got = json.loads(line.removeprefix("SATURATION "))
     if got["recorded"] != got["requests"]:  # over wrk's --timeout, or copies left over
@@ -189,7 +202,8 @@ def run_wrk(url: str, path: str, script: list[str], tokens: list[str], connectio
                  over_1s=got["over_1s"], non_200=got["non_200"], errors=got["errors"],
                  finished=got["finished"], requests=got["requests"],
                  screenings=screenings(got["requests"], len(tokens), len(script)),
-                 wrk_p99=got["wrk_p99"] / 1000)
+                 wrk_p99=got["wrk_p99"] / 1000,
+                 cpu_us=1e6 * cpu / got["requests"] if got["requests"] else 0.0)
 
 
 def screenings(requests: int, sessions: int, messages: int) -> int:
@@ -206,7 +220,8 @@ def show(name: str, connections: int, point: Point, echo: float | None) -> None:
     print(f"{name:<9} {connections:>5} conn  {point.rate:7.0f} /s  ratio {ratio}  "
           f"p50 {point.p50:6.1f}  p90 {point.p90:6.1f}  p99 {point.p99:6.1f}  "
           f"max {point.max:7.1f} ms  >1s {point.over_1s:>4}  wrk-p99 {point.wrk_p99:6.0f}  "
-          f"non-200 {point.non_200 + point.errors}{flows}", flush=True)
+          f"cpu {point.cpu_us:4.0f} µs  non-200 {point.non_200 + point.errors}{flows}",
+          flush=True)
 
 
 async def echo_points(conns: list[int], seconds: float) -> dict[int, Point]:
@@ -219,7 +234,7 @@ async def echo_points(conns: list[int], seconds: float) -> dict[int, Point]:
         points = {}
         for c in conns:
             points[c] = await asyncio.to_thread(run_wrk, url, "/echo", ECHO_SCRIPT, ["-"],
-                                                c, seconds)
+                                                c, seconds, proc.pid)
             show("echo", c, points[c], None)
         return points
     finally:
@@ -249,8 +264,16 @@ async def learn_script(base: str, token: str) -> list[str]:
     raise RuntimeError(f"saturation: the screening did not end: {script}")
 
 
-async def tongguan_points(label: str, url: str, conns: list[int], seconds: float
-                          ) -> dict[int, Point]:
+def py_spy(pid: int, seconds: float, out: str) -> subprocess.Popen[bytes]:
+    """py-spy (PyPI, not a dependency: ``pip install py-spy``) sampling ``pid`` at 200 Hz
+    for ``seconds``, collapsed stacks (``--format raw``) to ``out``, native frames off."""
+    return subprocess.Popen(["py-spy", "record", "-r", "200", "-d", str(int(seconds)),
+                             "-p", str(pid), "-f", "raw", "-o", out, "--nonblocking"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+async def tongguan_points(label: str, url: str, conns: list[int], seconds: float,
+                          profile: str | None = None) -> dict[int, Point]:
     port = free_port()
     env = {"TONGGUAN_DATABASE_URL": url, "TONGGUAN_LOG_LEVEL": "WARNING",
            "TONGGUAN_FLOWS_RELOAD_SECONDS": "0"}
@@ -271,8 +294,12 @@ async def tongguan_points(label: str, url: str, conns: list[int], seconds: float
         start = SESSIONS
         for c, size in zip(conns, sizes[1:], strict=True):
             batch, start = tokens[start:start + size], start + size
+            spy = py_spy(proc.pid, seconds - 1, f"{profile}-{label}-{c}.txt") \
+                if profile else None
             points[c] = await asyncio.to_thread(run_wrk, base, "/api/v1/chat", script, batch,
-                                                c, seconds)
+                                                c, seconds, proc.pid)
+            if spy is not None:
+                spy.wait()
         if proc.poll() is not None:
             raise RuntimeError(f"the server died: {label}")
         return points
@@ -287,6 +314,8 @@ async def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0)
     parser.add_argument("--connections", default="50,200,1000")
     parser.add_argument("--only", choices=["sqlite", "postgres"])
+    parser.add_argument("--profile", metavar="PREFIX", help="py-spy the server at each "
+                        "point: collapsed stacks to PREFIX-<db>-<connections>.txt")
     parser.add_argument("--postgres", default=os.environ.get(
         "TONGGUAN_BENCH_POSTGRES_URL", os.environ.get(
             "TONGGUAN_TEST_POSTGRES_URL",
@@ -305,12 +334,13 @@ async def main() -> None:
     if args.only in (None, "sqlite"):
         with tempfile.TemporaryDirectory() as tmp:
             results["sqlite"] = await tongguan_points(
-                "sqlite", f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", conns, seconds)
+                "sqlite", f"sqlite+aiosqlite:///{Path(tmp) / 'bench.db'}", conns, seconds,
+                args.profile)
     if args.only in (None, "postgres"):
         async with throwaway_postgres(args.postgres) as url:
             if url is not None:
                 results["postgres"] = await tongguan_points("postgres", url, conns,
-                                                             seconds)
+                                                             seconds, args.profile)
     echo.append(await echo_points(conns, seconds))
     for label, points in results.items():
         for c, point in points.items():
