@@ -16,6 +16,9 @@ sessions (opened and granted the community-worker role before timing). The Lua
 conversation that lost its place shows up as fewer finished screenings than requests ÷
 len(script).
 
+A third server, ``stack`` (:data:`STACK`), is Tongguan's app and chat-route checks
+answering with an echo: the HTTP stack's own cost, so that a turn's is the rest.
+
 Prints per point: turns/s, the server's CPU a request (user + system of its process, all
 threads: a figure the shared VM's drift moves less than the rate), the ratio to the echo
 at the same connection count (the echo
@@ -54,6 +57,35 @@ from _screening import DONE, ECHO_SCRIPT, START, answer_for, joined
 from chat_turns import ECHO, SERVE, open_sessions
 
 SESSIONS = 400  #: sessions a point drives at least (see sessions_for)
+
+#: Tongguan's HTTP stack with no turn: the served app (its routes, middlewares, jobs),
+#: and in the handler the chat route's bearer-token check, rate-limit call, body →
+#: ``Inbound`` and ``json_reply``, answering with the text instead of running the engine.
+#: What a turn costs beyond it is the engine, the conversation store and the database.
+STACK = """
+import sys, uvloop
+from bot.cli.core_cmds import LISTEN_BACKLOG, SWITCH_INTERVAL
+from bot.config import load_settings
+from bot.db.migrate import upgrade
+from bot.web import serving
+from bot.web.app import init_app
+from bot.web.auth import require_session
+from bot.web.chat_api import inbound_from_body, json_reply
+from bot.web.json_body import read_json_object
+from bot.web.ratelimit import limit
+settings = load_settings()
+upgrade(settings.database_url)
+sys.setswitchinterval(SWITCH_INTERVAL)
+app = init_app(settings)
+async def stack_echo(request):
+    user_id = await require_session(request)
+    await limit(request, "chat", user_id)
+    inbound = inbound_from_body(user_id, await read_json_object(request))
+    return json_reply({"replies": [{"type": "text", "text": inbound.text}]})
+app.router.add_post("/stack-echo", stack_echo)
+serving.run(app, host="127.0.0.1", port=%d, loop=uvloop.new_event_loop(),
+            backlog=LISTEN_BACKLOG, shutdown_timeout=5, announce=lambda: None)
+"""
 
 LUA = r"""
 local tokens = {%(tokens)s}
@@ -213,10 +245,13 @@ def screenings(requests: int, sessions: int, messages: int) -> int:
     return cycles * sessions + max(0, rest - (messages - 1) * sessions)
 
 
-def show(name: str, connections: int, point: Point, echo: float | None) -> None:
+def show(name: str, connections: int, point: Point, echo: float | None,
+         stack: float | None = None) -> None:
     ratio = f"{point.rate / echo:5.2f}" if echo else "    –"
-    flows = "" if echo is None else (f"  screenings {point.finished} of "
-                                     f"{point.screenings}")
+    if stack:
+        ratio += f" (÷stack {point.rate / stack:4.2f})"
+    flows = "" if echo is None or name == "stack" else (
+        f"  screenings {point.finished} of {point.screenings}")
     print(f"{name:<9} {connections:>5} conn  {point.rate:7.0f} /s  ratio {ratio}  "
           f"p50 {point.p50:6.1f}  p90 {point.p90:6.1f}  p99 {point.p99:6.1f}  "
           f"max {point.max:7.1f} ms  >1s {point.over_1s:>4}  wrk-p99 {point.wrk_p99:6.0f}  "
@@ -273,11 +308,14 @@ def py_spy(pid: int, seconds: float, out: str) -> subprocess.Popen[bytes]:
 
 
 async def tongguan_points(label: str, url: str, conns: list[int], seconds: float,
-                          profile: str | None = None) -> dict[int, Point]:
+                          profile: str | None = None, *, stack: bool = False
+                          ) -> dict[int, Point]:
+    """The points of ``tongguan serve`` on database ``url`` (``stack``: of :data:`STACK`,
+    the same app answering with an echo)."""
     port = free_port()
     env = {"TONGGUAN_DATABASE_URL": url, "TONGGUAN_LOG_LEVEL": "WARNING",
            "TONGGUAN_FLOWS_RELOAD_SECONDS": "0"}
-    proc = start_process(SERVE % port, env)
+    proc = start_process((STACK if stack else SERVE) % port, env)
     try:
         base = f"http://127.0.0.1:{port}"
         await wait_ready(base + "/healthz", proc)
@@ -286,9 +324,11 @@ async def tongguan_points(label: str, url: str, conns: list[int], seconds: float
         await grant_workers(url, [m["user_key"] for m in made])
         await asyncio.sleep(1.1)  # a grant is seen within chat_roles.MISS_SECONDS
         tokens = [m["token"] for m in made]
-        script = await learn_script(base, tokens[0])
-        print(f"{label}: {len(script)} messages a screening: {' / '.join(script)}")
-        await asyncio.to_thread(run_wrk, base, "/api/v1/chat", script,
+        path = "/stack-echo" if stack else "/api/v1/chat"
+        script = ECHO_SCRIPT if stack else await learn_script(base, tokens[0])
+        if not stack:
+            print(f"{label}: {len(script)} messages a screening: {' / '.join(script)}")
+        await asyncio.to_thread(run_wrk, base, path, script,
                                 tokens[1:SESSIONS], 50, 2)  # warm-up
         points = {}
         start = SESSIONS
@@ -296,7 +336,7 @@ async def tongguan_points(label: str, url: str, conns: list[int], seconds: float
             batch, start = tokens[start:start + size], start + size
             spy = py_spy(proc.pid, seconds - 1, f"{profile}-{label}-{c}.txt") \
                 if profile else None
-            points[c] = await asyncio.to_thread(run_wrk, base, "/api/v1/chat", script, batch,
+            points[c] = await asyncio.to_thread(run_wrk, base, path, script, batch,
                                                 c, seconds, proc.pid)
             if spy is not None:
                 spy.wait()
@@ -331,6 +371,10 @@ async def main() -> None:
           f"{os.cpu_count()} cores shared by all (read the ratios to the echo of the same run)")
     echo = [await echo_points(conns, seconds)]
     results: dict[str, dict[int, Point]] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        results["stack"] = await tongguan_points(
+            "stack", f"sqlite+aiosqlite:///{Path(tmp) / 'stack.db'}", conns, seconds,
+            stack=True)
     if args.only in (None, "sqlite"):
         with tempfile.TemporaryDirectory() as tmp:
             results["sqlite"] = await tongguan_points(
@@ -344,7 +388,8 @@ async def main() -> None:
     echo.append(await echo_points(conns, seconds))
     for label, points in results.items():
         for c, point in points.items():
-            show(label, c, point, statistics.mean(e[c].rate for e in echo))
+            show(label, c, point, statistics.mean(e[c].rate for e in echo),
+                 None if label == "stack" else results["stack"][c].rate)
 
 
 if __name__ == "__main__":
