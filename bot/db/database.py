@@ -10,7 +10,6 @@ import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -25,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from bot.db.ids import LITE_NEXT_BLOCK, PG_NEXT_IDS, IdBlocks
+from bot.db.sqlite_inline import CHECKPOINT_SECONDS, checkpoint_wal, inline_write
 from bot.db.sqlite_loop import LoopSession, LoopSessions, loop_creator
 
 T = TypeVar("T")
@@ -249,7 +249,7 @@ class Database:
             return
         self._checkpointed = time.monotonic()
         self._checkpoint = asyncio.get_running_loop().run_in_executor(
-            None, _checkpoint_wal, path)
+            None, checkpoint_wal, path)
         self._checkpoint.add_done_callback(self._checkpoint_done)
 
     def _checkpoint_done(self, future: asyncio.Future[None]) -> None:
@@ -290,55 +290,6 @@ class Database:
                     raise
                 await asyncio.sleep(random.uniform(0.002, 0.01) * (2 ** attempt))
         raise AssertionError("unreachable")
-
-
-CHECKPOINT_SECONDS = 1.0  #: at most one WAL checkpoint a second (see checkpoint_soon)
-
-
-def _checkpoint_wal(path: str) -> None:
-    """A passive WAL checkpoint of the SQLite file at ``path`` (run on a thread)."""
-    conn = sqlite3.connect(path, timeout=5, isolation_level=None)
-    try:
-        conn.execute("PRAGMA wal_checkpoint(PASSIVE)")
-    finally:
-        conn.close()
-
-
-def sqlite_time(moment: datetime) -> str:
-    """A datetime as SQLAlchemy stores it in SQLite (naive UTC text with microseconds,
-    ``YYYY-MM-DD HH:MM:SS.ffffff``), for statements run on the inline connection.
-    ``isoformat`` (cut before the ``+00:00``) rather than ``strftime``: half the CPU,
-    and several of these run in every chat turn."""
-    return moment.astimezone(UTC).isoformat(" ", "microseconds")[:26]
-
-
-INLINE_RETRIES = 3000  #: with the short sleeps below, several seconds in all
-
-
-async def inline_write(conn: sqlite3.Connection,
-                       work: Callable[[sqlite3.Connection], T]) -> T:
-    """Run ``work`` in ``BEGIN IMMEDIATE … COMMIT`` on an inline connection, waiting
-    (asynchronously) while another connection holds SQLite's write lock. ``work`` must
-    not await: the whole transaction runs without yielding the event loop."""
-    for attempt in range(INLINE_RETRIES):
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as err:
-            text = str(err).lower()
-            if attempt == INLINE_RETRIES - 1 or ("locked" not in text and "busy" not in text):
-                raise
-            # Short sleeps: the other writer is usually done within a millisecond, and
-            # this caller holds the process's write lock while it waits.
-            await asyncio.sleep(random.uniform(0.0002, 0.001) * min(attempt + 1, 4))
-            continue
-        try:
-            result = work(conn)
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
-        return result
-    raise AssertionError("unreachable")
 
 
 def affected_rows(result: Result[Any]) -> int:

@@ -25,9 +25,10 @@ from bot import jsonfast
 from bot.actions import RowInsert
 from bot.clock import Clock
 from bot.db.batching import GroupCommit
-from bot.db.database import Database, sqlite_time
+from bot.db.database import Database
 from bot.db.dialects import choose
 from bot.db.models import Conversation, Turn, TurnReceipt
+from bot.db.sqlite_inline import sqlite_time
 from bot.dialogue.sql_store_statements import (
     LITE_INSERT,
     LITE_SELECT,

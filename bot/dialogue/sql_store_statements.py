@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 from bot.actions import RowInsert
 from bot.db.base import Base
 from bot.db.batching import columns
-from bot.db.database import sqlite_time
+from bot.db.sqlite_inline import sqlite_time
 
 PG_SELECT = "SELECT id, version, state FROM conversations WHERE user_key = $1"
 #: Finds or creates many users' rows in one statement (a row another process created

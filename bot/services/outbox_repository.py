@@ -19,9 +19,10 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.sql.dml import Insert
 
-from bot.db.database import Database, sqlite_time
+from bot.db.database import Database
 from bot.db.dialects import choose
 from bot.db.models import OutboxMessage
+from bot.db.sqlite_inline import sqlite_time
 
 
 def due(query: sa.Select, now: datetime, channels: set[str] | None,

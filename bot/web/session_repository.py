@@ -16,9 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from bot.db.batching import columns
-from bot.db.database import Database, sqlite_time
+from bot.db.database import Database
 from bot.db.dialects import choose
 from bot.db.models import ApiSession
+from bot.db.sqlite_inline import sqlite_time
 
 #: (token hash, user id, created at, expires at)
 SessionRow = tuple[str, str, datetime, datetime]

@@ -26,8 +26,9 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.db.batching import GroupCommit, columns
-from bot.db.database import Database, affected_rows, sqlite_time
+from bot.db.database import Database, affected_rows
 from bot.db.dialects import choose
+from bot.db.sqlite_inline import sqlite_time
 
 SQL = {
     "claim": "INSERT INTO wechat_dedupe (key, status, reply, created_at, expires_at, inbound) "

@@ -27,7 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from bot.db.database import sqlite_time
+from bot.db.sqlite_inline import sqlite_time
 from bot.services.reservations.repository import (
     HOUSEHOLD_KEY,
     Conn,
