@@ -13,7 +13,6 @@ check re-reads the version, and the conditional save still refuses to overwrite.
 
 from __future__ import annotations
 
-import sqlite3
 from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
@@ -29,12 +28,12 @@ from bot.db.database import Database
 from bot.db.dialects import choose
 from bot.db.models import Conversation, Turn, TurnReceipt
 from bot.db.sqlite_inline import sqlite_time
+from bot.dialogue.sql_store_inline import InlineTurn
 from bot.dialogue.sql_store_statements import (
     LITE_INSERT,
     LITE_SELECT,
     LITE_TURN,
     LITE_UPDATE,
-    LITE_VERSION,
     PG_BEGIN_LOCK,
     PG_FIND_OR_CREATE,
     PG_SELECT,
@@ -95,6 +94,9 @@ class SqlStore(ConversationStore):
     # The hot path (one to three statements per message) goes straight to the driver:
     # through SQLAlchemy each statement cost more CPU than the rest of a turn together.
     def open(self, user_key: str) -> AbstractAsyncContextManager[OpenConversation]:
+        lite = self.db.inline_sqlite()
+        if lite is not None:  # a SQLite file: the hot path in one flat context manager
+            return InlineTurn(self, lite, user_key)
         return self._locked(user_key)
 
     @asynccontextmanager
@@ -297,52 +299,11 @@ class _PostgresRows(_Rows):
 
 
 class _SqliteRows(_Rows):
-    """SQLite: plain statements on the process's inline connection (no thread hop),
-    writes group-committed with its other inline writes; a pooled aiosqlite connection
-    for an in-memory database. ``exclusive`` re-reads the version (one process)."""
+    """SQLite in memory (a file is served by :class:`InlineTurn`, see :meth:`SqlStore.open`):
+    a pooled aiosqlite connection, since no second connection can see the database."""
 
-    @asynccontextmanager
-    async def open(self, user_key: str) -> AsyncIterator[OpenConversation]:
-        store = self.store
-        lite = self.db.inline_sqlite()
-        if lite is None:  # in-memory SQLite: no second connection can see it
-            async with self._open_pooled(user_key) as conv:
-                yield conv
-            return
-        # Plain statements on the event loop: reads never wait in WAL mode; the write
-        # queues on the process's write lock, then on SQLite's (asynchronously).
-        loaded = store._cache.get(user_key)
-        if loaded is None:
-            rows = lite.execute(LITE_SELECT, (user_key,)).fetchall()
-            if not rows:
-                now = sqlite_time(store.clock.now())
-                await self.db.write_inline(lambda c: c.execute(LITE_INSERT,
-                                                               (user_key, now, now)))
-                rows = lite.execute(LITE_SELECT, (user_key,)).fetchall()
-            loaded = store._loaded(user_key, rows[0])
-        conv = store._conversation(user_key, loaded)
-
-        async def lock() -> None:
-            if lite.execute(LITE_VERSION, (loaded.row_id,)).fetchone()[0] != loaded.version:
-                raise StaleConversation(f"conversation {loaded.row_id} changed meanwhile")
-
-        conv.lock = lock
-        yield conv
-        sealed = store._sealed(conv)
-        now = sqlite_time(store.clock.now())
-
-        def save(c: sqlite3.Connection) -> None:
-            cursor = c.execute(LITE_UPDATE, (sealed.state, conv.state.lang, now,
-                                             loaded.row_id, loaded.version))
-            if cursor.rowcount != 1:
-                raise StaleConversation(f"conversation {loaded.row_id} changed meanwhile")
-            c.executemany(LITE_TURN, [(loaded.row_id, now, t.flow_id, t.intent, b)
-                                      for t, b in sealed.turns])
-            for row in conv.inserts:
-                c.execute(lite_insert(row.table, tuple(row.values)), lite_values(row))
-
-        await self.db.write_inline(save)
-        store._remember(user_key, Loaded(loaded.row_id, loaded.version + 1, sealed.plain))
+    def open(self, user_key: str) -> AbstractAsyncContextManager[OpenConversation]:
+        return self._open_pooled(user_key)
 
     @asynccontextmanager
     async def _open_pooled(self, user_key: str) -> AsyncIterator[OpenConversation]:

@@ -106,20 +106,37 @@ class KeyLocks:
     def __init__(self) -> None:
         self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
-    @asynccontextmanager
-    async def hold(self, key: str) -> AsyncIterator[None]:
+    async def acquire(self, key: str) -> asyncio.Lock:
+        """Wait for ``key``'s lock and take it; give it back with :meth:`release`."""
         held = self._locks.get(key)
         lock, users = held if held is not None else (asyncio.Lock(), 0)
         self._locks[key] = (lock, users + 1)
         try:
-            async with lock:
-                yield
+            await lock.acquire()
+        except BaseException:  # cancelled while waiting: no longer a user
+            self._drop(key)
+            raise
+        return lock
+
+    def release(self, key: str, lock: asyncio.Lock) -> None:
+        """Give back the lock :meth:`acquire` took."""
+        lock.release()
+        self._drop(key)
+
+    def _drop(self, key: str) -> None:
+        lock, users = self._locks[key]
+        if users <= 1:
+            del self._locks[key]
+        else:
+            self._locks[key] = (lock, users - 1)
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock = await self.acquire(key)
+        try:
+            yield
         finally:
-            lock, users = self._locks[key]
-            if users <= 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
+            self.release(key, lock)
 
 
 class MemoryStore(ConversationStore):

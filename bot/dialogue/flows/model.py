@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from bot.conditions import Condition
@@ -132,10 +133,18 @@ class Flow:
         raise KeyError(step_id)
 
     def collect_step(self, slot: str) -> CollectStep | None:
+        """The first step collecting ``slot`` (None when no step does)."""
+        return self._collect_steps.get(slot)
+
+    @cached_property
+    def _collect_steps(self) -> dict[str, CollectStep]:
+        # built once per flow (a turn looks steps up by slot many times: the summary
+        # shows each slot); cached_property writes the instance dict, past frozen
+        steps: dict[str, CollectStep] = {}
         for step in self.steps:
-            if isinstance(step, CollectStep) and step.slot == slot:
-                return step
-        return None
+            if isinstance(step, CollectStep):
+                steps.setdefault(step.slot, step)
+        return steps
 
 
 @dataclass(frozen=True)
