@@ -65,10 +65,10 @@ SESSIONS = 400  #: sessions a point drives at least (see sessions_for)
 STACK = """
 import sys, uvloop
 from bot.cli.core_cmds import LISTEN_BACKLOG, SWITCH_INTERVAL
+from bot.cli.core_cmds import serve_app
 from bot.config import load_settings
 from bot.db.migrate import upgrade
 from bot.web import serving
-from bot.web.app import init_app
 from bot.web.auth import require_session
 from bot.web.chat_api import inbound_from_body, json_reply
 from bot.web.json_body import read_json_object
@@ -76,7 +76,7 @@ from bot.web.ratelimit import limit
 settings = load_settings()
 upgrade(settings.database_url)
 sys.setswitchinterval(SWITCH_INTERVAL)
-app = init_app(settings)
+app = serve_app(settings)  # as tongguan serve builds it (the heap frozen after start-up)
 async def stack_echo(request):
     user_id = await require_session(request)
     await limit(request, "chat", user_id)

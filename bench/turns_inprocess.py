@@ -1,6 +1,7 @@
 """A chat turn without HTTP: the engine, the conversation store and SQLite alone.
 
-Opens the hub as ``tongguan serve`` does (a throw-away SQLite file, migrated), makes
+Opens the hub as ``tongguan serve`` does (a throw-away SQLite file, migrated; the
+start-up heap frozen and the collector's threshold raised, as the server does), makes
 ``--users`` chat identities community workers, then runs rounds of the building
 screening (``chat_turns.SCRIPT``, 11 turns, confirmation included) for ``--users`` new
 users at once, each user's turns one after another, and prints per round the turns/s
@@ -34,6 +35,7 @@ from chat_turns import SCRIPT  # noqa: E402
 
 async def run(url: str, users: int, rounds: int) -> None:
     from bot.assembly import open_hub
+    from bot.cli.core_cmds import freeze_startup_heap
     from bot.config import load_settings
     from bot.messages import Inbound
 
@@ -42,6 +44,7 @@ async def run(url: str, users: int, rounds: int) -> None:
         ids = [f"bench{i}" for i in range(users * rounds)]
         await grant_workers(url, [f"web:{i}" for i in ids])
         await asyncio.sleep(1.1)  # a grant is seen within chat_roles.MISS_SECONDS
+        freeze_startup_heap()  # the garbage collector set as tongguan serve sets it
 
         async def screening(user_id: str) -> None:
             for text in SCRIPT:
@@ -75,9 +78,12 @@ def main() -> None:
                            "TONGGUAN_FLOWS_RELOAD_SECONDS": "0"})
         subprocess.run([sys.executable, "-m", "bot.cli", "db", "upgrade"], cwd=ROOT,
                        check=True, capture_output=True)
+        import gc
+
         import uvloop
 
         uvloop.run(run(url, args.users, args.rounds))
+        gc.unfreeze()  # else extension types frozen with the heap report "leaks" at exit
 
 
 if __name__ == "__main__":

@@ -60,10 +60,10 @@ def _serve(args: argparse.Namespace) -> int:
     if args.workers > 1:
         from bot.cli.workers import run_workers
 
-        run_workers(settings, host=host, port=port, workers=args.workers, make_app=_app,
+        run_workers(settings, host=host, port=port, workers=args.workers, make_app=serve_app,
                     shutdown_seconds=SHUTDOWN_SECONDS)
         return 0
-    app = _app(settings)
+    app = serve_app(settings)
     # uvloop (libuv, by asyncpg's authors) is a drop-in asyncio loop with a faster core
     # for sockets, callbacks and timers: it serves many connections with less CPU. Its
     # listening socket accepts one connection per poll of the loop, so serving.run
@@ -75,7 +75,7 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-def _app(settings: Settings) -> web.Application:
+def serve_app(settings: Settings) -> web.Application:
     """The app one server process runs (each worker builds its own)."""
     from bot.web.app import init_app
 
@@ -85,6 +85,10 @@ def _app(settings: Settings) -> web.Application:
 
 
 async def _freeze_startup_heap(_app: object) -> None:
+    freeze_startup_heap()
+
+
+def freeze_startup_heap() -> None:
     """Move everything built at start-up (flows, NLU model, ORM metadata…) out of the
     garbage collector's view: it lives as long as the process, and full collections
     scanning it again and again cost every request. Then collect the young generation
