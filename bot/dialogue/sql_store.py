@@ -13,21 +13,19 @@ check re-reads the version, and the conditional save still refuses to overwrite.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager, asynccontextmanager, nullcontext
-from typing import Any, NamedTuple
+from typing import Any
 
 import sqlalchemy as sa
 
-from bot import jsonfast
-from bot.actions import RowInsert
 from bot.clock import Clock
 from bot.db.batching import GroupCommit
 from bot.db.database import Database
 from bot.db.dialects import choose
 from bot.db.models import Conversation, Turn, TurnReceipt
 from bot.db.sqlite_inline import sqlite_time
+from bot.dialogue.sql_store_core import CACHE_SIZE, Loaded, Sealed, StoreCore
 from bot.dialogue.sql_store_inline import InlineTurn
 from bot.dialogue.sql_store_statements import (
     LITE_INSERT,
@@ -46,34 +44,16 @@ from bot.dialogue.sql_store_statements import (
     pg_insert,
     pg_save_batch,
 )
-from bot.dialogue.state import State
 from bot.dialogue.store import (
     ConversationStore,
-    KeyLocks,
     OpenConversation,
     StaleConversation,
     TurnRecord,
 )
 from bot.privacy import Sealer
 
-CACHE_SIZE = 20_000  #: conversations each process remembers between turns
 
-
-class Loaded(NamedTuple):
-    """A conversation row as this process last saw it (state opened, as JSON text)."""
-
-    row_id: int
-    version: int
-    plain: bytes | None
-
-
-class _Sealed(NamedTuple):
-    plain: bytes
-    state: bytes
-    turns: list[tuple[TurnRecord, bytes]]
-
-
-class SqlStore(ConversationStore):
+class SqlStore(StoreCore, ConversationStore):
     """Conversation state in the ``conversations`` table.
 
     What differs between the databases (the statements, and how they reach the
@@ -83,12 +63,7 @@ class SqlStore(ConversationStore):
 
     def __init__(self, db: Database, sealer: Sealer, clock: Clock, *,
                  cache_size: int = CACHE_SIZE) -> None:
-        self.db = db
-        self.sealer = sealer
-        self.clock = clock
-        self._locks = KeyLocks()
-        self._cache: OrderedDict[str, Loaded] = OrderedDict()
-        self._cache_size = cache_size
+        super().__init__(db, sealer, clock, cache_size=cache_size)
         self._rows: _Rows = choose(db, postgresql=_PostgresRows, sqlite=_SqliteRows)(self)
 
     # The hot path (one to three statements per message) goes straight to the driver:
@@ -112,38 +87,6 @@ class SqlStore(ConversationStore):
 
     async def prefetch(self, user_key: str) -> None:
         await self._rows.prefetch(user_key)
-
-    def _remember(self, user_key: str, loaded: Loaded) -> None:
-        self._cache[user_key] = loaded
-        self._cache.move_to_end(user_key)
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
-
-    def _loaded(self, user_key: str, row: Any) -> Loaded:
-        blob = row[2]
-        plain = (self.sealer.open_bytes(bytes(blob), context=user_key.encode())
-                 if blob else None)
-        return Loaded(row[0], row[1], plain)
-
-    @staticmethod
-    def _conversation(user_key: str, loaded: Loaded) -> OpenConversation:
-        plain = loaded.plain
-        state = State.from_json(jsonfast.loads(plain) if plain else None)
-        return OpenConversation(user_key, state, plain is None, loaded=plain)
-
-    def _sealed(self, conv: OpenConversation) -> _Sealed:
-        """The state and turns sealed; a turn with a receipt key also adds its receipt
-        (the replies, sealed) to the rows the save inserts (the channel that gave the
-        key deletes its receipts once no retry can come)."""
-        plain = jsonfast.dumps(conv.state.to_json())
-        state = self.sealer.seal_bytes(plain, context=conv.user_key.encode())
-        turns = [(t, self.sealer.seal({"in": t.inbound, "parse": t.parse, "out": t.replies}))
-                 for t in conv.turns]
-        if conv.receipt and conv.turns:
-            conv.inserts.append(RowInsert("turn_receipts", {
-                "key": conv.receipt, "sealed": self.sealer.seal(conv.turns[-1].replies),
-                "created_at": self.clock.now()}))
-        return _Sealed(plain, state, turns)
 
     async def receipt(self, key: str) -> list[dict[str, Any]] | None:
         async with self.db.sessions() as session:
@@ -256,7 +199,7 @@ class _PostgresRows(_Rows):
         return [s.row_id in saved for s in saves]
 
     async def _save(self, pg: Any, loaded: Loaded, conv: OpenConversation,
-                    sealed: _Sealed) -> None:
+                    sealed: Sealed) -> None:
         now = self.store.clock.now()
         if pg is None and len(sealed.turns) == 1:
             turn, blob = sealed.turns[0]

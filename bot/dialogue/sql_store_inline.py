@@ -31,7 +31,7 @@ from bot.dialogue.sql_store_statements import (
 from bot.dialogue.store import OpenConversation, StaleConversation
 
 if TYPE_CHECKING:
-    from bot.dialogue.sql_store import Loaded, SqlStore
+    from bot.dialogue.sql_store_core import Loaded, StoreCore
 
 
 class InlineTurn:
@@ -39,7 +39,7 @@ class InlineTurn:
 
     __slots__ = ("_store", "_lite", "_user_key", "_lock", "_loaded", "_conv")
 
-    def __init__(self, store: SqlStore, lite: sqlite3.Connection, user_key: str) -> None:
+    def __init__(self, store: StoreCore, lite: sqlite3.Connection, user_key: str) -> None:
         self._store = store
         self._lite = lite
         self._user_key = user_key
