@@ -321,8 +321,9 @@ async def tongguan_points(label: str, url: str, conns: list[int], seconds: float
         await wait_ready(base + "/healthz", proc)
         sizes = [SESSIONS, *(sessions_for(c) for c in conns)]  # the warm-up's first
         made, _ = await open_sessions(base, sum(sizes), 50)
-        await grant_workers(url, [m["user_key"] for m in made])
-        await asyncio.sleep(1.1)  # a grant is seen within chat_roles.MISS_SECONDS
+        if not stack:  # the screening is for community workers
+            await grant_workers(url, [m["user_key"] for m in made])
+            await asyncio.sleep(1.1)  # a grant is seen within chat_roles.MISS_SECONDS
         tokens = [m["token"] for m in made]
         path = "/stack-echo" if stack else "/api/v1/chat"
         script = ECHO_SCRIPT if stack else await learn_script(base, tokens[0])

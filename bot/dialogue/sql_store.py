@@ -76,13 +76,13 @@ class SqlStore(StoreCore, ConversationStore):
 
     @asynccontextmanager
     async def _locked(self, user_key: str) -> AsyncIterator[OpenConversation]:
-        async with self._locks.hold(user_key):
+        async with self.locks.hold(user_key):
             try:
                 async with self._rows.open(user_key) as conv:
                     yield conv
             except BaseException:
                 # Whatever failed, the next turn reads the row afresh.
-                self._cache.pop(user_key, None)
+                self.cache.pop(user_key, None)
                 raise
 
     async def prefetch(self, user_key: str) -> None:
@@ -138,14 +138,14 @@ class _PostgresRows(_Rows):
     async def open(self, user_key: str) -> AsyncIterator[OpenConversation]:
         store = self.store
         pool = await self.db.asyncpg_pool()
-        loaded = store._cache.get(user_key)
+        loaded = store.cache.get(user_key)
         if loaded is None:
             row = await self._find.submit(user_key)
             if row is None:
                 async with pool.acquire() as pg:
                     row = await pg.fetchrow(PG_SELECT, user_key)
-            loaded = store._loaded(user_key, row)
-        conv = store._conversation(user_key, loaded)
+            loaded = store.opened(user_key, row)
+        conv = store.conversation(user_key, loaded)
         held: list[Any] = []  # the connection holding the row lock, once exclusive
 
         async def lock() -> None:
@@ -160,7 +160,7 @@ class _PostgresRows(_Rows):
         conv.lock = lock
         try:
             yield conv
-            sealed = store._sealed(conv)
+            sealed = store.seal_turn(conv)
             if held:
                 await self._save(held[0][1], loaded, conv, sealed)
                 await held[0][1].execute("COMMIT")
@@ -169,17 +169,17 @@ class _PostgresRows(_Rows):
         finally:
             if held:
                 await _release_locked(*held[0])
-        store._remember(user_key, Loaded(loaded.row_id, loaded.version + 1, sealed.plain))
+        store.saved(user_key, loaded, sealed)
 
     async def prefetch(self, user_key: str) -> None:
         """Create (or read) the row now, batched with other users', and keep it in the
         cache, so the first message is one save instead of a find and a save. (A copy
         made stale meanwhile is caught by the save's version check as usual.)"""
-        if user_key in self.store._cache:
+        if user_key in self.store.cache:
             return
         row = await self._find.submit(user_key)
         if row is not None:
-            self.store._remember(user_key, self.store._loaded(user_key, row))
+            self.store.remember(user_key, self.store.opened(user_key, row))
 
     async def _find_batch(self, user_keys: list[str]) -> list[Any]:
         """(id, version, state) rows for ``user_keys``, created when missing; None for a
@@ -261,10 +261,10 @@ class _SqliteRows(_Rows):
                 now = sqlite_time(store.clock.now())
                 await lite.execute(LITE_INSERT, (user_key, now, now))
                 rows = await lite.execute_fetchall(LITE_SELECT, (user_key,))
-        loaded = store._loaded(user_key, list(rows)[0])
-        conv = store._conversation(user_key, loaded)
+        loaded = store.opened(user_key, list(rows)[0])
+        conv = store.conversation(user_key, loaded)
         yield conv
-        sealed = store._sealed(conv)
+        sealed = store.seal_turn(conv)
         now = sqlite_time(store.clock.now())
         async with self.db.write_lock, self.db.engine.connect() as conn:
             raw = (await conn.get_raw_connection()).driver_connection

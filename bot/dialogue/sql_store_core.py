@@ -42,29 +42,37 @@ class StoreCore:
         self.db = db
         self.sealer = sealer
         self.clock = clock
-        self._locks = KeyLocks()
-        self._cache: OrderedDict[str, Loaded] = OrderedDict()
+        self.locks = KeyLocks()  #: one turn at a time per conversation
+        #: user_key → the conversation as this process last saw it (least recent first)
+        self.cache: OrderedDict[str, Loaded] = OrderedDict()
         self._cache_size = cache_size
 
-    def _remember(self, user_key: str, loaded: Loaded) -> None:
-        self._cache[user_key] = loaded
-        self._cache.move_to_end(user_key)
-        if len(self._cache) > self._cache_size:
-            self._cache.popitem(last=False)
+    def remember(self, user_key: str, loaded: Loaded) -> None:
+        """Keep ``loaded`` as ``user_key``'s conversation (the oldest goes when full)."""
+        self.cache[user_key] = loaded
+        self.cache.move_to_end(user_key)
+        if len(self.cache) > self._cache_size:
+            self.cache.popitem(last=False)
 
-    def _loaded(self, user_key: str, row: Any) -> Loaded:
+    def saved(self, user_key: str, loaded: Loaded, sealed: Sealed) -> None:
+        """Remember the conversation as a turn that started from ``loaded`` saved it."""
+        self.remember(user_key, Loaded(loaded.row_id, loaded.version + 1, sealed.plain))
+
+    def opened(self, user_key: str, row: Any) -> Loaded:
+        """A (id, version, sealed state) row with its state opened."""
         blob = row[2]
         plain = (self.sealer.open_bytes(bytes(blob), context=user_key.encode())
                  if blob else None)
         return Loaded(row[0], row[1], plain)
 
     @staticmethod
-    def _conversation(user_key: str, loaded: Loaded) -> OpenConversation:
+    def conversation(user_key: str, loaded: Loaded) -> OpenConversation:
+        """The conversation a turn works on, from ``loaded``."""
         plain = loaded.plain
         state = State.from_json(jsonfast.loads(plain) if plain else None)
         return OpenConversation(user_key, state, plain is None, loaded=plain)
 
-    def _sealed(self, conv: OpenConversation) -> Sealed:
+    def seal_turn(self, conv: OpenConversation) -> Sealed:
         """The state and turns sealed; a turn with a receipt key also adds its receipt
         (the replies, sealed) to the rows the save inserts (the channel that gave the
         key deletes its receipts once no retry can come)."""

@@ -49,12 +49,12 @@ class InlineTurn:
 
     async def __aenter__(self) -> OpenConversation:
         store, user_key = self._store, self._user_key
-        self._lock = await store._locks.acquire(user_key)
+        self._lock = await store.locks.acquire(user_key)
         try:
             return await self._load()
         except BaseException:  # whatever failed, the next turn reads the row afresh
-            store._cache.pop(user_key, None)
-            store._locks.release(user_key, self._lock)
+            store.cache.pop(user_key, None)
+            store.locks.release(user_key, self._lock)
             raise
 
     async def __aexit__(self, exc_type: type[BaseException] | None,
@@ -63,19 +63,19 @@ class InlineTurn:
         assert self._lock is not None  # entered
         try:
             if exc_type is not None:  # the turn failed: nothing is saved
-                store._cache.pop(user_key, None)
+                store.cache.pop(user_key, None)
                 return
             try:
                 await self._save()
             except BaseException:
-                store._cache.pop(user_key, None)
+                store.cache.pop(user_key, None)
                 raise
         finally:
-            store._locks.release(user_key, self._lock)
+            store.locks.release(user_key, self._lock)
 
     async def _load(self) -> OpenConversation:
         store, lite, user_key = self._store, self._lite, self._user_key
-        loaded = store._cache.get(user_key)
+        loaded = store.cache.get(user_key)
         if loaded is None:
             rows = lite.execute(LITE_SELECT, (user_key,)).fetchall()
             if not rows:
@@ -83,9 +83,9 @@ class InlineTurn:
                 await store.db.write_inline(lambda c: c.execute(LITE_INSERT,
                                                                 (user_key, now, now)))
                 rows = lite.execute(LITE_SELECT, (user_key,)).fetchall()
-            loaded = store._loaded(user_key, rows[0])
+            loaded = store.opened(user_key, rows[0])
         self._loaded = loaded
-        conv = self._conv = store._conversation(user_key, loaded)
+        conv = self._conv = store.conversation(user_key, loaded)
         row_id, version = loaded.row_id, loaded.version
 
         async def lock() -> None:
@@ -98,7 +98,7 @@ class InlineTurn:
     async def _save(self) -> None:
         store, conv, loaded = self._store, self._conv, self._loaded
         assert conv is not None and loaded is not None  # loaded in __aenter__
-        sealed = store._sealed(conv)
+        sealed = store.seal_turn(conv)
         now = sqlite_time(store.clock.now())
         row_id, version = loaded.row_id, loaded.version
 
@@ -113,4 +113,4 @@ class InlineTurn:
                 c.execute(lite_insert(row.table, tuple(row.values)), lite_values(row))
 
         await store.db.write_inline(save)
-        store._remember(self._user_key, type(loaded)(row_id, version + 1, sealed.plain))
+        store.saved(self._user_key, loaded, sealed)
