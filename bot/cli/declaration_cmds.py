@@ -29,6 +29,11 @@ class CommandError(TongguanError):
     """A bad argument; one line on stderr, exit 2."""
 
 
+#: subjects made before 2026-12 may begin with "-": argparse needs them after "--"
+SUBJECT_HELP = ("pseudonymous subject id (as in the code); one that begins with '-' goes "
+                "after --, as in: history -- -AbC")
+
+
 def _run(args: argparse.Namespace, work: Any) -> Any:
     from bot.cli.common import settings_from
     from bot.hub import open_base_hub
@@ -211,7 +216,7 @@ def _sweep(args: argparse.Namespace) -> int:
 def add_set_status_parser(cmds: argparse._SubParsersAction) -> None:
     """``set-status``: under ``tongguan declarations`` and ``tongguan code`` alike."""
     p = cmds.add_parser("set-status", help="set a subject's colour; revokes earlier codes")
-    p.add_argument("subject", help="pseudonymous subject id (as in the code)")
+    p.add_argument("subject", help=SUBJECT_HELP)
     p.add_argument("--color", required=True, choices=["green", "yellow", "red"])
     p.add_argument("--reason", required=True, help="reason shown to the resident (zh)")
     p.add_argument("--reason-en", help="English reason (default: --reason)")
@@ -245,7 +250,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="count matched / unknown / invalid rows and change nothing")
     p.set_defaults(func=_import_status)
     p = cmds.add_parser("history", help="every status and binding change of a subject")
-    p.add_argument("subject", help="pseudonymous subject id (as in the code)")
+    p.add_argument("subject", help=SUBJECT_HELP)
     p.set_defaults(func=_history)
     p = cmds.add_parser("rebind", help="bind an ID number to another chat account (after "
                         "checking papers); audited")

@@ -27,6 +27,16 @@ SUBJECT_BYTES = 9  #: 12 URL-safe characters: keeps a live code at QR version 11
 TOKEN_BYTES = 32
 
 
+def new_subject() -> str:
+    """A fresh pseudonymous subject id: :data:`SUBJECT_BYTES` of ``token_urlsafe`` that
+    never begins with ``-`` (an operator pastes it into ``tongguan declarations history
+    SUBJECT``, where a leading dash reads as an option). Drawn again rather than edited,
+    so every allowed id stays equally likely."""
+    while (subject := secrets.token_urlsafe(SUBJECT_BYTES)).startswith("-"):
+        pass
+    return subject
+
+
 #: the subject row of an ID's blind index (``:id_index``), locked (see :func:`lock_subject`)
 SUBJECT_FOR_UPDATE = (sa.select(HealthSubject)
                       .where(HealthSubject.id_index == sa.bindparam("id_index"))
@@ -48,7 +58,7 @@ async def locked_subject_row(session: AsyncSession, svc: Declarations, id_index:
     created = False
     if found is None:
         done = await session.execute(svc.repo.insert(HealthSubject).values(
-            subject=secrets.token_urlsafe(SUBJECT_BYTES), id_index=id_index, created_at=now,
+            subject=new_subject(), id_index=id_index, created_at=now,
             bound_key=bind_new_to, bound_at=now if bind_new_to else None)
             .on_conflict_do_nothing(index_elements=["id_index"]))
         created = bool(affected_rows(done))

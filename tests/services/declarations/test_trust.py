@@ -11,6 +11,7 @@ import dataclasses
 import json
 import os
 import re
+import secrets
 import subprocess
 import sys
 
@@ -252,7 +253,9 @@ async def test_official_red_survives_a_clean_declaration(client, settings):
     assert "红码" in replies[0]["text"] and "次密接" in replies[0]["text"]
     assert not any("由卫生健康部门设定" in r["text"] for r in replies)
 
-    history = cli(settings, "declarations", "history", subject).stdout
+    done = cli(settings, "declarations", "history", subject)
+    assert done.returncode == 0, (done.returncode, done.stderr)
+    history = done.stdout
     assert "- → green  self" in history and "green → red  official" in history
     assert "red → red  official" in history and "yellow → red  self" in history
 
@@ -352,8 +355,9 @@ async def test_status_list_dry_run_commit_idempotence_and_pending(client, settin
     replies = await declare(client, carol, id_number=CAROL, name="赵一鸣")
     assert "红码" in replies[0]["text"] and "确诊病例密接" in replies[0]["text"]
     subject = await subject_of(client, token_of(replies))
-    history = cli(settings, "declarations", "history", subject).stdout
-    assert f"- → red  import {batch}" in history
+    history = cli(settings, "declarations", "history", subject)
+    assert history.returncode == 0, (history.returncode, history.stderr)
+    assert f"- → red  import {batch}" in history.stdout
 
 
 async def test_a_failing_list_import_leaves_nothing(client, monkeypatch):
@@ -431,3 +435,24 @@ async def test_register_name_must_match(client, settings, tmp_path):
     assert "绿码" in (await declare(client, third, id_number=DAVE, name="赵一鸣"))[0]["text"]
     assert cli(settings, "residents", "clear").returncode == 2
     assert last_json(cli(settings, "residents", "clear", "--yes")) == {"deleted": 2}
+
+
+def test_new_subjects_never_begin_with_a_dash():
+    """An operator pastes a subject into ``tongguan declarations history SUBJECT``: one
+    that began with ``-`` (1 in 64 of ``token_urlsafe``) read as an option, so the command
+    failed with a usage error (CI saw it once, as an empty history)."""
+    from bot.services.declarations.store import SUBJECT_BYTES, new_subject
+
+    drawn = [new_subject() for _ in range(4000)]  # P(no dash | old draw) = (63/64)^4000
+    assert not [s for s in drawn if s.startswith("-")]
+    assert {len(s) for s in drawn} == {len(secrets.token_urlsafe(SUBJECT_BYTES))}
+    assert all(re.fullmatch(r"[A-Za-z0-9_-]+", s) for s in drawn)
+    assert len(set(drawn)) == len(drawn)
+
+
+async def test_an_older_subject_with_a_dash_goes_after_double_dash(client, settings):
+    done = cli(settings, "declarations", "history", "--", "-AbCdEfGhIjK")
+    assert done.returncode == 2 and "no history for subject '-AbCdEfGhIjK'" in done.stderr
+    assert "usage:" not in done.stderr
+    done = cli(settings, "declarations", "history", "--help")
+    assert "goes after --" in done.stdout
