@@ -23,7 +23,6 @@ by a refused one. Errors: ``{"error", "message", "message_zh"}`` (+ ``problems``
 from __future__ import annotations
 
 import difflib
-from typing import Any
 
 from aiohttp import web
 
@@ -35,21 +34,15 @@ from bot.dialogue.flows.published import refresh
 from bot.dialogue.flows.registry import FlowRegistry
 from bot.dialogue.preview import PreviewExpired, preview_turn
 from bot.services.flow_versions import StaleBase, VersionRow, flow_versions
+from bot.web.api_refusals import Refused, handled, refuse, typed_body
 from bot.web.flows_api_doc import OPENAPI_PATHS
-from bot.web.json_body import read_json_object
 from bot.web.keys import HUB_KEY
-from bot.web.middlewares import json_error
 from bot.web.staff_auth import staff_of, staff_route
 
 EDITORS = ("admin",)  #: validate, preview, publish, roll back
 READERS = ("admin", "auditor")  #: list, read, diff, diagram
 MAX_NOTE = 500
 MAX_TEXT = 2000  #: characters of a preview message
-
-
-class _Invalid(Exception):
-    def __init__(self, response: web.Response) -> None:
-        self.response = response
 
 
 def _registry(request: web.Request) -> FlowRegistry:
@@ -62,51 +55,17 @@ def _name(request: web.Request) -> str:
     return request.match_info["name"]
 
 
-def _refuse(status: int, code: str, en: str, zh: str, **extra: Any) -> _Invalid:
-    return _Invalid(json_error(status, code, en, message_zh=zh, **extra))
-
-
-async def _body(request: web.Request, fields: dict[str, tuple[type, ...]],
-                required: set[str]) -> dict[str, Any]:
-    body = await read_json_object(request)
-    unknown = set(body) - set(fields)
-    if unknown:
-        raise _refuse(422, "invalid", f"unknown fields: {', '.join(sorted(unknown))[:200]}",
-                      f"不认识的字段：{', '.join(sorted(unknown))[:200]}")
-    for key in sorted(required - set(body)):
-        raise _refuse(422, "invalid", f"'{key}' is required", f"缺少 {key}。")
-    for key, kinds in fields.items():
-        value = body.get(key)
-        if key in body and not (isinstance(value, kinds) and not (
-                isinstance(value, bool) and bool not in kinds)):
-            names = " or ".join("null" if k is type(None) else k.__name__ for k in kinds)
-            raise _refuse(422, "invalid", f"'{key}' must be {names}",
-                          f"{key} 的类型不对。")
-    return body
-
-
 def _check(request: web.Request, text: str) -> tuple[Flow | Menu | None, list[Problem]]:
     return check_draft(_registry(request), _name(request), text,
                        max_bytes=request.app[HUB_KEY].settings.flows_max_bytes)
 
 
-def _problems_error(problems: list[Problem], what: str) -> _Invalid:
+def _problems_error(problems: list[Problem], what: str) -> Refused:
     first = problems[0]
-    return _refuse(422, "invalid_flow",
+    return refuse(422, "invalid_flow",
                    f"{what}: line {first.line}: {first.message}"[:400],
                    f"流程有问题（第 {first.line} 行），未发布：{first.message}"[:400],
                    problems=[p.to_json() for p in problems])
-
-
-def _handled(handler: Any) -> Any:
-    async def run(request: web.Request) -> web.StreamResponse:
-        try:
-            return await handler(request)
-        except _Invalid as err:
-            return err.response
-    run.__name__ = handler.__name__
-    run.__doc__ = handler.__doc__
-    return run
 
 
 def _kind(obj: Flow | Menu | None) -> str:
@@ -114,7 +73,7 @@ def _kind(obj: Flow | Menu | None) -> str:
 
 
 @staff_route(*READERS)
-@_handled
+@handled
 async def list_flows(request: web.Request) -> web.Response:
     registry = _registry(request)
     live = await flow_versions(request.app[HUB_KEY]).live()
@@ -134,12 +93,12 @@ async def list_flows(request: web.Request) -> web.Response:
 async def _history(request: web.Request) -> list[VersionRow]:
     history = await flow_versions(request.app[HUB_KEY]).history(_name(request))
     if not history:
-        raise _refuse(404, "not_found", f"no flow named {_name(request)!r}", "没有这个流程。")
+        raise refuse(404, "not_found", f"no flow named {_name(request)!r}", "没有这个流程。")
     return history
 
 
 @staff_route(*READERS)
-@_handled
+@handled
 async def show_flow(request: web.Request) -> web.Response:
     history = await _history(request)
     return web.json_response({"name": _name(request), "version": history[0].version,
@@ -148,48 +107,48 @@ async def show_flow(request: web.Request) -> web.Response:
 
 
 @staff_route(*EDITORS)
-@_handled
+@handled
 async def validate(request: web.Request) -> web.Response:
-    body = await _body(request, {"yaml": (str,)}, {"yaml"})
+    body = await typed_body(request, {"yaml": (str,)}, {"yaml"})
     _obj, problems = _check(request, body["yaml"])
     return web.json_response({"ok": not problems, "problems": [p.to_json() for p in problems]})
 
 
 @staff_route(*EDITORS)
-@_handled
+@handled
 async def preview(request: web.Request) -> web.Response:
-    body = await _body(request, {"yaml": (str,), "text": (str,),
+    body = await typed_body(request, {"yaml": (str,), "text": (str,),
                                  "preview_id": (str, type(None))}, {"yaml"})
     text = body.get("text") or ""
     if len(text) > MAX_TEXT:
-        raise _refuse(422, "invalid", f"'text' is longer than {MAX_TEXT} characters",
+        raise refuse(422, "invalid", f"'text' is longer than {MAX_TEXT} characters",
                       f"消息超过 {MAX_TEXT} 字。")
     if body.get("preview_id") and not text.strip():
-        raise _refuse(422, "invalid", "'text' is required to continue a preview",
+        raise refuse(422, "invalid", "'text' is required to continue a preview",
                       "请输入要发送的消息。")
     obj, problems = _check(request, body["yaml"])
     if problems:
         raise _problems_error(problems, "the draft has problems")
     if not isinstance(obj, Flow):
-        raise _refuse(422, "not_a_flow", "only a flow can be previewed", "只有流程可以预览。")
+        raise refuse(422, "not_a_flow", "only a flow can be previewed", "只有流程可以预览。")
     try:
         preview_id, replies = await preview_turn(
             request.app[HUB_KEY], _registry(request), obj, text=text,
             preview_id=body.get("preview_id") or None)
     except PreviewExpired as err:
-        raise _refuse(422, "preview_expired", str(err), "预览已失效，请重新开始预览。") from err
+        raise refuse(422, "preview_expired", str(err), "预览已失效，请重新开始预览。") from err
     return web.json_response({"preview_id": preview_id,
                               "replies": [r.to_json() for r in replies]})
 
 
 @staff_route(*EDITORS)
-@_handled
+@handled
 async def publish(request: web.Request) -> web.Response:
-    body = await _body(request, {"yaml": (str,), "note": (str,),
+    body = await typed_body(request, {"yaml": (str,), "note": (str,),
                                  "base_version": (int, type(None))}, {"yaml", "base_version"})
     note = (body.get("note") or "").strip()
     if len(note) > MAX_NOTE:
-        raise _refuse(422, "invalid", f"'note' is longer than {MAX_NOTE} characters",
+        raise refuse(422, "invalid", f"'note' is longer than {MAX_NOTE} characters",
                       f"说明超过 {MAX_NOTE} 字。")
     _obj, problems = _check(request, body["yaml"])
     if problems:
@@ -201,7 +160,7 @@ async def publish(request: web.Request) -> web.Response:
             base_version=body["base_version"], audit_action="flows.publish",
             actor=staff.actor)
     except StaleBase as err:
-        raise _refuse(409, "stale_base", f"version {err.live} was published after version "
+        raise refuse(409, "stale_base", f"version {err.live} was published after version "
                       f"{err.base}, which this edit started from: reload and edit again",
                       f"在您编辑期间已有人发布了版本 {err.live}，请重新载入后再改。",
                       live_version=err.live) from err
@@ -210,13 +169,13 @@ async def publish(request: web.Request) -> web.Response:
 
 
 @staff_route(*EDITORS)
-@_handled
+@handled
 async def rollback(request: web.Request) -> web.Response:
-    body = await _body(request, {"version": (int,)}, {"version"})
+    body = await typed_body(request, {"version": (int,)}, {"version"})
     history = await _history(request)
     target = next((row for row in history if row.version == body["version"]), None)
     if target is None:
-        raise _refuse(404, "not_found", f"no version {body['version']} of this flow",
+        raise refuse(404, "not_found", f"no version {body['version']} of this flow",
                       "没有这个版本。")
     _obj, problems = _check(request, target.yaml)
     if problems:
@@ -230,7 +189,7 @@ async def rollback(request: web.Request) -> web.Response:
             rollback_of=target.version, audit_action="flows.rollback", actor=staff.actor,
             audit_detail={"rollback_of": target.version})
     except StaleBase as err:
-        raise _refuse(409, "stale_base", f"version {err.live} was just published; try again",
+        raise refuse(409, "stale_base", f"version {err.live} was just published; try again",
                       "刚有人发布了新版本，请重试。", live_version=err.live) from err
     await refresh(hub)
     return web.json_response({"version": version, "rollback_of": target.version},
@@ -242,13 +201,13 @@ def _version_arg(request: web.Request, key: str) -> int | None:
     if raw is None or raw == "":
         return None
     if not raw.isdigit() or len(raw) > 9:
-        raise _refuse(422, "invalid", f"'{key}' must be a version number",
+        raise refuse(422, "invalid", f"'{key}' must be a version number",
                       f"{key} 须为版本号。")
     return int(raw)
 
 
 @staff_route(*READERS)
-@_handled
+@handled
 async def diff(request: web.Request) -> web.Response:
     history = {row.version: row for row in await _history(request)}
     live = max(history)
@@ -257,7 +216,7 @@ async def diff(request: web.Request) -> web.Response:
     frm = frm if frm is not None else max(to - 1, 1)
     for v in (frm, to):
         if v not in history:
-            raise _refuse(404, "not_found", f"no version {v} of this flow", "没有这个版本。")
+            raise refuse(404, "not_found", f"no version {v} of this flow", "没有这个版本。")
     name = _name(request)
     lines = difflib.unified_diff(history[frm].yaml.splitlines(keepends=True),
                                  history[to].yaml.splitlines(keepends=True),
@@ -271,7 +230,7 @@ def _svg(obj: Flow | Menu | None, lang: str) -> web.Response:
     elif isinstance(obj, Menu):
         text = menu_svg(obj)
     else:
-        raise _refuse(422, "invalid_flow", "nothing to draw: the text is not a flow yet",
+        raise refuse(422, "invalid_flow", "nothing to draw: the text is not a flow yet",
                       "还画不出来：内容还不是一个流程。")
     return web.Response(text=text, content_type="image/svg+xml",
                         headers={"Cache-Control": "no-store"})
@@ -282,25 +241,25 @@ def _lang(request: web.Request) -> str:
 
 
 @staff_route(*READERS)
-@_handled
+@handled
 async def diagram(request: web.Request) -> web.Response:
     history = await _history(request)
     wanted = _version_arg(request, "version")
     row = history[0] if wanted is None else next(
         (r for r in history if r.version == wanted), None)
     if row is None:
-        raise _refuse(404, "not_found", f"no version {wanted} of this flow", "没有这个版本。")
+        raise refuse(404, "not_found", f"no version {wanted} of this flow", "没有这个版本。")
     return _svg(parse_flow(row.yaml, _registry(request).label(_name(request))).obj,
                 _lang(request))
 
 
 @staff_route(*EDITORS)
-@_handled
+@handled
 async def draft_diagram(request: web.Request) -> web.Response:
-    body = await _body(request, {"yaml": (str,)}, {"yaml"})
+    body = await typed_body(request, {"yaml": (str,)}, {"yaml"})
     limit = request.app[HUB_KEY].settings.flows_max_bytes
     if len(body["yaml"].encode("utf-8")) > limit:
-        raise _refuse(422, "too_large", f"the flow is larger than {limit} bytes",
+        raise refuse(422, "too_large", f"the flow is larger than {limit} bytes",
                       f"流程超过 {limit} 字节。")
     return _svg(parse_flow(body["yaml"], _name(request)).obj, _lang(request))
 

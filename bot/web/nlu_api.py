@@ -30,7 +30,7 @@ from bot.nlu.checks import MAX_EXAMPLE, Problem, check, known_pairs
 from bot.nlu.evaluate import CrossValidation, confusion_svg, cross_validate
 from bot.nlu.intent_set import IntentSet
 from bot.services.nlu_versions import StaleBase, nlu_versions
-from bot.web.flows_api import _body, _handled, _Invalid, _refuse
+from bot.web.api_refusals import Refused, handled, refuse, typed_body
 from bot.web.keys import HUB_KEY
 from bot.web.nlu_api_doc import OPENAPI_PATHS
 from bot.web.staff_auth import staff_of, staff_route
@@ -47,26 +47,26 @@ RASA_COMMAND = ("tongguan nlu export var/nlu && var/rasa-venv/bin/rasa train nlu
 def _intents(raw: Any, extras: list[tuple[str, str, list[str]]]) -> IntentSet:
     """The ``intents`` field: ``[{"name", "examples": [text, …]}, …]``."""
     if not isinstance(raw, list):
-        raise _refuse(422, "invalid", "'intents' must be a list of {name, examples}",
+        raise refuse(422, "invalid", "'intents' must be a list of {name, examples}",
                       "intents 须为 {name, examples} 的列表。")
     out = IntentSet(extras=extras)
     for item in raw:
         if not (isinstance(item, dict) and set(item) == {"name", "examples"}
                 and isinstance(item["name"], str) and isinstance(item["examples"], list)
                 and all(isinstance(e, str) for e in item["examples"])):
-            raise _refuse(422, "invalid", "each intent is {name: text, examples: [text]}",
+            raise refuse(422, "invalid", "each intent is {name: text, examples: [text]}",
                           "每个意图须为 {name: 文本, examples: [文本]}。")
         name = item["name"].strip()
         if name in out.intents:
-            raise _refuse(422, "invalid", f"intent {name[:80]!r} is listed twice",
+            raise refuse(422, "invalid", f"intent {name[:80]!r} is listed twice",
                           f"意图 {name[:80]!r} 出现了两次。")
         out.intents[name] = [e.strip() for e in item["examples"]]
     return out
 
 
-def _problems_error(problems: list[Problem]) -> _Invalid:
+def _problems_error(problems: list[Problem]) -> Refused:
     first = problems[0]
-    return _refuse(422, "invalid_intents", f"not saved: {first.message}"[:400],
+    return refuse(422, "invalid_intents", f"not saved: {first.message}"[:400],
                    f"未保存：{first.message_zh}"[:400],
                    problems=[p.to_json() for p in problems[:200]])
 
@@ -85,7 +85,7 @@ def _rasa(request: web.Request) -> dict[str, Any]:
 
 
 @staff_route(*READERS)
-@_handled
+@handled
 async def show(request: web.Request) -> web.Response:
     hub = request.app[HUB_KEY]
     await refresh(hub)
@@ -100,9 +100,9 @@ async def show(request: web.Request) -> web.Response:
 
 
 @staff_route(*EDITORS)
-@_handled
+@handled
 async def check_intents(request: web.Request) -> web.Response:
-    body = await _body(request, {"intents": (list,)}, {"intents"})
+    body = await typed_body(request, {"intents": (list,)}, {"intents"})
     current = _current(request)
     intents = _intents(body["intents"], current.extras)
     problems = await asyncio.to_thread(check, intents, known_pairs(current))
@@ -113,7 +113,7 @@ async def check_intents(request: web.Request) -> web.Response:
 async def _save(request: web.Request, intents: IntentSet, *, base: int | None, note: str,
                 accept_conflicts: bool, detail: dict[str, Any]) -> web.Response:
     if len(note) > MAX_NOTE:
-        raise _refuse(422, "invalid", f"'note' is longer than {MAX_NOTE} characters",
+        raise refuse(422, "invalid", f"'note' is longer than {MAX_NOTE} characters",
                       f"说明超过 {MAX_NOTE} 字。")
     problems = await asyncio.to_thread(check, intents, known_pairs(_current(request)))
     blocking = [p for p in problems if p.error or not accept_conflicts]
@@ -126,7 +126,7 @@ async def _save(request: web.Request, intents: IntentSet, *, base: int | None, n
             author=staff.username, note=note, base_version=base, actor=staff.actor,
             audit_detail={**detail, "conflicts": len(problems)})
     except StaleBase as err:
-        raise _refuse(409, "stale_base", f"version {err.live} was saved after version "
+        raise refuse(409, "stale_base", f"version {err.live} was saved after version "
                       f"{err.base}, which this edit started from: reload and edit again",
                       f"在您编辑期间已有人保存了版本 {err.live}，请重新载入后再改。",
                       live_version=err.live) from err
@@ -140,9 +140,9 @@ async def _save(request: web.Request, intents: IntentSet, *, base: int | None, n
 
 
 @staff_route(*EDITORS)
-@_handled
+@handled
 async def save_version(request: web.Request) -> web.Response:
-    body = await _body(request, {"intents": (list,), "base_version": (int, type(None)),
+    body = await typed_body(request, {"intents": (list,), "base_version": (int, type(None)),
                                  "note": (str,), "accept_conflicts": (bool,)},
                        {"intents", "base_version"})
     current = _current(request)
@@ -156,16 +156,16 @@ async def save_version(request: web.Request) -> web.Response:
 
 
 @staff_route(*EDITORS)
-@_handled
+@handled
 async def add_example(request: web.Request) -> web.Response:
-    body = await _body(request, {"intent": (str,), "text": (str,),
+    body = await typed_body(request, {"intent": (str,), "text": (str,),
                                  "base_version": (int, type(None)), "note": (str,),
                                  "accept_conflicts": (bool,)},
                        {"intent", "text", "base_version"})
     current = _current(request)
     name, text = body["intent"].strip(), body["text"].strip()
     if name not in current.intents:
-        raise _refuse(422, "unknown_intent", f"no intent named {name[:80]!r}",
+        raise refuse(422, "unknown_intent", f"no intent named {name[:80]!r}",
                       f"没有名为 {name[:80]!r} 的意图。")
     intents = IntentSet({k: list(v) for k, v in current.intents.items()}, current.extras)
     intents.intents[name].append(text)
@@ -176,11 +176,11 @@ async def add_example(request: web.Request) -> web.Response:
 
 
 @staff_route(*READERS)
-@_handled
+@handled
 async def parse(request: web.Request) -> web.Response:
-    body = await _body(request, {"text": (str,)}, {"text"})
+    body = await typed_body(request, {"text": (str,)}, {"text"})
     if len(body["text"]) > MAX_EXAMPLE * 10:
-        raise _refuse(422, "invalid", "'text' is too long", "文本太长。")
+        raise refuse(422, "invalid", "'text' is too long", "文本太长。")
     hub = request.app[HUB_KEY]
     result = builtin_of(hub).parse_sync(body["text"]).to_dict()
     return web.json_response({**result, "version": live_state(hub).version})
@@ -200,7 +200,7 @@ async def _report(request: web.Request) -> CrossValidation:
 
 
 @staff_route(*READERS)
-@_handled
+@handled
 async def report_json(request: web.Request) -> web.Response:
     report = await _report(request)
     return web.json_response({"version": live_state(request.app[HUB_KEY]).version,
@@ -208,7 +208,7 @@ async def report_json(request: web.Request) -> web.Response:
 
 
 @staff_route(*READERS)
-@_handled
+@handled
 async def report_svg(request: web.Request) -> web.Response:
     report = await _report(request)
     version = live_state(request.app[HUB_KEY]).version
