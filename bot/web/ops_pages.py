@@ -2,7 +2,8 @@
 
 * ``GET /ops`` and ``GET /ops/{asset}`` — anonymous: the static page, which logs in with
   the staff login and then reads ``/api/v1/ops/summary`` and follows
-  ``/api/v1/ops/stream`` (:mod:`bot.web.ops_api`). Served ``no-cache``.
+  ``/api/v1/ops/stream`` (:mod:`bot.web.ops_api`). Served ``no-cache`` by
+  :mod:`bot.web.staff_pages`.
 * ``GET /ops/city.geo.json`` — anonymous: the demo city's district shapes (the map).
 * ``GET /vendor/echarts/{file}`` — anonymous: Apache ECharts, vendored from npm
   (``make vendor``), cached for a day.
@@ -10,23 +11,12 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 from aiohttp import web
 
 from bot.services.ops.geo import GEOJSON
+from bot.web.staff_pages import NO_CACHE, STATIC, add_staff_page
 
-STATIC = Path(__file__).parent / "static"
-ASSETS = frozenset({"index.html", "ops.js", "ops.css"})
 VENDOR = {"echarts": frozenset({"echarts.min.js", "LICENSE", "NOTICE", "VERSION"})}
-NO_CACHE = {"Cache-Control": "no-cache"}
-
-
-async def ops_page(request: web.Request) -> web.FileResponse:
-    name = request.match_info.get("asset") or "index.html"
-    if name not in ASSETS:
-        raise web.HTTPNotFound()
-    return web.FileResponse(STATIC / "ops" / name, headers=NO_CACHE)
 
 
 async def city_shapes(request: web.Request) -> web.FileResponse:
@@ -43,7 +33,6 @@ async def vendored(request: web.Request) -> web.FileResponse:
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_get("/ops", ops_page)
-    app.router.add_get("/ops/city.geo.json", city_shapes)
-    app.router.add_get("/ops/{asset}", ops_page)
+    app.router.add_get("/ops/city.geo.json", city_shapes)  # before /ops/{asset}
+    add_staff_page(app, "ops", "ops", frozenset({"ops.js", "ops.css"}))
     app.router.add_get("/vendor/{lib}/{file}", vendored)

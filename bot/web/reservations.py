@@ -12,7 +12,6 @@ import hashlib
 import io
 import json
 import time
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -35,6 +34,7 @@ from bot.web.keys import BACKGROUND_KEY, HUB_KEY
 from bot.web.middlewares import json_error
 from bot.web.ratelimit import limit
 from bot.web.staff_auth import COOKIE, staff_of, staff_route
+from bot.web.staff_pages import add_staff_page
 
 FEED_TTL = 2.0  #: server-side cache; with max-age 3 a client is never > 5 s behind
 FEED_MAX_AGE = 3
@@ -42,7 +42,6 @@ FIELDS = ("product", "store", "quantity", "name", "id_number")
 OPTIONAL = ("for",)  #: ``"self"`` (the default: bound to this session) or ``"other"``
 FOR = {"self": False, "other": True}  #: ``for`` → a proxy reservation
 CACHE_KEY = web.AppKey("reservations_feed_cache", dict)
-STATIC = Path(__file__).parent / "static" / "store"
 
 
 def ctx_of(request: web.Request) -> SupplyContext:
@@ -159,13 +158,6 @@ async def pickup_qr(request: web.Request) -> web.Response:
                         headers={"Cache-Control": "private, max-age=86400"})
 
 
-async def store_page(request: web.Request) -> web.FileResponse:
-    name = request.match_info.get("asset") or "index.html"
-    if name not in ("index.html", "store.js", "store.css"):
-        raise web.HTTPNotFound()
-    return web.FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
-
-
 async def _staff(request: web.Request) -> StaffMember:
     """The store staff member calling (the staff login, role ``store_staff``)."""
     who = staff_of(request)
@@ -242,8 +234,7 @@ def setup(app: web.Application) -> None:
     app.router.add_get("/api/v1/stock", stock)
     app.router.add_post("/api/v1/reservations", create_reservation)
     app.router.add_get("/pickup/{code}/qr.png", pickup_qr)
-    app.router.add_get("/store", store_page)
-    app.router.add_get("/store/{asset}", store_page)
+    add_staff_page(app, "store", "store", frozenset({"store.js", "store.css"}))
     app.router.add_post("/api/v1/store/login", store_login)
     app.router.add_get("/api/v1/store/me", store_me)
     app.router.add_get("/api/v1/store/today", store_today)

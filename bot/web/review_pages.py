@@ -2,7 +2,8 @@
 
 * ``GET /review`` and ``GET /review/{asset}`` — anonymous: the static page, which logs in
   with the staff login (``POST /api/v1/staff/sessions``) and then reads and decides
-  through the filings JSON API (:mod:`bot.web.filings_api`). Served ``no-cache``.
+  through the filings JSON API (:mod:`bot.web.filings_api`). Served ``no-cache`` by
+  :mod:`bot.web.staff_pages`.
 * ``GET /review/catalog.json`` — anonymous: the value lists (states, districts,
   industries, needs) and the live pre-screen flags with their reasons, for the page's
   labels and filters; nothing in it belongs to a firm.
@@ -13,7 +14,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
 
 from aiohttp import web
@@ -24,17 +24,7 @@ from bot.services.filings.queries import state_counts
 from bot.web.filings_api import REVIEWERS, error_response
 from bot.web.keys import HUB_KEY
 from bot.web.staff_auth import staff_of, staff_route
-
-STATIC = Path(__file__).parent / "static" / "review"
-ASSETS = frozenset({"index.html", "review.js", "review.css"})
-NO_CACHE = {"Cache-Control": "no-cache"}
-
-
-async def review_page(request: web.Request) -> web.FileResponse:
-    name = request.match_info.get("asset") or "index.html"
-    if name not in ASSETS:
-        raise web.HTTPNotFound()
-    return web.FileResponse(STATIC / name, headers=NO_CACHE)
+from bot.web.staff_pages import NO_CACHE, add_staff_page
 
 
 async def catalog(request: web.Request) -> web.Response:
@@ -75,7 +65,6 @@ OPENAPI_PATHS: dict[str, Any] = {"/api/v1/filings/counts": {"get": {
 
 
 def setup(app: web.Application) -> None:
-    app.router.add_get("/review", review_page)
-    app.router.add_get("/review/catalog.json", catalog)
-    app.router.add_get("/review/{asset}", review_page)
+    app.router.add_get("/review/catalog.json", catalog)  # before /review/{asset}
+    add_staff_page(app, "review", "review", frozenset({"review.js", "review.css"}))
     app.router.add_get("/api/v1/filings/counts", filing_counts)

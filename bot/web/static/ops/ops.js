@@ -11,60 +11,31 @@ const el = (tag, cls, text) => {
 };
 const VIEWERS = ["admin", "health_officer", "auditor"];
 const SVG = "http://www.w3.org/2000/svg";
-let me = null, view = null, source = null, map = null, trend = null, shapes = null;
+let view = null, source = null, map = null, trend = null, shapes = null;
 const sorts = {};  // table id → {key, dir}
+// the staff login, JSON calls and error texts: /static/staff/staff.js; me() is the staff
+// member, null when logged out
+const {api, errText, me} = Staff;
 
-function csrf() {
-  const m = document.cookie.match(/(?:^|; )tg_staff_csrf=([^;]*)/);
-  return m ? decodeURIComponent(m[1]) : (me && me.csrf_token) || "";
-}
-async function api(path, method, body) {
-  const opts = {method: method || "GET", credentials: "same-origin", headers: {}};
-  if (opts.method !== "GET") opts.headers["X-CSRF-Token"] = csrf();
-  if (body !== undefined) { opts.headers["Content-Type"] = "application/json"; opts.body = JSON.stringify(body); }
-  const resp = await fetch(path, opts);
-  let data = {};
-  try { data = await resp.json(); } catch (e) { /* empty */ }
-  return {status: resp.status, data};
-}
-function errText(d) { return [d.message_zh, d.message].filter(Boolean).join(" / ") || "出错了 Error"; }
-
-// -- login -------------------------------------------------------------------------------
-function showLogin(message) {
-  me = null; if (source) source.close(); source = null;
-  $("login").hidden = false; $("work").hidden = true; $("logout").hidden = true;
-  $("who").textContent = ""; $("login-error").textContent = message || "";
-}
-async function start() {
-  const r = await api("/api/v1/staff/me");
-  if (r.status !== 200) return showLogin();
-  if (!VIEWERS.includes(r.data.role)) return showLogin("此账号不能查看运行视图 This account may not see the operations view");
-  me = r.data;
-  $("who").textContent = `${me.username} (${me.role})` + (me.district ? ` · ${me.district}` : "");
-  $("login").hidden = true; $("work").hidden = false; $("logout").hidden = false;
+// -- login (staff.js): in, the districts the account may see; out, the stream stops ------
+async function enter(who) {
   shapes = await (await fetch("/ops/city.geo.json")).json();
   const scope = $("scope");
   scope.replaceChildren();
-  if (!me.district) scope.append(new Option("全市 City", ""));
+  if (!who.district) scope.append(new Option("全市 City", ""));
   for (const f of shapes.features) {
-    if (!me.district || me.district === f.properties.code) {
+    if (!who.district || who.district === f.properties.code) {
       scope.append(new Option(`${f.properties.zh} ${f.properties.en}`, f.properties.code));
     }
   }
-  $("scope-label").hidden = !!me.district;
+  $("scope-label").hidden = !!who.district;
   follow();
 }
-$("login-form").addEventListener("submit", async (ev) => {
-  ev.preventDefault();
-  const r = await api("/api/v1/staff/sessions", "POST", {username: $("username").value, password: $("password").value});
-  if (r.status !== 200) return showLogin(errText(r.data));
-  $("password").value = ""; me = r.data; start();
-});
-$("logout").addEventListener("click", async () => { await api("/api/v1/staff/sessions", "DELETE"); showLogin(); });
+function leave() { if (source) source.close(); source = null; }
 $("scope").addEventListener("change", () => { bstate.offset = 0; follow(); loadBuildings(); });
 
 // -- live --------------------------------------------------------------------------------
-function scopeQuery() { const d = $("scope").value || (me && me.district) || ""; return d ? `?district=${encodeURIComponent(d)}` : ""; }
+function scopeQuery() { const d = $("scope").value || (me() && me().district) || ""; return d ? `?district=${encodeURIComponent(d)}` : ""; }
 function follow() {
   if (source) source.close();
   const live = $("live");
@@ -76,8 +47,7 @@ function follow() {
   source.addEventListener("patch", (ev) => render(mergePatch(structuredClone(view), JSON.parse(ev.data))));
   source.onerror = async () => {
     live.textContent = "重连中 reconnecting…"; live.className = "live off";
-    const r = await api("/api/v1/staff/me");
-    if (r.status === 401) showLogin();
+    await api("/api/v1/staff/me");  // a 401 shows the login (staff.js)
   };
 }
 
@@ -97,12 +67,12 @@ const BCOLS = [["district", "区", "t"], ["name", "街道/社区", "t"], ["place
   ["yellow", "黄"], ["red", "红"], ["yellow_red", "黄+红"], ["screenings", "排查次数"], ["households", "走访户数"],
   ["people_home", "在家"], ["people_quarantine", "居家隔离"], ["people_returned", "外地返回"]];
 async function loadBuildings() {
-  if (!$("all-buildings").open || !me) return;
+  if (!$("all-buildings").open || !me()) return;
   if (bstate.loading) { bstate.again = true; return; }
   bstate.loading = true; bstate.at = Date.now();
   try {
     const q = new URLSearchParams({sort: bstate.sort, order: bstate.order, offset: bstate.offset, limit: PAGE});
-    const d = $("scope").value || me.district; if (d) q.set("district", d);
+    const d = $("scope").value || me().district; if (d) q.set("district", d);
     if ($("community").value) q.set("community", $("community").value);
     const r = await api("/api/v1/ops/buildings?" + q.toString());
     if (r.status !== 200) { $("bpage").textContent = errText(r.data); return; }
@@ -273,8 +243,13 @@ window.addEventListener("resize", () => { if (map) { map.resize(); trend.resize(
 $("report-form").addEventListener("submit", (ev) => {
   ev.preventDefault();
   const q = new URLSearchParams({date: $("report-date").value, format: $("report-format").value});
-  const d = $("scope").value || (me && me.district); if (d) q.set("district", d);
+  const d = $("scope").value || (me() && me().district); if (d) q.set("district", d);
   window.open("/api/v1/ops/report?" + q.toString(), "_blank");
 });
 
-start();
+Staff.start({
+  roles: VIEWERS,
+  denied: "此账号不能查看运行视图 This account may not see the operations view",
+  onIn: enter,
+  onOut: leave,
+});

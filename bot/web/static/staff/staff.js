@@ -1,10 +1,14 @@
-// Shared by the staff pages (/inbox; docs/staff.md): the one staff login (session
-// cookie, and the CSRF token every cookie-authenticated write echoes), JSON calls and
-// error texts in zh and en. A page calls Staff.start({roles, denied, onIn, onOut}).
+// Shared by the staff pages (/inbox, /nlu, /ops, /store, /studio; docs/staff.md): the one
+// staff login (session cookie, and the CSRF token every cookie-authenticated write
+// echoes), JSON calls and error texts in zh and en. A page calls
+// Staff.start({roles, denied, onIn, onOut}); a page with a login of its own (/store) also
+// gives {login, me, who}: the paths that log in and say who is in, and the header's text.
+// The login form itself is bot/web/static/staff/login.html, put in by the server.
 "use strict";
 const Staff = (() => {
+  const SESSIONS = "/api/v1/staff/sessions";
   let me = null;           // the staff member: {username, role, district, csrf_token}
-  let page = null;         // the page's {roles, denied, onIn, onOut}
+  let page = null;         // the page's {roles, denied, onIn, onOut, login, me, who}
 
   function csrf() {
     const m = document.cookie.match(/(?:^|; )tg_staff_csrf=([^;]*)/);
@@ -22,7 +26,8 @@ const Staff = (() => {
     const resp = await fetch(path, opts);
     let data = {};
     try { data = await resp.json(); } catch (e) { /* empty body */ }
-    if (resp.status === 401 && me && !path.startsWith("/api/v1/staff/sessions")) out();
+    const login = path.startsWith(SESSIONS) || (page && path === page.login);
+    if (resp.status === 401 && me && !login) out();
     return {status: resp.status, data};
   }
 
@@ -31,6 +36,9 @@ const Staff = (() => {
     const fields = (data.errors || []).map((e) => `${e.message_zh} ${e.message}`);
     return [main, ...fields].join(" · ");
   }
+
+  // a page without roles leaves them to its server (its login and me paths refuse others)
+  function allowed(role) { return !page.roles || page.roles.includes(role); }
 
   function out(message) {
     me = null;
@@ -43,12 +51,13 @@ const Staff = (() => {
   }
 
   async function enter() {
-    const r = await api("/api/v1/staff/me");
+    const r = await api(page.me || "/api/v1/staff/me");
     if (r.status !== 200) return out();
-    if (!page.roles.includes(r.data.role)) return out(page.denied);
+    if (!allowed(r.data.role)) return out(page.denied);
     me = r.data;
     const where = me.district ? ` · ${me.district}` : "";
-    document.getElementById("who").textContent = `${me.username} (${me.role})${where}`;
+    document.getElementById("who").textContent =
+      page.who ? page.who(me) : `${me.username} (${me.role})${where}`;
     document.getElementById("login").hidden = true;
     document.getElementById("work").hidden = false;
     document.getElementById("logout").hidden = false;
@@ -60,7 +69,7 @@ const Staff = (() => {
     document.getElementById("login-form").addEventListener("submit", async (ev) => {
       ev.preventDefault();
       const password = document.getElementById("password");
-      const r = await api("/api/v1/staff/sessions", "POST",
+      const r = await api(page.login || SESSIONS, "POST",
                           {username: document.getElementById("username").value,
                            password: password.value});
       if (r.status !== 200) {
@@ -68,15 +77,15 @@ const Staff = (() => {
         return;
       }
       password.value = "";
-      if (!page.roles.includes(r.data.role)) {
+      if (!allowed(r.data.role)) {
         me = r.data;
-        await api("/api/v1/staff/sessions", "DELETE");
+        await api(SESSIONS, "DELETE");
         return out(page.denied);
       }
       await enter();
     });
     document.getElementById("logout").addEventListener("click", async () => {
-      await api("/api/v1/staff/sessions", "DELETE");
+      await api(SESSIONS, "DELETE");
       out("已退出 Logged out");
     });
     return enter();

@@ -4,35 +4,12 @@ const $ = (id) => document.getElementById(id);
 const STATUS = {active: "待领取 waiting", redeemed: "已领取 redeemed", expired: "已过期 expired",
                 cancelled: "已取消 cancelled"};
 
-// The staff login's CSRF token: writes made with the session cookie must echo it.
-function csrf() {
-  const m = document.cookie.match(/(?:^|; )tg_staff_csrf=([^;]*)/);
-  return m ? decodeURIComponent(m[1]) : "";
-}
-
-async function api(path, body) {
-  const opts = body === undefined ? {} :
-    {method: "POST", headers: {"Content-Type": "application/json", "X-CSRF-Token": csrf()},
-     body: JSON.stringify(body)};
-  const resp = await fetch(path, {credentials: "same-origin", ...opts});
-  let data = {};
-  try { data = await resp.json(); } catch (e) { /* empty body */ }
-  return {status: resp.status, data};
-}
+// The staff login (POST /api/v1/store/login: the same, plus the store; other roles get
+// 403), JSON calls and error texts: /static/staff/staff.js.
+const {api, errText} = Staff;
+const csrf = Staff.csrf;  // the token a write by cookie echoes (the page tests use it)
 
 function say(text, kind) { const m = $("message"); m.textContent = text; m.className = kind || ""; }
-function errText(data) {
-  return [data.message_zh, data.message].filter(Boolean).join(" / ") || "出错了 Error";
-}
-
-async function start() {
-  const me = await api("/api/v1/store/me");
-  if (me.status !== 200) { $("login").hidden = false; $("work").hidden = true; return; }
-  $("who").textContent = me.data.store_name + " · " + me.data.username;
-  $("login").hidden = true; $("work").hidden = false;
-  if ("BarcodeDetector" in window && navigator.mediaDevices) $("scan").hidden = false;
-  await loadToday();
-}
 
 async function loadToday() {
   const r = await api("/api/v1/store/today");
@@ -59,22 +36,14 @@ function showTicket(t) {
 
 async function lookup(code) {
   current = code; $("ticket").hidden = true;
-  const r = await api("/api/v1/store/lookup", {code});
+  const r = await api("/api/v1/store/lookup", "POST", {code});
   if (r.status === 200) { showTicket(r.data); say(""); } else say(errText(r.data), "error");
 }
-
-$("login-form").addEventListener("submit", async (ev) => {
-  ev.preventDefault();
-  const r = await api("/api/v1/store/login", {username: $("username").value,
-                                              password: $("password").value});
-  if (r.status === 200) { $("login-error").textContent = ""; await start(); }
-  else $("login-error").textContent = errText(r.data);
-});
 
 $("code-form").addEventListener("submit", (ev) => { ev.preventDefault(); lookup($("code").value); });
 
 $("redeem").addEventListener("click", async () => {
-  const r = await api("/api/v1/store/redeem", {code: current});
+  const r = await api("/api/v1/store/redeem", "POST", {code: current});
   if (r.status === 200) { showTicket(r.data); say("已发放 Redeemed ✓", "ok"); }
   else say(errText(r.data), "error");
   await loadToday();
@@ -96,4 +65,16 @@ $("scan").addEventListener("click", async () => {
   tick();
 });
 
-start();
+Staff.start({
+  login: "/api/v1/store/login",
+  me: "/api/v1/store/me",  // refuses (403) an account that is not a store's staff
+  who: (me) => me.store_name + " · " + me.username,
+  onIn: async () => {
+    if ("BarcodeDetector" in window && navigator.mediaDevices) $("scan").hidden = false;
+    await loadToday();
+  },
+  onOut: () => {  // nothing of the last clerk's stays on the screen
+    current = ""; $("ticket").hidden = true; $("code").value = ""; say("");
+    $("counts").textContent = ""; $("today").replaceChildren();
+  },
+});
